@@ -1,0 +1,135 @@
+// Alternating least squares for implicit (and explicit) feedback.
+//
+// Per user u (items symmetric), with G = YᵀY, w₀ the unobserved weight, and for each observed item i a pair
+// (a_ui, b_ui) = (c_ui − w₀, c_ui·p_ui):
+//
+//     (w₀ G + Σ_{i∈I_u} a_ui y_i y_iᵀ + λ_u I) x_u = Σ_{i∈I_u} b_ui y_i,     λ_u = λ · (|I_u| + w₀·|I|)^ν
+//
+// Confidence modes (v = value after the value transform):
+//   kImplicit  c = alpha·v, p = 1, w₀ = 1          -> exactly `implicit`'s AlternatingLeastSquares
+//   kHu        c = 1 + alpha·v, p = 1, w₀ = 1      -> Hu, Koren & Volinsky 2008
+//   kLog       c = 1 + alpha·log(1 + v/epsilon)    -> Hu et al.'s log form, w₀ = 1
+//   kIals      a = alpha·v, b = alpha·v, w₀ = unobserved_weight (α₀)   -> Rendle et al. 2022 iALS:
+//              L = Σ_obs alpha·v·(1 − s)² + α₀ Σ_all s² + Σ λ_u‖x_u‖²; use reg_exponent ν (e.g. 1) with it
+//   kExplicit  a = 1, b = v (the rating), w₀ = 0   -> ALS-WR rating prediction (with reg_exponent 1: λ·|I_u|)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alsrec/matrix.h"
+#include "alsrec/status.h"
+
+namespace alsrec {
+
+enum class ConfidenceMode { kImplicit, kHu, kLog, kIals, kExplicit };
+enum class ValueTransform { kRaw, kBinary };  // kBinary: every observed value becomes 1
+enum class SolverKind { kConjugateGradient, kCholesky };
+
+const char* confidence_mode_name(ConfidenceMode m);  // "implicit", "hu", "log", "ials", "explicit"
+Result<ConfidenceMode> parse_confidence_mode(const std::string& s);
+const char* value_transform_name(ValueTransform v);  // "raw", "binary"
+Result<ValueTransform> parse_value_transform(const std::string& s);
+const char* solver_name(SolverKind s);               // "cg", "cholesky"
+Result<SolverKind> parse_solver(const std::string& s);
+
+struct AlsOptions {
+  int factors = 64;
+  float regularization = 0.1f;     // λ
+  float alpha = 1.0f;
+  ConfidenceMode confidence = ConfidenceMode::kImplicit;
+  ValueTransform values = ValueTransform::kBinary;
+  float epsilon = 1.0f;            // kLog only
+  float unobserved_weight = 1.0f;  // w₀ (α₀); only kIals reads it, the other modes fix it as documented above
+  float reg_exponent = 0.0f;       // ν; 0 = constant λ
+  int iterations = 15;
+  SolverKind solver = SolverKind::kConjugateGradient;
+  int cg_steps = 3;
+  int threads = 0;                 // 0 = all hardware threads; ignored (1) in builds without threads
+  std::uint64_t seed = 42;
+  float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
+  bool compute_loss = true;        // the full objective after each iteration (one extra pass over the nonzeros)
+
+  Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1, ...
+};
+
+// Dense row-major float32 matrix (rows × cols); the shape used for user and item factors.
+struct Factors {
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::vector<float> data;
+
+  Factors() = default;
+  Factors(std::uint32_t r, std::uint32_t c) : rows(r), cols(c), data(static_cast<std::size_t>(r) * c, 0.0f) {}
+  float* row(std::uint32_t r) { return data.data() + static_cast<std::size_t>(r) * cols; }
+  const float* row(std::uint32_t r) const { return data.data() + static_cast<std::size_t>(r) * cols; }
+};
+
+struct TrainProgress {
+  int iteration = 0;       // 1-based, the iteration just finished
+  int iterations = 0;      // total planned
+  double loss = 0.0;       // full weighted objective divided by nnz (NaN when compute_loss is off)
+  double seconds = 0.0;    // wall time of this iteration
+  double elapsed = 0.0;    // since training started
+};
+// Return false to cancel: training stops after the current iteration with StatusCode::kCancelled.
+using ProgressCallback = std::function<bool(const TrainProgress&)>;
+
+struct TrainTimings {      // seconds, accumulated over all iterations (for `alsrec bench`)
+  double gramian = 0, user_solve = 0, item_solve = 0, loss = 0;
+};
+
+// Owns its copy of the user×item matrix (and the transpose). One iteration per step(), so a caller (the browser
+// worker) can post progress and honour "cancel" between steps. Results depend only on the data, the options and
+// the seed: never on the number of threads.
+class AlsTrainer {
+ public:
+  static Result<std::unique_ptr<AlsTrainer>> create(CsrMatrix user_items, const AlsOptions& options);
+  ~AlsTrainer();
+
+  Status step();                   // one full iteration (users then items); kNumerical on a failed solve / NaN
+  Status fit(const ProgressCallback& progress = nullptr);  // the remaining iterations, calling progress after each
+  int iteration() const;           // iterations done
+  double last_loss() const;        // NaN until an iteration with compute_loss has run
+  double compute_loss() const;     // the objective for the current factors, divided by nnz
+  const AlsOptions& options() const;
+  const TrainTimings& timings() const;
+  const Factors& user_factors() const;
+  const Factors& item_factors() const;
+  Factors& mutable_user_factors();
+  Factors& mutable_item_factors();
+  const CsrMatrix& user_items() const;
+
+ private:
+  AlsTrainer();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A trained model with the ids needed to talk to the outside world.
+struct AlsModel {
+  AlsOptions options;
+  std::vector<std::string> user_ids;
+  std::vector<std::string> item_ids;
+  Factors user_factors;   // user_ids.size() × factors
+  Factors item_factors;   // item_ids.size() × factors
+  std::uint64_t dataset_fingerprint = 0;
+  int iterations_done = 0;
+  double final_loss = 0.0;
+
+  int find_user(const std::string& id) const;  // -1 if absent (linear scan is fine for one lookup; see IdIndex)
+  int find_item(const std::string& id) const;
+};
+
+// Train on the whole dataset (or the `subset` of interaction indices) and package the result with its ids.
+Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress = nullptr,
+                             const std::vector<std::uint32_t>* subset = nullptr);
+
+// Hardware threads available to this build (1 without thread support).
+int hardware_threads();
+
+}  // namespace alsrec

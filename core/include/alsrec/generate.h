@@ -1,0 +1,38 @@
+// Synthetic, plausible ratings: latent taste groups, Zipf item popularity, 1–5 stars, timestamps, titled items.
+// Deterministic for a given seed and shape (independent of thread count and platform).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "alsrec/ratings.h"
+#include "alsrec/status.h"
+
+namespace alsrec {
+
+struct GenerateOptions {
+  std::uint32_t users = 1000;
+  std::uint32_t items = 1700;
+  std::uint64_t interactions = 100000;  // target count of distinct (user,item) pairs
+  std::uint32_t groups = 12;            // latent taste groups (genres)
+  double zipf_exponent = 1.0;           // item popularity ∝ 1/rank^s
+  std::uint64_t seed = 42;
+  std::int64_t start_time = 1262304000;  // 2010-01-01, seconds
+  Status validate() const;
+};
+
+struct SyntheticData {
+  Dataset ratings;                // user ids "1".."N", item ids "1".."M", ratings 1..5, timestamps
+  std::vector<ItemInfo> items;    // id, "Title (Year)", "Genre|Genre"
+};
+
+Result<SyntheticData> generate_synthetic(const GenerateOptions& options);
+
+// Writers (streaming through a sink, so 25M rows never form one string).
+using TextSink = std::function<void(const char* data, std::size_t size)>;
+void write_ratings_csv(const Dataset& data, const TextSink& sink);       // userId,itemId,rating,timestamp
+void write_items_csv(const std::vector<ItemInfo>& items, const TextSink& sink);  // itemId,title,genres (RFC 4180)
+
+}  // namespace alsrec

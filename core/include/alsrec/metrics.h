@@ -1,0 +1,54 @@
+// Ranking metrics at K (macro-averaged over users with ≥1 train and ≥1 test item), and the popularity baseline.
+//
+//   Recall@K    = hits / |T_u|
+//   Precision@K = hits / K
+//   NDCG@K      = Σ_{hit at rank r (0-based)} 1/log₂(r+2)  ÷  Σ_{r < min(K,|T_u|)} 1/log₂(r+2)
+//   MAP@K       = Σ_{hit at rank r} (hits among ranks 0..r)/(r+1)  ÷  min(K, |T_u|)
+//   HitRate@K   = [hits > 0]
+//   AUC         = P(score(test item) > score(unseen non-test item)), ties count ½; candidates exclude train items
+//   Coverage@K  = distinct items recommended to evaluated users ÷ number of items
+// Recommendations exclude the user's train items.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "alsrec/als.h"
+#include "alsrec/matrix.h"
+
+namespace alsrec {
+
+struct RankingMetrics {
+  int k = 10;
+  std::size_t users = 0;  // evaluated users
+  double recall = 0, precision = 0, ndcg = 0, map = 0, hit_rate = 0, auc = 0, coverage = 0;
+};
+
+// Metrics of one user's ranked list (already cut to ≤ K, train items already removed) against its test items.
+struct UserMetrics {
+  double recall = 0, precision = 0, ndcg = 0, map = 0, hit_rate = 0;
+};
+UserMetrics score_ranking(const std::vector<std::uint32_t>& ranked, const std::vector<std::uint32_t>& test_items,
+                          int k);
+
+// Fills scores[0..items) for `user`. Called concurrently from several threads with distinct users.
+using ScoreFunction = std::function<void(std::uint32_t user, float* scores)>;
+
+// train, test: users × items with the same shape.
+RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, int k, const ScoreFunction& score,
+                                int threads = 0);
+RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
+                              const CsrMatrix& test, int k, int threads = 0);
+// Scores every item by its number of train interactions (ties: lower index first).
+RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads = 0);
+
+// Rating prediction error over the test nonzeros (explicit mode): prediction x_uᵀ y_i.
+struct RatingErrors {
+  std::size_t count = 0;
+  double rmse = 0, mae = 0;
+};
+RatingErrors rating_errors(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& test);
+
+}  // namespace alsrec

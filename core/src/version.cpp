@@ -1,0 +1,4 @@
+#include "alsrec/version.h"
+namespace alsrec {
+const char* version() { return ALSREC_VERSION; }
+}  // namespace alsrec
