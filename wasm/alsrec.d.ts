@@ -1,0 +1,150 @@
+// Type declarations for the alsrec JavaScript API (wasm/alsrec_api.js), the friendly layer over the embind module.
+// Every object that wraps wasm memory (Dataset, Trainer, Model) must be released with .delete().
+// Every failure throws an AlsrecError whose .code names the core StatusCode.
+
+export type ErrorCode =
+  | 'invalid_argument' | 'bad_input' | 'numerical' | 'internal' | 'cancelled' | 'io_error' | 'load_failed';
+
+export class AlsrecError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string);
+}
+
+export interface FormatOptions {
+  sourceName?: string;          // used in messages, e.g. the file name
+  delimiter?: string;           // '' (sniff) | ',' | '\t' | ';' | '|' | '::' | 'whitespace'
+  header?: boolean | 'auto';
+  encoding?: '' | 'utf-8' | 'latin-1';
+  columns?: string;             // 'user,item,rating,timestamp', 'item,user,rating', 'user=userId,item=2'
+  duplicates?: 'last' | 'first' | 'sum' | 'max';
+  minRating?: number | null;
+  strict?: boolean;
+  maxBadFraction?: number;      // default 0.05
+}
+
+export interface DetectedFormat {
+  delimiter: string; header: boolean; encoding: string; lineEnding: string;
+  columnNames: string[];
+  userColumn: number; itemColumn: number; ratingColumn: number; timestampColumn: number;  // 0-based, -1 absent
+}
+
+export interface BadRow { line: number; reason: string; }
+
+export interface DatasetSummary {
+  rows: number; interactions: number; users: number; items: number;
+  skipped: number; skippedExamples: BadRow[]; filtered: number; duplicatesMerged: number;
+  hasRatings: boolean; hasTimestamps: boolean;
+  density: number;                       // interactions / (users × items)
+  ratingHistogram: { value: number; count: number }[];  // distinct values (rounded to 0.5) when hasRatings
+  format: DetectedFormat;
+  fingerprint: string;                   // 16 hex digits
+}
+
+export interface ItemInfo { id: string; title: string; genres: string; }
+
+export interface TrainParams {            // defaults: the CLI's defaults
+  factors?: number; regularization?: number; alpha?: number;
+  confidence?: 'implicit' | 'hu' | 'log' | 'ials' | 'explicit';
+  values?: 'raw' | 'binary';
+  epsilon?: number; unobservedWeight?: number; regExponent?: number;
+  iterations?: number; solver?: 'cg' | 'cholesky'; cgSteps?: number; seed?: number;
+  computeLoss?: boolean;
+}
+
+export interface RankingMetrics {
+  k: number; users: number;
+  recall: number; precision: number; ndcg: number; map: number; hitRate: number; auc: number; coverage: number;
+}
+
+export interface StepProgress {
+  iteration: number; iterations: number; loss: number; seconds: number; elapsed: number; done: boolean;
+}
+
+export interface ScoredItem { itemId: string; index: number; score: number; }
+export interface Contribution { itemId: string; index: number; score: number; }
+
+export class Dataset {
+  summary(): DatasetSummary;
+  userIds(): string[];
+  itemIds(): string[];
+  /** The user's interactions (item id, value, timestamp) in file order. */
+  userItems(userId: string): { itemId: string; value: number; timestamp: number }[];
+  delete(): void;
+}
+
+export class Trainer {
+  /** One ALS iteration (users then items). Throws AlsrecError('numerical') if training diverged. */
+  step(): StepProgress;
+  readonly iteration: number;
+  readonly iterations: number;
+  readonly done: boolean;
+  /** With a split: ranking metrics on the held-out test interactions for the current factors. */
+  evaluate(k?: number): RankingMetrics;
+  /** With a split: the popularity baseline on the same split. */
+  popularity(k?: number): RankingMetrics;
+  /** A Model of the current factors (a copy; the trainer may keep stepping). */
+  model(): Model;
+  delete(): void;
+}
+
+export class Model {
+  readonly factors: number;
+  readonly numUsers: number;
+  readonly numItems: number;
+  readonly params: Required<TrainParams>;
+  userIds(): string[];
+  itemIds(): string[];
+  /** Top-n for a known user; excludeSeen uses the interactions the model was trained on (when known). */
+  recommend(userId: string, n?: number, options?: { excludeSeen?: boolean }): ScoredItem[];
+  similar(itemId: string, n?: number): ScoredItem[];
+  /** Solve a new user's factors from (item id, value) pairs against the fixed item factors; unknown ids are ignored. */
+  foldIn(ratings: { itemId: string; value: number }[]): Float32Array;
+  /** Top-n for a folded-in (or any) user vector; excluded item ids are left out. */
+  recommendVector(userVector: Float32Array, n?: number, excludeItemIds?: string[]): ScoredItem[];
+  /** The rated items that contributed most to `itemId`'s score for a user with these ratings. */
+  explain(ratings: { itemId: string; value: number }[], itemId: string, n?: number): Contribution[];
+  itemFactors(): Float32Array;   // numItems × factors, row-major copy
+  userFactors(): Float32Array;   // numUsers × factors, row-major copy
+  /** The model file bytes (same format as the CLI's --output). */
+  save(): Uint8Array;
+  delete(): void;
+}
+
+export interface EvaluateResult {
+  users: number;
+  metrics: RankingMetrics;
+  baseline: { popularity: RankingMetrics };
+  fitSeconds: number;
+  params: Required<TrainParams>;
+}
+
+export interface GenerateOptions {
+  users?: number; items?: number; interactions?: number; groups?: number; zipfExponent?: number; seed?: number;
+}
+
+export interface Alsrec {
+  readonly version: string;
+  readonly simd: boolean;
+  readonly threads: number;
+  defaults(): Required<TrainParams>;
+  sniffFormat(bytes: Uint8Array, options?: FormatOptions): DetectedFormat;
+  loadRatings(bytes: Uint8Array, options?: FormatOptions): Dataset;
+  loadItems(bytes: Uint8Array, options?: FormatOptions): ItemInfo[];
+  /** split: 'none' | 'temporal:0.2' | 'random:0.2' | 'leave-last:1'. Trains on the train part only. */
+  createTrainer(dataset: Dataset, params?: TrainParams, options?: { split?: string; splitSeed?: number }): Trainer;
+  /** Train to completion; onProgress may return false to cancel (throws AlsrecError('cancelled')). */
+  train(dataset: Dataset, params?: TrainParams, onProgress?: (p: StepProgress) => boolean | void): Model;
+  evaluate(dataset: Dataset, params?: TrainParams,
+           options?: { split?: string; k?: number; onProgress?: (p: StepProgress) => boolean | void }): EvaluateResult;
+  loadModel(bytes: Uint8Array, sourceName?: string): Model;
+  generateDemo(options?: GenerateOptions): { dataset: Dataset; items: ItemInfo[]; ratingsCsv: Uint8Array; itemsCsv: Uint8Array };
+}
+
+export interface LoadOptions {
+  /** The .wasm bytes (required under node: Emscripten 3.1.6 cannot fetch a file path there). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where alsrec.wasm lives, for browsers (default: next to alsrec.js). */
+  locateFile?: (path: string) => string;
+}
+
+export function loadAlsrec(options?: LoadOptions): Promise<Alsrec>;
