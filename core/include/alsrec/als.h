@@ -117,6 +117,9 @@ struct AlsModel {
   std::vector<std::string> item_ids;
   Factors user_factors;   // user_ids.size() × factors
   Factors item_factors;   // item_ids.size() × factors
+  // The training interactions (users × items), saved in the model file so `recommend` can leave out seen items
+  // without the ratings file. Empty (rows == 0) when unknown: then nothing is excluded.
+  CsrMatrix seen;
   std::uint64_t dataset_fingerprint = 0;
   int iterations_done = 0;
   double final_loss = 0.0;
