@@ -1,0 +1,291 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+namespace alsrec::cli {
+
+int exit_code_for(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kBadInput:
+    case StatusCode::kIoError: return kExitBadInput;
+    case StatusCode::kNumerical:
+    case StatusCode::kInternal:
+    case StatusCode::kCancelled: return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+int fail(const std::string& command, const Status& status) {
+  std::cerr << "alsrec " << command << ": error: " << status.message() << "\n";
+  return exit_code_for(status);
+}
+
+void add_version_flag(CLI::App& app) {
+  app.add_flag_callback(
+      "--version",
+      [] {
+        std::cout << "alsrec " << version() << "\n";
+        throw CLI::Success();
+      },
+      "Print the version and exit");
+}
+
+void add_format_flags(CLI::App& app, FormatFlags& f) {
+  const char* group = "Input format (sniffed when not given)";
+  app.add_option("--delimiter", f.delimiter, "Field separator: , tab ; | :: whitespace (default: sniffed)")
+      ->group(group);
+  app.add_option("--header", f.header, "First line is a header: auto|yes|no")
+      ->check(CLI::IsMember({"auto", "yes", "no", "true", "false", "1", "0"}))
+      ->default_str("auto")
+      ->group(group);
+  app.add_option("--encoding", f.encoding, "Text encoding: utf-8|latin-1 (default: sniffed)")->group(group);
+  app.add_option("--columns", f.columns,
+                 "Column roles, e.g. user,item,rating,timestamp or item,user or user=userId,item=2 "
+                 "(default: by header names, else user,item[,rating[,timestamp]])")
+      ->group(group);
+  app.add_option("--duplicates", f.duplicates, "Repeated (user,item) pairs: last|first|sum|max")
+      ->check(CLI::IsMember({"last", "first", "sum", "max"}))
+      ->default_str("last")
+      ->group(group);
+  app.add_option("--min-rating", f.min_rating, "Keep only rows with rating >= X (stars -> implicit positives)")
+      ->group(group);
+  app.add_flag("--strict", f.strict, "Stop at the first bad row instead of skipping it")->group(group);
+  app.add_option("--max-bad-fraction", f.max_bad_fraction, "Fail when more than this fraction of rows is bad")
+      ->default_val(0.05)
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(group);
+}
+
+Result<FormatOptions> format_options(const FormatFlags& f, const std::string& source_name) {
+  FormatOptions o;
+  o.source_name = source_name;
+  o.delimiter = f.delimiter;
+  if (f.header == "yes" || f.header == "true" || f.header == "1") o.header = 1;
+  else if (f.header == "no" || f.header == "false" || f.header == "0") o.header = 0;
+  else o.header = -1;
+  o.encoding = f.encoding;
+  o.columns = f.columns;
+  auto policy = parse_duplicate_policy(f.duplicates);
+  if (!policy) return policy.status();
+  o.duplicates = *policy;
+  if (f.min_rating) {
+    o.has_min_rating = true;
+    o.min_rating = *f.min_rating;
+  }
+  o.strict = f.strict;
+  o.max_bad_fraction = f.max_bad_fraction;
+  return o;
+}
+
+void add_model_flags(CLI::App& app, ModelFlags& f) {
+  const char* group = "Model";
+  AlsOptions& o = f.options;
+  app.add_option("--factors", o.factors, "Latent factors per user/item")->capture_default_str()->group(group);
+  app.add_option("--regularization", o.regularization, "L2 regularization lambda")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--alpha", o.alpha, "Confidence scale: c = alpha*value (implicit) or 1+alpha*value (hu)")
+      ->capture_default_str()
+      ->group(group);
+  f.confidence = confidence_mode_name(o.confidence);
+  app.add_option("--confidence", f.confidence,
+                 "implicit (c=alpha*v, unobserved 1: the `implicit` library's model) | hu (c=1+alpha*v) | "
+                 "log (c=1+alpha*log(1+v/eps)) | ials (Rendle 2022: unobserved weight, --reg-exponent) | "
+                 "explicit (ALS-WR on the ratings)")
+      ->capture_default_str()
+      ->group(group);
+  f.values = value_transform_name(o.values);
+  app.add_option("--values", f.values, "Interaction values: binary (every pair counts 1) | raw (the rating column)")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--epsilon", o.epsilon, "epsilon of the log confidence")->capture_default_str()->group(group);
+  app.add_option("--unobserved-weight", o.unobserved_weight, "ials: weight alpha0 of unobserved pairs")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--reg-exponent", o.reg_exponent,
+                 "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--iterations", o.iterations, "ALS iterations")->capture_default_str()->group(group);
+  f.solver = solver_name(o.solver);
+  app.add_option("--solver", f.solver, "cg (conjugate gradient, warm-started) | cholesky (exact)")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--cg-steps", o.cg_steps, "Conjugate-gradient steps per row and half-iteration")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str()->group(group);
+  app.add_option("--seed", o.seed, "Random seed (initial factors, random splits)")->capture_default_str()->group(group);
+}
+
+Result<AlsOptions> als_options(const ModelFlags& f) {
+  AlsOptions o = f.options;
+  auto conf = parse_confidence_mode(f.confidence);
+  if (!conf) return conf.status();
+  o.confidence = *conf;
+  auto values = parse_value_transform(f.values);
+  if (!values) return values.status();
+  o.values = *values;
+  auto solver = parse_solver(f.solver);
+  if (!solver) return solver.status();
+  o.solver = *solver;
+  ALSREC_RETURN_IF_ERROR(o.validate());
+  return o;
+}
+
+json params_json(const AlsOptions& o) {
+  json j;
+  j["factors"] = o.factors;
+  j["regularization"] = o.regularization;
+  j["alpha"] = o.alpha;
+  j["confidence"] = confidence_mode_name(o.confidence);
+  j["values"] = value_transform_name(o.values);
+  if (o.confidence == ConfidenceMode::kLog) j["epsilon"] = o.epsilon;
+  if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = o.unobserved_weight;
+  j["reg_exponent"] = o.reg_exponent;
+  j["iterations"] = o.iterations;
+  j["solver"] = solver_name(o.solver);
+  if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;
+  j["threads"] = o.threads == 0 ? hardware_threads() : o.threads;
+  j["seed"] = o.seed;
+  return j;
+}
+
+Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::io_error(path + ": read failed");
+  return bytes;
+}
+
+Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& options) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  RatingsReader reader(options);
+  std::vector<char> chunk(1 << 20);
+  Status status;
+  std::size_t got;
+  while (status.is_ok() && (got = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
+    status = reader.feed(chunk.data(), got);
+  }
+  const bool read_error = std::ferror(file) != 0;
+  std::fclose(file);
+  if (read_error) return Status::io_error(path + ": read failed");
+  if (!status.is_ok()) return status;
+  return reader.finish();
+}
+
+Status write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (!file) return Status::io_error(path + ": cannot write (" + std::strerror(errno) + ")");
+  const bool ok = std::fwrite(data, 1, size, file) == size && std::fflush(file) == 0;
+  const bool closed = std::fclose(file) == 0;
+  if (!ok || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return Status::io_error(path + ": write failed (" + why + "); nothing was replaced");
+  }
+  return Status::ok();
+}
+
+json dataset_json(const Dataset& d) {
+  json j;
+  j["rows"] = d.rows;
+  j["interactions"] = d.size();
+  j["users"] = d.num_users();
+  j["items"] = d.num_items();
+  j["skipped"] = d.skipped;
+  json examples = json::array();
+  for (const BadRow& b : d.skipped_examples) examples.push_back({{"line", b.line}, {"reason", b.reason}});
+  j["skipped_examples"] = examples;
+  j["filtered"] = d.filtered;
+  j["duplicates_merged"] = d.duplicates_merged;
+  const DetectedFormat& f = d.format;
+  const auto column = [&](int index) -> json {
+    if (index < 0) return nullptr;
+    return index < static_cast<int>(f.column_names.size()) ? json(f.column_names[index]) : json(index + 1);
+  };
+  j["format"] = {{"delimiter", f.delimiter},
+                 {"header", f.header},
+                 {"encoding", f.encoding},
+                 {"line_ending", f.line_ending},
+                 {"columns",
+                  {{"user", column(f.user_column)},
+                   {"item", column(f.item_column)},
+                   {"rating", column(f.rating_column)},
+                   {"timestamp", column(f.timestamp_column)}}}};
+  j["has_ratings"] = d.has_ratings;
+  j["has_timestamps"] = d.has_timestamps;
+  const double cells = static_cast<double>(d.num_users()) * static_cast<double>(d.num_items());
+  j["density"] = cells > 0 ? static_cast<double>(d.size()) / cells : 0.0;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d.fingerprint()));
+  j["fingerprint"] = hex;
+  return j;
+}
+
+json metrics_json(const RankingMetrics& m) {
+  const std::string k = "@" + std::to_string(m.k);
+  json j;
+  j["recall" + k] = m.recall;
+  j["ndcg" + k] = m.ndcg;
+  j["precision" + k] = m.precision;
+  j["map" + k] = m.map;
+  j["hit_rate" + k] = m.hit_rate;
+  j["auc"] = m.auc;
+  j["coverage" + k] = m.coverage;
+  return j;
+}
+
+ProgressBar::ProgressBar(std::string label) : label_(std::move(label)), active_(::isatty(STDERR_FILENO) != 0) {}
+
+ProgressBar::~ProgressBar() { finish(); }
+
+void ProgressBar::update(double fraction, const std::string& detail) {
+  if (!active_) return;
+  constexpr int kWidth = 30;
+  fraction = std::fmin(1.0, std::fmax(0.0, fraction));
+  const int filled = static_cast<int>(std::lround(fraction * kWidth));
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(kWidth - filled), '-');
+  std::fprintf(stderr, "\r%s [%s] %3d%% %s\033[K", label_.c_str(), bar.c_str(),
+               static_cast<int>(std::lround(fraction * 100)), detail.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (active_ && !finished_) std::fputc('\n', stderr);
+  finished_ = true;
+}
+
+ProgressCallback progress_reporter(ProgressBar& bar) {
+  return [&bar](const TrainProgress& p) {
+    const double left = p.iteration > 0 ? p.elapsed / p.iteration * (p.iterations - p.iteration) : 0.0;
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "iteration %d/%d  loss %.5g  %s left", p.iteration, p.iterations, p.loss,
+                  format_seconds(left).c_str());
+    bar.update(static_cast<double>(p.iteration) / std::max(1, p.iterations), detail);
+    return true;
+  };
+}
+
+std::string format_seconds(double seconds) {
+  char text[32];
+  if (seconds < 60) std::snprintf(text, sizeof text, "%.1fs", seconds);
+  else std::snprintf(text, sizeof text, "%dm%02ds", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
+  return text;
+}
+
+}  // namespace alsrec::cli

@@ -1,0 +1,82 @@
+// What every `alsrec` command shares: flag groups, file I/O, exit codes, progress display.
+// Commands are thin: parse flags -> call core -> print. The core never sees a path or a terminal.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alsrec/alsrec.h"
+
+namespace alsrec::cli {
+
+using json = nlohmann::ordered_json;
+
+// Exit codes (the contract scripts rely on).
+enum ExitCode : int { kExitOk = 0, kExitUsage = 1, kExitBadInput = 2, kExitFailure = 3 };
+int exit_code_for(const Status& status);
+// Prints "alsrec <command>: error: <message>" to stderr and returns the exit code for it.
+int fail(const std::string& command, const Status& status);
+
+// --delimiter, --header, --encoding, --columns, --duplicates, --min-rating, --strict, --max-bad-fraction
+struct FormatFlags {
+  std::string delimiter;
+  std::string header = "auto";
+  std::string encoding;
+  std::string columns;
+  std::string duplicates = "last";
+  std::optional<double> min_rating;
+  bool strict = false;
+  double max_bad_fraction = 0.05;
+};
+void add_format_flags(CLI::App& app, FormatFlags& flags);
+Result<FormatOptions> format_options(const FormatFlags& flags, const std::string& source_name);
+
+// --factors, --regularization, --alpha, --confidence, --values, --iterations, --solver, --cg-steps, --threads, --seed, ...
+struct ModelFlags {
+  AlsOptions options;  // starts at the core defaults, which --help prints
+  std::string confidence;
+  std::string values;
+  std::string solver;
+};
+void add_model_flags(CLI::App& app, ModelFlags& flags);
+Result<AlsOptions> als_options(const ModelFlags& flags);
+json params_json(const AlsOptions& options);
+
+// `--version` on a subcommand (CLI11 only puts it on the top-level app by itself).
+void add_version_flag(CLI::App& app);
+
+// Reads a ratings file in 1 MiB chunks through the core's streaming reader.
+Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& options);
+Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
+// Writes to "<path>.tmp-<pid>" and renames over `path`, so a failure never leaves a half-written file in place.
+Status write_file_atomically(const std::string& path, const void* data, std::size_t size);
+
+json dataset_json(const Dataset& data);          // the `inspect` keys
+json metrics_json(const RankingMetrics& metrics); // "recall@K", ...
+
+// A progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  ~ProgressBar();
+  void update(double fraction, const std::string& detail);
+  void finish();
+  bool active() const { return active_; }
+
+ private:
+  std::string label_;
+  bool active_;
+  bool finished_ = false;
+};
+
+// A training callback that draws iteration, loss and time left on `bar`.
+ProgressCallback progress_reporter(ProgressBar& bar);
+
+std::string format_seconds(double seconds);
+
+}  // namespace alsrec::cli

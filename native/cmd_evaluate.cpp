@@ -1,0 +1,106 @@
+// alsrec evaluate: split per user, train on the train part, rank for each test user, compare with popularity.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace alsrec::cli {
+
+Command add_evaluate_command(CLI::App& parent) {
+  struct State {
+    std::string input;
+    std::string split = "temporal:0.2";
+    int k = 10;
+    FormatFlags format;
+    ModelFlags model;
+    bool as_json = false;
+  };
+  auto st = std::make_shared<State>();
+  CLI::App* app = parent.add_subcommand(
+      "evaluate", "Hold out each user's latest (or random) interactions, train on the rest, report ranking metrics");
+  add_version_flag(*app);
+  app->add_option("-i,--input", st->input, "Ratings file")->required();
+  app->add_option("--split", st->split, "temporal:F | random:F | leave-last:K (per user)")->capture_default_str();
+  app->add_option("-k,--k", st->k, "Cut-off K of the metrics")->capture_default_str()->check(CLI::Range(1, 100000));
+  add_format_flags(*app, st->format);
+  add_model_flags(*app, st->model);
+  app->add_flag("--json", st->as_json, "Print JSON");
+
+  return {app, [st]() -> int {
+            auto format = format_options(st->format, st->input);
+            if (!format) return fail("evaluate", format.status());
+            auto options = als_options(st->model);
+            if (!options) return fail("evaluate", options.status());
+            auto spec = parse_split(st->split);
+            if (!spec) return fail("evaluate", spec.status());
+            if (spec->kind == SplitKind::kNone) {
+              return fail("evaluate", Status::invalid_argument("--split none leaves nothing to evaluate"));
+            }
+            auto data = load_ratings_file(st->input, *format);
+            if (!data) return fail("evaluate", data.status());
+
+            const SplitResult split = split_dataset(*data, *spec, options->seed);
+            CsrMatrix train = build_user_item_matrix(*data, &split.train);
+            const CsrMatrix test = build_user_item_matrix(*data, &split.test);
+
+            const auto start = std::chrono::steady_clock::now();
+            auto trainer = AlsTrainer::create(train, *options);
+            if (!trainer) return fail("evaluate", trainer.status());
+            ProgressBar bar("evaluate");
+            const Status fitted = (*trainer)->fit(progress_reporter(bar));
+            bar.finish();
+            if (!fitted.is_ok()) return fail("evaluate", fitted);
+            const double fit_seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+            const AlsTrainer& t = **trainer;
+            const RankingMetrics model =
+                evaluate_model(t.user_factors(), t.item_factors(), train, test, st->k, options->threads);
+            const RankingMetrics popularity = evaluate_popularity(train, test, st->k, options->threads);
+
+            json j;
+            j["input"] = st->input;
+            j["split"] = split_to_string(*spec);
+            j["k"] = st->k;
+            j["users"] = model.users;
+            j["metrics"] = metrics_json(model);
+            j["baseline"]["popularity"] = metrics_json(popularity);
+            if (options->confidence == ConfidenceMode::kExplicit) {
+              const RatingErrors errors = rating_errors(t.user_factors(), t.item_factors(), test);
+              j["rating_errors"] = {{"count", errors.count}, {"rmse", errors.rmse}, {"mae", errors.mae}};
+            }
+            j["fit_seconds"] = fit_seconds;
+            j["final_loss"] = t.last_loss();
+            j["params"] = params_json(*options);
+            j["dataset"] = {{"users", data->num_users()},
+                            {"items", data->num_items()},
+                            {"interactions", data->size()},
+                            {"train", split.train.size()},
+                            {"test", split.test.size()},
+                            {"skipped", data->skipped}};
+            if (st->as_json) {
+              std::cout << j.dump(2) << "\n";
+              return kExitOk;
+            }
+            std::printf("%s, split %s: %zu users evaluated (%zu train / %zu test interactions), fit %s\n",
+                        st->input.c_str(), split_to_string(*spec).c_str(), model.users, split.train.size(),
+                        split.test.size(), format_seconds(fit_seconds).c_str());
+            std::printf("%-14s %10s %10s\n", "metric", "als", "popularity");
+            const json& a = j["metrics"];
+            const json& p = j["baseline"]["popularity"];
+            for (auto it = a.begin(); it != a.end(); ++it) {
+              std::printf("%-14s %10.4f %10.4f\n", it.key().c_str(), it.value().get<double>(),
+                          p[it.key()].get<double>());
+            }
+            if (j.contains("rating_errors")) {
+              std::printf("rmse %.4f  mae %.4f over %zu held-out ratings\n", j["rating_errors"]["rmse"].get<double>(),
+                          j["rating_errors"]["mae"].get<double>(), j["rating_errors"]["count"].get<std::size_t>());
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace alsrec::cli

@@ -1,0 +1,54 @@
+// alsrec inspect: what the reader sees in a ratings file.
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace alsrec::cli {
+
+Command add_inspect_command(CLI::App& parent) {
+  struct State {
+    std::string input;
+    FormatFlags format;
+    bool as_json = false;
+  };
+  auto st = std::make_shared<State>();
+  CLI::App* app = parent.add_subcommand("inspect", "Sniff a ratings file and report its format, counts and bad rows");
+  add_version_flag(*app);
+  app->add_option("-i,--input", st->input, "Ratings file")->required();
+  add_format_flags(*app, st->format);
+  app->add_flag("--json", st->as_json, "Print JSON");
+
+  return {app, [st]() -> int {
+            auto options = format_options(st->format, st->input);
+            if (!options) return fail("inspect", options.status());
+            auto data = load_ratings_file(st->input, *options);
+            if (!data) return fail("inspect", data.status());
+            const json j = dataset_json(*data);
+            if (st->as_json) {
+              std::cout << j.dump(2) << "\n";
+              return kExitOk;
+            }
+            const auto& f = j["format"];
+            std::cout << st->input << "\n"
+                      << "  format       delimiter " << json(f["delimiter"]).dump() << ", header "
+                      << (data->format.header ? "yes" : "no") << ", " << data->format.encoding << ", "
+                      << data->format.line_ending << " line ends\n"
+                      << "  columns      " << f["columns"].dump() << "\n"
+                      << "  rows         " << data->rows << " (" << data->skipped << " skipped, " << data->filtered
+                      << " filtered, " << data->duplicates_merged << " duplicates merged)\n"
+                      << "  interactions " << data->size() << "\n"
+                      << "  users        " << data->num_users() << "\n"
+                      << "  items        " << data->num_items() << "\n"
+                      << "  density      " << j["density"].get<double>() << "\n"
+                      << "  ratings      " << (data->has_ratings ? "yes" : "no (every pair counts 1)") << "\n"
+                      << "  timestamps   " << (data->has_timestamps ? "yes" : "no (file order)") << "\n";
+            for (const BadRow& b : data->skipped_examples) {
+              std::cout << "  skipped line " << b.line << ": " << b.reason << "\n";
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace alsrec::cli

@@ -1,0 +1,22 @@
+// One function per command: each adds its subcommand (flags bound to state it owns) and returns how to run it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace alsrec::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;  // returns the process exit code
+};
+
+Command add_inspect_command(CLI::App& parent);
+Command add_train_command(CLI::App& parent);
+Command add_evaluate_command(CLI::App& parent);
+Command add_recommend_command(CLI::App& parent);
+Command add_similar_command(CLI::App& parent);
+Command add_generate_command(CLI::App& parent);
+
+}  // namespace alsrec::cli

@@ -1,0 +1,53 @@
+# Helpers for CLI tests written as CMake scripts (cmake -P): run the CLI, check exit codes, read its JSON.
+# Variables passed with -D: ALSREC (the binary), WORK (a scratch folder), DATA (tests/data), SHARED (shared data).
+
+if(NOT ALSREC OR NOT WORK)
+  message(FATAL_ERROR "call with -DALSREC=<binary> -DWORK=<scratch dir>")
+endif()
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+
+# run(EXIT <code> [OUT var] [ERR var] ARGS ...): runs alsrec with ARGS and fails the test unless it exits with <code>.
+function(run)
+  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "ARGS" ${ARGN})
+  execute_process(COMMAND "${ALSREC}" ${R_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                  WORKING_DIRECTORY "${WORK}")
+  if(NOT "${rc}" STREQUAL "${R_EXIT}")
+    message(FATAL_ERROR "alsrec ${R_ARGS}\n  exit ${rc}, expected ${R_EXIT}\n  stdout: ${out}\n  stderr: ${err}")
+  endif()
+  if(R_OUT)
+    set(${R_OUT} "${out}" PARENT_SCOPE)
+  endif()
+  if(R_ERR)
+    set(${R_ERR} "${err}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(expect_contains text needle)
+  string(FIND "${text}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "expected to find '${needle}' in:\n${text}")
+  endif()
+endfunction()
+
+function(expect_equal actual expected what)
+  if(NOT "${actual}" STREQUAL "${expected}")
+    message(FATAL_ERROR "${what}: got '${actual}', expected '${expected}'")
+  endif()
+endfunction()
+
+# expect_between(value low high what): numeric range check (floats allowed).
+function(expect_between value low high what)
+  if(value LESS low OR value GREATER high)
+    message(FATAL_ERROR "${what}: ${value} not in [${low}, ${high}]")
+  endif()
+endfunction()
+
+# json(out_var json_text key...): string(JSON GET) that fails the test with the JSON when the key is missing.
+function(json out text)
+  string(JSON value ERROR_VARIABLE error GET "${text}" ${ARGN})
+  if(error)
+    message(FATAL_ERROR "JSON key ${ARGN} missing: ${error}\n${text}")
+  endif()
+  set(${out} "${value}" PARENT_SCOPE)
+endfunction()

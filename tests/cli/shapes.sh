@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The same ratings in other shapes load to the same counts (and, where ids are unchanged, the same fingerprint):
+# MovieLens '::', tab without header, ';' with Latin-1 user ids, item column first (by header and by --columns).
+set -euo pipefail
+alsrec=$1 src=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+
+field() {  # field KEY JSON... : the value of a top-level scalar key in `inspect --json` output
+  sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
+}
+check() {  # check NAME EXPECTED_FINGERPRINT(or -) inspect-args...
+  local name=$1 want_fp=$2; shift 2
+  local out; out=$("$alsrec" inspect --json "$@")
+  local users items inter skipped fp
+  users=$(field users <<<"$out"); items=$(field items <<<"$out"); inter=$(field interactions <<<"$out")
+  skipped=$(field skipped <<<"$out"); fp=$(field fingerprint <<<"$out")
+  echo "$name: users=$users items=$items interactions=$inter skipped=$skipped fingerprint=$fp"
+  [[ "$users/$items/$inter/$skipped" == "$want" ]] || { echo "FAIL $name: expected $want"; exit 1; }
+  [[ "$want_fp" == "-" || "$fp" == "$want_fp" ]] || { echo "FAIL $name: fingerprint $fp != $want_fp"; exit 1; }
+}
+
+base=$("$alsrec" inspect --json --input "$src")
+want="$(field users <<<"$base")/$(field items <<<"$base")/$(field interactions <<<"$base")/0"
+fp=$(field fingerprint <<<"$base")
+check "csv with header" "$fp" --input "$src"
+
+awk -F, 'NR > 1 { print $1 "::" $2 "::" $3 "::" $4 }' "$src" > ratings.dat
+check "movielens ::" "$fp" --input ratings.dat
+
+awk -F, 'NR > 1 { print $1 "\t" $2 "\t" $3 "\t" $4 }' "$src" | sed 's/$/\r/' > ratings.tsv
+check "tab, no header, CRLF" "$fp" --input ratings.tsv
+
+awk -F, 'NR == 1 { print "user;item;rating;time"; next } { print "Müller-" $1 ";" $2 ";" $3 ";" $4 }' "$src" \
+  | iconv -f UTF-8 -t LATIN1 > ratings-latin1.csv
+check "semicolon, latin-1 ids" - --input ratings-latin1.csv
+out=$("$alsrec" inspect --json --input ratings-latin1.csv)
+grep -q '"encoding": "latin-1"' <<<"$out" || { echo "FAIL latin-1 not detected"; exit 1; }
+
+awk -F, '{ print $2 "," $1 "," $3 "," $4 }' "$src" > item-first.csv
+check "item column first (header names)" "$fp" --input item-first.csv
+
+tail -n +2 item-first.csv > item-first-noheader.csv
+check "item column first (--columns)" "$fp" --input item-first-noheader.csv --columns item,user,rating,timestamp
+echo "all shapes agree"
