@@ -18,5 +18,6 @@ Command add_evaluate_command(CLI::App& parent);
 Command add_recommend_command(CLI::App& parent);
 Command add_similar_command(CLI::App& parent);
 Command add_generate_command(CLI::App& parent);
+Command add_bench_command(CLI::App& parent);
 
 }  // namespace alsrec::cli

@@ -1,0 +1,210 @@
+// alsrec bench: where the time goes, as JSON. Phases: load, build matrices, Gramian, user/item solves, loss,
+// recommend-all; achieved GFLOP/s of the solves next to a float32 GEMM measured in the same run.
+//
+// FLOPs counted (k factors, m users, n items, z nonzeros, s CG steps), per iteration:
+//   CG:       2 half-iterations × (s + 1) × (2k²·rows + 4k·z)   [one A·x for the residual + s A·p products;
+//             A·p = w0·G·p (2k²) + Y_uᵀ(a ⊙ Y_u p) (4k per nonzero)] -> (s+1)·(2k²·(m+n) + 8k·z)
+//   Cholesky: Σ_rows (2k²·n_u + k³/3 + 2k²) per half  -> 4k²·z + (k³/3 + 2k²)·(m+n)
+//   Gramian:  2 × 2k²·rows of the fixed side            -> 2k²·(m+n)
+#include <sys/resource.h>
+
+#include <Eigen/Core>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace alsrec::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// Float32 GEMM (Eigen) of size n, run concurrently on `threads` threads: aggregate GFLOP/s. This is the machine's
+// practical peak for dense float work, the yardstick for the solves.
+double gemm_gflops(int n, int threads) {
+  auto run = [n](double* seconds) {
+    Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n), b = Eigen::MatrixXf::Random(n, n), c(n, n);
+    c.noalias() = a * b;  // warm-up
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      const auto t = Clock::now();
+      c.noalias() = a * b;
+      best = std::min(best, since(t));
+    }
+    *seconds = best + 0.0 * c(0, 0);
+  };
+  std::vector<double> seconds(static_cast<std::size_t>(threads));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(run, &seconds[static_cast<std::size_t>(t)]);
+  run(&seconds[0]);
+  for (auto& th : pool) th.join();
+  double flops = 2.0 * n * n * static_cast<double>(n);
+  double total = 0;
+  for (double s : seconds) total += flops / s;
+  return total / 1e9;
+}
+
+// "users=6040,items=3706,interactions=1000209[,seed=1]" -> GenerateOptions
+Result<GenerateOptions> parse_shape(const std::string& text) {
+  GenerateOptions o;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const auto eq = part.find('=');
+    if (eq == std::string::npos) return Status::invalid_argument("--synthetic: expected key=value, got '" + part + "'");
+    const std::string key = part.substr(0, eq);
+    double value = 0;
+    try {
+      value = std::stod(part.substr(eq + 1));
+    } catch (...) {
+      return Status::invalid_argument("--synthetic: '" + part + "' is not a number");
+    }
+    if (key == "users") o.users = static_cast<std::uint32_t>(value);
+    else if (key == "items") o.items = static_cast<std::uint32_t>(value);
+    else if (key == "interactions") o.interactions = static_cast<std::uint64_t>(value);
+    else if (key == "groups") o.groups = static_cast<std::uint32_t>(value);
+    else if (key == "seed") o.seed = static_cast<std::uint64_t>(value);
+    else return Status::invalid_argument("--synthetic: unknown key '" + key + "' (users, items, interactions, groups, seed)");
+  }
+  ALSREC_RETURN_IF_ERROR(o.validate());
+  return o;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& parent) {
+  struct State {
+    std::string input, synthetic;
+    FormatFlags format;
+    ModelFlags model;
+    int gemm_size = 1024;
+    bool skip_recommend = false;
+  };
+  auto st = std::make_shared<State>();
+  CLI::App* app = parent.add_subcommand(
+      "bench", "Time every phase of loading, training and recommending; print JSON with GFLOP/s and peak memory");
+  add_version_flag(*app);
+  auto* input = app->add_option("-i,--input", st->input, "Ratings file to benchmark on");
+  auto* synth = app->add_option("--synthetic", st->synthetic,
+                                "Generated data instead: users=N,items=N,interactions=N[,groups=N,seed=N]");
+  input->excludes(synth);
+  app->add_option("--gemm-size", st->gemm_size, "Size of the reference float32 GEMM (0 = skip)")
+      ->capture_default_str();
+  app->add_flag("--no-recommend", st->skip_recommend, "Skip the recommend-all phase");
+  add_format_flags(*app, st->format);
+  add_model_flags(*app, st->model);
+
+  return {app, [st]() -> int {
+            if (st->input.empty() == st->synthetic.empty()) {
+              return fail("bench", Status::invalid_argument("give --input FILE or --synthetic users=..,items=..,interactions=.."));
+            }
+            auto options = als_options(st->model);
+            if (!options) return fail("bench", options.status());
+            const int threads = options->threads > 0 ? options->threads : hardware_threads();
+            json j;
+            j["alsrec"] = version();
+            j["threads"] = threads;
+            j["params"] = params_json(*options);
+
+            auto t = Clock::now();
+            Result<Dataset> data = Status::internal("unset");
+            if (!st->input.empty()) {
+              auto format = format_options(st->format, st->input);
+              if (!format) return fail("bench", format.status());
+              data = load_ratings_file(st->input, *format);
+              j["input"] = st->input;
+            } else {
+              auto shape = parse_shape(st->synthetic);
+              if (!shape) return fail("bench", shape.status());
+              auto generated = generate_synthetic(*shape);
+              if (!generated) return fail("bench", generated.status());
+              data = std::move(generated->ratings);
+              j["synthetic"] = st->synthetic;
+            }
+            if (!data) return fail("bench", data.status());
+            const double load_seconds = since(t);
+
+            t = Clock::now();
+            CsrMatrix matrix = build_user_item_matrix(*data);
+            const double build_seconds = since(t);
+            const double m = data->num_users(), n = data->num_items(), z = static_cast<double>(matrix.nnz());
+            j["dataset"] = {{"users", data->num_users()}, {"items", data->num_items()}, {"interactions", matrix.nnz()}};
+
+            t = Clock::now();
+            auto trainer = AlsTrainer::create(std::move(matrix), *options);
+            if (!trainer) return fail("bench", trainer.status());
+            const double setup_seconds = since(t);  // transpose + initialisation
+            std::vector<double> per_iteration;
+            const Status fitted = (*trainer)->fit([&](const TrainProgress& p) {
+              per_iteration.push_back(p.seconds);
+              std::cerr << "\rbench: iteration " << p.iteration << "/" << p.iterations << std::flush;
+              return true;
+            });
+            std::cerr << "\n";
+            if (!fitted.is_ok()) return fail("bench", fitted);
+            const TrainTimings& tt = (*trainer)->timings();
+
+            double recommend_seconds = 0;
+            if (!st->skip_recommend) {
+              t = Clock::now();
+              const auto recs = recommend_all((*trainer)->user_factors(), (*trainer)->item_factors(), 10,
+                                              &(*trainer)->user_items(), options->threads);
+              recommend_seconds = since(t);
+              if (recs.size() != data->num_users()) return fail("bench", Status::internal("recommend_all size"));
+            }
+
+            const double k = options->factors;
+            const double iters = std::max<std::size_t>(1, per_iteration.size());
+            double solve_flops = 0;
+            if (options->solver == SolverKind::kConjugateGradient) {
+              solve_flops = (options->cg_steps + 1) * (2 * k * k * (m + n) + 8 * k * z);
+            } else {
+              solve_flops = 4 * k * k * z + (k * k * k / 3 + 2 * k * k) * (m + n);
+            }
+            const double solve_seconds = (tt.user_solve + tt.item_solve) / iters;
+            const double solve_gflops = solve_seconds > 0 ? solve_flops / solve_seconds / 1e9 : 0;
+            double fit_seconds = 0;
+            for (double s : per_iteration) fit_seconds += s;
+
+            j["phases"] = {{"load", load_seconds},
+                           {"build_matrix", build_seconds},
+                           {"setup", setup_seconds},
+                           {"gramian", tt.gramian},
+                           {"user_solve", tt.user_solve},
+                           {"item_solve", tt.item_solve},
+                           {"loss", tt.loss},
+                           {"fit", fit_seconds},
+                           {"recommend_all", recommend_seconds}};
+            j["per_iteration_seconds"] = per_iteration;
+            j["mean_iteration_seconds"] = fit_seconds / iters;
+            j["solve_flops_per_iteration"] = solve_flops;
+            j["solve_gflops"] = solve_gflops;
+            j["flop_formula"] = options->solver == SolverKind::kConjugateGradient
+                                    ? "(cg_steps+1)*(2k^2*(users+items) + 8k*nnz) per iteration"
+                                    : "4k^2*nnz + (k^3/3 + 2k^2)*(users+items) per iteration";
+            if (st->gemm_size > 0) {
+              const double gemm = gemm_gflops(st->gemm_size, threads);
+              j["gemm_gflops"] = gemm;
+              j["gemm_size"] = st->gemm_size;
+              j["solve_vs_gemm"] = gemm > 0 ? solve_gflops / gemm : 0;
+            }
+            j["peak_rss_mb"] = peak_rss_mb();
+            std::cout << j.dump(2) << "\n";
+            return kExitOk;
+          }};
+}
+
+}  // namespace alsrec::cli

@@ -1,0 +1,22 @@
+# `alsrec bench` on a tiny generated set: JSON with every phase, consistent numbers (not a timed test).
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+run(EXIT 0 OUT out ARGS bench --synthetic users=200,items=150,interactions=3000 --factors 8 --iterations 3
+                     --gemm-size 128)
+json(inter "${out}" dataset interactions)
+expect_equal("${inter}" "3000" "interactions")
+foreach(phase load build_matrix gramian user_solve item_solve loss fit recommend_all)
+  json(v "${out}" phases ${phase})
+  expect_between("${v}" 0 60 "phase ${phase} seconds")
+endforeach()
+json(n "${out}" per_iteration_seconds LENGTH)
+expect_equal("${n}" "3" "per-iteration entries")
+json(g "${out}" gemm_gflops)
+expect_between("${g}" 0.001 100000 "gemm GFLOP/s")
+json(s "${out}" solve_gflops)
+expect_between("${s}" 0.0000001 100000 "solve GFLOP/s")
+json(rss "${out}" peak_rss_mb)
+expect_between("${rss}" 1 4000 "peak RSS MB")
+# flops: (3+1)*(2*64*350 + 8*8*3000) = 4*(44800 + 192000) = 947200 at k=8: 2*8*8*350=44800, 8*8*3000=192000
+json(f "${out}" solve_flops_per_iteration)
+expect_equal("${f}" "947200" "CG FLOP count (cg_steps 3, k 8, 350 rows, 3000 nonzeros)")
+run(EXIT 1 ERR err ARGS bench)
