@@ -93,6 +93,10 @@ class AlsTrainer {
 
   Status step();                   // one full iteration (users then items); kNumerical on a failed solve / NaN
   Status fit(const ProgressCallback& progress = nullptr);  // the remaining iterations, calling progress after each
+  // One more user half-step against the current item factors (not counted as an iteration), like `implicit`'s
+  // recalculate_user: afterwards each user row is what fold_in_user computes from the item factors (with the
+  // Cholesky solver; CG takes its cg_steps from the current row).
+  Status resolve_users();
   int iteration() const;           // iterations done
   double last_loss() const;        // NaN until an iteration with compute_loss has run
   double compute_loss() const;     // the objective for the current factors, divided by nnz
