@@ -56,6 +56,12 @@ function startWorker() {
 
 // --- errors and status ---------------------------------------------------------------------------------------------
 
+/** body[data-<name>-version] counts completed events (data loaded, model ready, error shown...): test hooks. */
+function bump(name) {
+  const attr = `data-${name}-version`;
+  document.body.setAttribute(attr, String(Number(document.body.getAttribute(attr) || 0) + 1));
+}
+
 const ERROR_TITLES = {
   [ErrorCode.BAD_INPUT]: 'That file could not be read',
   [ErrorCode.IO_ERROR]: 'That file could not be read',
@@ -78,6 +84,7 @@ function showError(error, context = '') {
   $('error-title').textContent = context || ERROR_TITLES[error?.code] || 'Something went wrong';
   $('error-message').textContent = message;
   $('error').hidden = false;
+  bump('error');
 }
 
 function clearError() {
@@ -267,6 +274,7 @@ function dataLoaded(result) {
   $('rate').hidden = true;
   ui.myRatings.clear();
   resetTrainingView('Ready to train.');
+  bump('data');
 }
 
 async function loadDemo() {
@@ -308,6 +316,7 @@ async function loadItems(file) {
       }
       $('files-status').textContent = `${fmtInt.format(result.count)} titles read from ${file.name}.`;
       refreshViewsAfterTitles();
+      bump('items');
     } catch (error) {
       showError(error, `${file.name} could not be read as an items file`);
     }
@@ -455,6 +464,7 @@ async function train() {
     } catch (error) {
       if (error.code === ErrorCode.CANCELLED) {
         $('progress-text').textContent = ui.hasModel ? 'Cancelled. The previous model is kept.' : 'Cancelled.';
+        bump('cancel');
       } else {
         $('progress-text').textContent = 'Stopped.';
         showError(error);
@@ -474,6 +484,9 @@ function modelReady(result, line) {
   ui.users = result.users;
   $('model-line').textContent = line;
   renderMetrics(result.metrics);
+  $('recommendations').replaceChildren();
+  delete $('recommendations').dataset.userId;
+  $('rated').replaceChildren();
   fillUserOptions('');
   $('results').hidden = false;
   $('rate').hidden = false;
@@ -487,6 +500,7 @@ function modelReady(result, line) {
   if (topItem !== undefined) showSimilar(topItem);
   renderRateMatches();
   refreshFoldIn();
+  bump('model');
 }
 
 const METRIC_ROWS = [['recall', 'Recall@10'], ['precision', 'Precision@10'], ['ndcg', 'NDCG@10'], ['map', 'MAP@10'],
@@ -749,6 +763,7 @@ async function refreshFoldIn() {
         : `score ${it.score.toFixed(3)}`);
       return li;
     }));
+    bump('foldin');
   } catch (error) {
     if (seq === ui.foldInSeq) showError(error, 'Could not compute your recommendations');
   }

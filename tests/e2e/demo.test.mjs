@@ -1,0 +1,138 @@
+// The built-in demo: one click to data, train with evaluation, 10 titled recommendations, similar items,
+// rate-yourself by fold-in, cancel keeps the previous model, and the page looks right on a laptop and a phone.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { foreignRequests, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+  from './harness.mjs';
+
+let server, browser, page;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  page = browser.page;
+  await openApp(page, server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test('the demo dataset loads with one click and shows its summary', async () => {
+  await nextVersion(page, 'data', () => page.click('[data-testid=demo]'));
+  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  assert.equal(stats.Users, '1,000');
+  assert.equal(stats.Items, '1,700');
+  assert.equal(stats['Skipped rows'], '0');
+  assert.match(stats.Titles, /^1,700 matched/);
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+});
+
+test('training shows progress, metrics beside the popularity baseline and 10 titled recommendations', async () => {
+  await setParams(page, { factors: 32, iterations: 8, evaluate: true });
+  assert.equal(await train(page), 'model');
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'value'), '8');
+  assert.match(await page.textContent('#progress-text'), /^Done: 8 iterations/);
+
+  const metric = async (name, column) => Number(await page.textContent(
+    `[data-testid=metrics] tr[data-metric=${name}] td:nth-child(${column})`));
+  const recall = await metric('recall', 2), popular = await metric('recall', 3);
+  assert.ok(recall > 0 && recall <= 1, `ALS Recall@10 ${recall}`);
+  assert.ok(popular >= 0 && popular <= 1, `popularity Recall@10 ${popular}`);
+  // The demo has latent taste groups: personalised ALS must beat "most popular" on held-out ratings.
+  assert.ok(recall > popular, `ALS Recall@10 ${recall} should beat popularity ${popular}`);
+
+  const recs = await listedItems(page, 'recommendations');
+  assert.equal(recs.length, 10);
+  assert.equal(new Set(recs.map((r) => r.itemId)).size, 10, 'ten distinct items');
+  for (const r of recs) assert.match(r.title, /\(\d{4}\)$/, `demo titles look like "Title (Year)": ${r.title}`);
+  // None of them is an item this user already rated.
+  const rated = await page.$$eval('#rated [data-item-id]', (els) => els.map((e) => e.dataset.itemId));
+  assert.ok(rated.length > 0);
+  for (const r of recs) assert.ok(!rated.includes(r.itemId), `${r.itemId} was already rated`);
+});
+
+test('another user can be picked by id', async () => {
+  await page.fill('[data-testid=user-select]', '17');
+  await page.press('[data-testid=user-select]', 'Enter');
+  await page.waitForSelector('[data-testid=recommendations][data-user-id="17"] li');
+  assert.equal((await listedItems(page, 'recommendations')).length, 10);
+  assert.match(await page.textContent('#recs-heading'), /user 17/);
+});
+
+test('item search lists similar items', async () => {
+  const target = (await listedItems(page, 'recommendations'))[0];
+  const word = target.title.split(' ')[0] === 'The' ? target.title.split(' ')[1] : target.title.split(' ')[0];
+  await page.fill('#similar-query', word);
+  await page.click(`#similar-matches button[data-item-id="${target.itemId}"]`);
+  await page.waitForFunction((t) => document.getElementById('similar-to').textContent === t, target.title);
+  const similar = await listedItems(page, 'similar');
+  assert.equal(similar.length, 10);
+  assert.ok(!similar.some((s) => s.itemId === target.itemId), 'an item is not similar to itself');
+});
+
+test('rate-yourself returns recommendations by fold-in, without the rated items', async () => {
+  const section = '[data-testid=rate-yourself]';
+  assert.equal(await page.isVisible(section), true);
+  const picks = await page.$$eval('#rate-matches li[data-item-id]', (els) => els.slice(0, 3).map((e) => e.dataset.itemId));
+  assert.equal(picks.length, 3, 'popular items are offered to rate before any search');
+  for (const id of picks) {
+    await nextVersion(page, 'foldin', () => page.click(`#rate-matches li[data-item-id="${id}"] button[data-stars="5"]`));
+  }
+  const mine = await page.$$eval('#my-ratings [data-item-id]', (els) => els.map((e) => e.dataset.itemId));
+  assert.deepEqual(mine.sort(), [...picks].sort());
+  const recs = await listedItems(page, 'rate-recommendations');
+  assert.equal(recs.length, 10);
+  for (const r of recs) {
+    assert.ok(!picks.includes(r.itemId), 'rated items are not recommended back');
+    assert.ok(r.title.length > 0);
+  }
+  // Search by title, rate one more: the list is recomputed.
+  const title = await page.textContent(`#rate-matches li:first-child .item-title`);
+  await page.fill('[data-testid=rate-search]', title.slice(0, 6));
+  await page.waitForSelector('#rate-matches li[data-item-id]');
+  const found = await page.$$eval('#rate-matches li[data-item-id]', (els) => els.map((e) => e.dataset.itemId));
+  assert.ok(found.length >= 1);
+  const explained = await page.$$eval('[data-testid=rate-recommendations] .item-meta', (els) =>
+    els.filter((e) => e.textContent.startsWith('because you liked')).length);
+  console.log(`rate-yourself: ${recs.length} recommendations, ${explained} with "because you liked …"`);
+  await screenshot(page, 'demo-desktop');
+});
+
+test('cancel stops training and keeps the previous model', async () => {
+  const before = await listedItems(page, 'recommendations');
+  await setParams(page, { factors: 64, iterations: 200, evaluate: true });
+  await nextVersion(page, 'cancel', async () => {
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(() => Number(document.getElementById('progress').value) >= 1);
+    assert.equal(await page.isEnabled('[data-testid=cancel]'), true);
+    await page.click('[data-testid=cancel]');
+  }, 60_000);
+  assert.match(await page.textContent('#progress-text'), /Cancelled\. The previous model is kept\./);
+  const progress = Number(await page.getAttribute('[data-testid=progress]', 'value'));
+  assert.ok(progress < 200, `stopped at iteration ${progress}`);
+  assert.deepEqual(await listedItems(page, 'recommendations'), before);
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+  assert.equal(await page.isVisible('[data-testid=error]'), false);
+});
+
+test('the page stays on its own origin and logs no errors', async () => {
+  assert.deepEqual(foreignRequests(browser.requests, server.url), []);
+  assert.deepEqual(browser.messages, []);
+});
+
+test('narrow (phone) viewport: nothing wider than the screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('main *')]
+      .filter((el) => el.offsetParent !== null && !el.closest('.table-scroll, .metrics'))
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 5);
+  });
+  assert.deepEqual(overflow, []);
+  await screenshot(page, 'demo-phone');
+});

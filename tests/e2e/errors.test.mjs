@@ -1,0 +1,100 @@
+// Errors appear in the page in plain words and the page stays usable: a malformed ratings file, a file that is
+// not a model, a training run that diverges (the previous model is kept), and a site whose wasm is missing.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { SITE_DIR, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+  from './harness.mjs';
+
+const work = mkdtempSync(join(tmpdir(), 'alsrec-e2e-files-'));
+let server, browser, page;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  page = browser.page;
+  await openApp(page, server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function errorText() {
+  await page.waitForSelector('[data-testid=error]', { state: 'visible' });
+  return (await page.textContent('[data-testid=error]')).replace(/\s+/g, ' ').trim();
+}
+
+test('a malformed ratings file shows the error; the demo still trains afterwards', async () => {
+  // Mostly rows whose rating is not a number: far more than the 5% of bad rows a file may have.
+  const rows = ['user,item,rating'];
+  for (let i = 0; i < 40; i++) rows.push(`u${i},i${i % 7},${i % 3 === 0 ? '4' : 'lots'}`);
+  const file = join(work, 'broken-ratings.csv');
+  writeFileSync(file, rows.join('\n') + '\n');
+  await nextVersion(page, 'error', () => page.setInputFiles('[data-testid=ratings-file]', file));
+  const text = await errorText();
+  assert.match(text, /broken-ratings\.csv could not be read/);
+  assert.match(text, /line \d+/, `the message names a line: ${text}`);
+  await screenshot(page, 'error-malformed');
+  assert.equal(await page.isVisible('#summary-panel'), false, 'no dataset was shown for the broken file');
+
+  await nextVersion(page, 'data', () => page.click('[data-testid=demo]'));
+  assert.equal(await page.isVisible('[data-testid=error]'), false, 'a good load clears the error');
+  await setParams(page, { factors: 16, iterations: 4, evaluate: false });
+  assert.equal(await train(page), 'model');
+  assert.equal((await listedItems(page, 'recommendations')).length, 10);
+});
+
+test('a binary file that is not a model is refused in plain words; the model stays', async () => {
+  const before = await listedItems(page, 'recommendations');
+  const file = join(work, 'not-a-model.alsr');
+  writeFileSync(file, Buffer.from('PK\x03\x04 definitely a zip, not a model'.repeat(4), 'latin1'));
+  await nextVersion(page, 'error', () => page.setInputFiles('[data-testid=model-file]', file));
+  const text = await errorText();
+  assert.match(text, /not-a-model\.alsr could not be loaded as a model/);
+  assert.deepEqual(await listedItems(page, 'recommendations'), before);
+});
+
+test('training that diverges reports it and keeps the previous model', async () => {
+  const before = await listedItems(page, 'recommendations');
+  // c = alpha × rating overflows float32: the loss cannot stay finite.
+  await setParams(page, { factors: 16, iterations: 3, alpha: 1e38, regularization: 0 });
+  assert.equal(await train(page), 'error');
+  const text = await errorText();
+  assert.match(text, /Training diverged|not a finite|numerical|diverge/i, text);
+  assert.match(text, /previous model is kept/);
+  assert.deepEqual(await listedItems(page, 'recommendations'), before);
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+});
+
+test('invalid parameters are caught before training', async () => {
+  await setParams(page, { factors: 0, alpha: 1, regularization: 0.1 });
+  await nextVersion(page, 'error', () => page.click('[data-testid=train]'));
+  assert.match(await errorText(), /Factors must be a whole number from 1 to 512/);
+  assert.equal(await page.getAttribute('#p-factors', 'aria-invalid'), 'true');
+  await setParams(page, { factors: 16 });
+});
+
+test('a site whose WebAssembly file is missing says so', async () => {
+  const site = mkdtempSync(join(tmpdir(), 'alsrec-e2e-site-'));
+  cpSync(SITE_DIR, site, { recursive: true });
+  rmSync(join(site, 'alsrec.wasm'));
+  const broken = await startServer(site, { requireWasm: false });
+  const b = await launch();
+  try {
+    await b.page.goto(broken.url);
+    await b.page.waitForSelector('[data-testid=error]', { state: 'visible', timeout: 30_000 });
+    const text = (await b.page.textContent('[data-testid=error]')).replace(/\s+/g, ' ');
+    assert.match(text, /engine \(WebAssembly\) could not be loaded/);
+    assert.equal(await b.page.isDisabled('[data-testid=demo]'), true);
+    await screenshot(b.page, 'error-no-wasm');
+  } finally {
+    await b.close();
+    broken.stop();
+    rmSync(site, { recursive: true, force: true });
+  }
+});

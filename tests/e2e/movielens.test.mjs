@@ -1,0 +1,120 @@
+// MovieLens ml-latest-small uploaded through the file inputs: detected format, summary, training with factors 64
+// and 15 iterations (the timing the page reports is printed for the notes), and recommendations that are real
+// movie titles the chosen user has not rated. Then the model file round-trips through download and load.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ARTIFACTS, SHARED_DATA, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+  from './harness.mjs';
+
+const DIR = join(SHARED_DATA, 'ml-latest-small');
+const RATINGS = join(DIR, 'ratings.csv');
+const MOVIES = join(DIR, 'movies.csv');
+const haveData = existsSync(RATINGS) && existsSync(MOVIES);
+const skip = haveData ? false : `MovieLens ml-latest-small not found under ${SHARED_DATA}`;
+
+/** movies.csv: movieId,title,genres with RFC 4180 quotes around titles that hold commas. */
+function readMovies() {
+  const titles = new Map();
+  for (const line of readFileSync(MOVIES, 'utf8').split('\n').slice(1)) {
+    const m = /^(\d+),(?:"((?:[^"]|"")*)"|([^,]*)),/.exec(line);
+    if (m) titles.set(m[1], (m[2] !== undefined ? m[2].replace(/""/g, '"') : m[3]).trim());
+  }
+  return titles;
+}
+
+function readRatedBy(userId) {
+  const rated = new Set();
+  for (const line of readFileSync(RATINGS, 'utf8').split('\n').slice(1)) {
+    const [u, i] = line.split(',');
+    if (u === userId) rated.add(i);
+  }
+  return rated;
+}
+
+let server, browser, page;
+
+before(async () => {
+  if (skip) return;
+  server = await startServer();
+  browser = await launch();
+  page = browser.page;
+  await openApp(page, server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test('ratings.csv: detected format and summary', { skip }, async () => {
+  await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', RATINGS));
+  const format = await page.textContent('#format-line');
+  assert.match(format, /Delimiter:\s*comma/);
+  assert.match(format, /Header:\s*yes/);
+  assert.match(format, /userId → user/);
+  assert.match(format, /movieId → item/);
+  assert.match(format, /rating → rating/);
+  assert.match(format, /timestamp → timestamp/);
+  assert.equal(await page.$$eval('#preview tbody tr', (rows) => rows.length), 6);
+  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  assert.equal(stats.Users, '610');
+  assert.equal(stats.Items, '9,724');
+  assert.equal(stats.Interactions, '100,836');
+  // Ratings 0.5 … 5 in half stars: ten bars.
+  assert.equal(await page.$$eval('#histogram .bar-row', (rows) => rows.length), 10);
+});
+
+test('movies.csv adds titles', { skip }, async () => {
+  await nextVersion(page, 'items', () => page.setInputFiles('[data-testid=items-file]', MOVIES));
+  assert.match(await page.textContent('#files-status'), /9,742 titles read from movies\.csv/);
+  assert.match(await page.textContent('#summary-stats'), /9,724 matched/);
+});
+
+test('train factors 64 × 15 iterations; recommendations are real, unseen titles', { skip }, async () => {
+  await setParams(page, { factors: 64, iterations: 15, regularization: 0.1, alpha: 1, evaluate: false });
+  assert.equal(await train(page), 'model');
+  const timing = await page.$eval('[data-testid=timing]', (el) => ({ ...el.dataset, text: el.textContent }));
+  const parse = Number(timing.parseSeconds), fit = Number(timing.trainSeconds);
+  assert.ok(parse > 0 && fit > 0, JSON.stringify(timing));
+  assert.equal(timing.iterations, '15');
+  assert.equal(timing.factors, '64');
+  console.log(`ml-latest-small in headless Chromium: read+parse ${parse.toFixed(3)} s, ` +
+              `train (64 factors, 15 iterations) ${fit.toFixed(3)} s, total ${(parse + fit).toFixed(3)} s`);
+  console.log(`page timing line: ${timing.text}`);
+
+  const titles = readMovies();
+  for (const userId of ['414', '1']) {
+    await page.fill('[data-testid=user-select]', userId);
+    await page.press('[data-testid=user-select]', 'Enter');
+    await page.waitForSelector(`[data-testid=recommendations][data-user-id="${userId}"] li`);
+    const recs = await listedItems(page, 'recommendations');
+    const rated = readRatedBy(userId);
+    assert.ok(rated.size > 0);
+    assert.equal(recs.length, 10);
+    for (const r of recs) {
+      assert.ok(titles.has(r.itemId), `item ${r.itemId} is a movieId in movies.csv`);
+      assert.equal(r.title, titles.get(r.itemId), 'the title shown is that movie\'s title');
+      assert.ok(!rated.has(r.itemId), `user ${userId} already rated ${r.title}`);
+    }
+    console.log(`user ${userId} (${rated.size} ratings): ${recs.map((r) => r.title).join('; ')}`);
+  }
+  await screenshot(page, 'movielens-desktop');
+});
+
+test('the model downloads and loads back with the same recommendations', { skip }, async () => {
+  const recs = await listedItems(page, 'recommendations');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-model]')]);
+  const path = join(ARTIFACTS, 'ml-latest-small.alsr');
+  await download.saveAs(path);
+  assert.equal(readFileSync(path).subarray(0, 4).toString('latin1'), 'ALSR');
+  await nextVersion(page, 'model', () => page.setInputFiles('[data-testid=model-file]', path));
+  assert.match(await page.textContent('#model-line'), /Loaded ml-latest-small\.alsr · 610 users · 9,724 items · 64 factors/);
+  await page.fill('[data-testid=user-select]', '1');
+  await page.press('[data-testid=user-select]', 'Enter');
+  await page.waitForSelector('[data-testid=recommendations][data-user-id="1"] li');
+  assert.deepEqual(await listedItems(page, 'recommendations'), recs);
+  assert.deepEqual(browser.messages, []);
+});
