@@ -1,0 +1,438 @@
+// The ALS trainer: alternating exact (or CG) row solves of the weighted normal equations in als.h.
+#include "solver_eigen.h"  // first: see there
+#include "alsrec/als.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "solver_row.h"
+#include "thread_pool.h"
+
+#ifdef ALSREC_HAVE_THREADS
+#include <thread>
+#endif
+
+namespace alsrec {
+
+using detail::ConstFactorMap;
+
+// ---------------------------------------------------------------------------------------------- names and options
+
+const char* confidence_mode_name(ConfidenceMode m) {
+  switch (m) {
+    case ConfidenceMode::kImplicit: return "implicit";
+    case ConfidenceMode::kHu: return "hu";
+    case ConfidenceMode::kLog: return "log";
+    case ConfidenceMode::kIals: return "ials";
+    case ConfidenceMode::kExplicit: return "explicit";
+  }
+  return "unknown";
+}
+
+Result<ConfidenceMode> parse_confidence_mode(const std::string& s) {
+  for (ConfidenceMode m : {ConfidenceMode::kImplicit, ConfidenceMode::kHu, ConfidenceMode::kLog, ConfidenceMode::kIals,
+                           ConfidenceMode::kExplicit})
+    if (s == confidence_mode_name(m)) return m;
+  return Status::invalid_argument("unknown confidence mode '" + s + "' (expected implicit, hu, log, ials or explicit)");
+}
+
+const char* value_transform_name(ValueTransform v) {
+  switch (v) {
+    case ValueTransform::kRaw: return "raw";
+    case ValueTransform::kBinary: return "binary";
+  }
+  return "unknown";
+}
+
+Result<ValueTransform> parse_value_transform(const std::string& s) {
+  if (s == "raw") return ValueTransform::kRaw;
+  if (s == "binary") return ValueTransform::kBinary;
+  return Status::invalid_argument("unknown value transform '" + s + "' (expected raw or binary)");
+}
+
+const char* solver_name(SolverKind s) {
+  switch (s) {
+    case SolverKind::kConjugateGradient: return "cg";
+    case SolverKind::kCholesky: return "cholesky";
+  }
+  return "unknown";
+}
+
+Result<SolverKind> parse_solver(const std::string& s) {
+  if (s == "cg") return SolverKind::kConjugateGradient;
+  if (s == "cholesky") return SolverKind::kCholesky;
+  return Status::invalid_argument("unknown solver '" + s + "' (expected cg or cholesky)");
+}
+
+namespace {
+
+std::string num(double v) {
+  std::string s = std::to_string(v);  // "0.100000" -> "0.1"
+  if (s.find('.') != std::string::npos) {
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+bool valid_enum(ConfidenceMode m) { return static_cast<int>(m) >= 0 && static_cast<int>(m) <= 4; }
+bool valid_enum(ValueTransform v) { return static_cast<int>(v) >= 0 && static_cast<int>(v) <= 1; }
+bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 1; }
+
+}  // namespace
+
+Status AlsOptions::validate() const {
+  auto bad = [](const std::string& m) { return Status::invalid_argument(m); };
+  if (factors < 1 || factors > 1024) return bad("factors must be 1..1024, got " + std::to_string(factors));
+  if (!std::isfinite(regularization) || regularization < 0)
+    return bad("regularization must be a finite number >= 0, got " + num(regularization));
+  if (!std::isfinite(alpha) || alpha <= 0) return bad("alpha must be a finite number > 0, got " + num(alpha));
+  if (!valid_enum(confidence)) return bad("confidence mode is not one of implicit, hu, log, ials, explicit");
+  if (!valid_enum(values)) return bad("value transform is not one of raw, binary");
+  if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky");
+  if (!std::isfinite(epsilon) || epsilon <= 0) return bad("epsilon must be a finite number > 0, got " + num(epsilon));
+  if (!std::isfinite(unobserved_weight) || unobserved_weight < 0)
+    return bad("unobserved weight must be a finite number >= 0, got " + num(unobserved_weight));
+  if (!std::isfinite(reg_exponent) || reg_exponent < 0 || reg_exponent > 4)
+    return bad("regularization exponent must be 0..4, got " + num(reg_exponent));
+  if (iterations < 0 || iterations > 100000) return bad("iterations must be 0..100000, got " + std::to_string(iterations));
+  if (cg_steps < 1 || cg_steps > 1000) return bad("cg steps must be 1..1000, got " + std::to_string(cg_steps));
+  if (threads < 0 || threads > 1024) return bad("threads must be 0..1024 (0 = all), got " + std::to_string(threads));
+  if (!std::isfinite(init_scale) || init_scale <= 0)
+    return bad("init scale must be a finite number > 0, got " + num(init_scale));
+  return Status::ok();
+}
+
+int hardware_threads() {
+#ifdef ALSREC_HAVE_THREADS
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 1024u));
+#else
+  return 1;
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------- the trainer
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// One side of the problem: its rows against the other side's factors, with the pair weights precomputed.
+struct Side {
+  const char* name;       // "user" / "item", for messages
+  std::uint32_t id;       // 0 / 1, for the initialisation hash
+  CsrMatrix m;            // rows of this side × the other side
+  std::vector<float> a, b;
+  std::vector<float> lambda;  // λ per row
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;  // row ranges balanced by nonzeros
+};
+
+Status check_matrix(const CsrMatrix& m) {
+  if (m.indptr.size() != static_cast<std::size_t>(m.rows) + 1 || m.indptr.front() != 0 ||
+      m.indptr.back() != m.indices.size() || m.data.size() != m.indices.size())
+    return Status::invalid_argument("user-item matrix is malformed: indptr must have rows+1 entries from 0 to nnz, "
+                                    "and indices and data nnz entries each");
+  for (std::uint32_t r = 0; r < m.rows; ++r)
+    if (m.indptr[r + 1] < m.indptr[r])
+      return Status::invalid_argument("user-item matrix is malformed: indptr decreases at row " + std::to_string(r));
+  for (std::uint32_t r = 0; r < m.rows; ++r) {
+    for (std::uint64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
+      if (m.indices[e] >= m.cols)
+        return Status::invalid_argument("user-item matrix: row " + std::to_string(r) + " has column " +
+                                        std::to_string(m.indices[e]) + " >= " + std::to_string(m.cols) + " columns");
+      if (!std::isfinite(m.data[e]))
+        return Status::bad_input("user-item matrix: the value at user " + std::to_string(r) + ", item " +
+                                 std::to_string(m.indices[e]) + " is not a finite number");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+struct AlsTrainer::Impl {
+  AlsOptions opt;
+  detail::ConfidenceModel confidence;
+  float w0;
+  Side users{"user", 0, {}, {}, {}, {}, {}};
+  Side items{"item", 1, {}, {}, {}, {}, {}};
+  Factors x, y;                 // user and item factors
+  double constant_sum = 0;      // Σ_obs k_ui (see compute_loss)
+  mutable ThreadPool pool;
+  std::vector<detail::RowScratch> scratch;  // one per pool thread
+  std::unique_ptr<detail::RowSolver> solver;
+  Eigen::MatrixXf wg;           // w₀ G of the side being held fixed
+  int iteration = 0;
+  double last_loss = std::numeric_limits<double>::quiet_NaN();
+  double last_seconds = 0, elapsed = 0;
+  TrainTimings timings;
+  Status failed;                // sticky: a diverged trainer stays failed
+
+  Impl(const AlsOptions& o, int threads)
+      : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o.solver, o.cg_steps)) {}
+
+  void prepare_side(Side& s, std::size_t other_count) {
+    const std::uint64_t nnz = s.m.nnz();
+    s.a.resize(nnz);
+    s.b.resize(nnz);
+    for (std::uint64_t e = 0; e < nnz; ++e) {
+      const detail::PairWeight w = confidence.weight(s.m.data[e]);
+      s.a[e] = w.a;
+      s.b[e] = w.b;
+    }
+    s.lambda.resize(s.m.rows);
+    for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.m.row_size(r), other_count);
+    // A row costs ~k² (the k×k part of the solve) plus ~k per nonzero; measured in units of k.
+    const double row_base = static_cast<double>(opt.factors);
+    s.chunks = balanced_chunks(
+        s.m.rows, [&](std::uint32_t r) { return row_base + static_cast<double>(s.m.row_size(r)); }, 256);
+  }
+
+  void init_factors(Factors& f, const Side& s) {
+    f = Factors(s.m.rows, static_cast<std::uint32_t>(opt.factors));
+    for (std::uint32_t r = 0; r < f.rows; ++r) {
+      float* row = f.row(r);
+      for (std::uint32_t k = 0; k < f.cols; ++k) row[k] = opt.init_scale * detail::init_uniform(opt.seed, s.id, r, k);
+    }
+  }
+
+  // Solves every row of `side` (into `mine`) against the fixed `other` factors. Each row is solved by exactly one
+  // thread into its own slot: no shared sums, so the thread count cannot change a bit of the result.
+  Status solve_side(const Side& side, Factors& mine, const Factors& other, double& solve_seconds) {
+    const ConstFactorMap other_map = detail::map_factors(other);
+    auto t0 = Clock::now();
+    const bool use_gramian = w0 != 0.0f;
+    if (use_gramian) detail::gramian(other_map, w0, wg);
+    timings.gramian += seconds_since(t0);
+
+    t0 = Clock::now();
+    std::vector<std::int64_t> first_failure(static_cast<std::size_t>(pool.size()), -1);
+    pool.run(side.chunks.size(), [&](std::size_t task, int thread) {
+      detail::RowScratch& s = scratch[static_cast<std::size_t>(thread)];
+      const auto [first, last] = side.chunks[task];
+      for (std::uint32_t r = first; r < last; ++r) {
+        float* x = mine.row(r);
+        const std::uint64_t begin = side.m.indptr[r], count = side.m.indptr[r + 1] - begin;
+        if (count == 0) {  // b = 0, so the solution of A x = 0 is x = 0 (also the minimum-norm one if A is singular)
+          std::fill(x, x + mine.cols, 0.0f);
+          continue;
+        }
+        const detail::RowSystem sys =
+            detail::gather_row(other_map, side.m.indices.data() + begin, side.a.data() + begin,
+                               side.b.data() + begin, count, use_gramian ? &wg : nullptr, side.lambda[r], s);
+        if (!solver->solve(sys, s, x)) {
+          std::int64_t& f = first_failure[static_cast<std::size_t>(thread)];
+          if (f < 0 || r < f) f = r;
+        }
+      }
+    });
+    solve_seconds += seconds_since(t0);
+
+    std::int64_t failed_row = -1;
+    for (std::int64_t f : first_failure)
+      if (f >= 0 && (failed_row < 0 || f < failed_row)) failed_row = f;
+    if (failed_row >= 0)
+      return Status::numerical(std::string("the ") + solver_name(opt.solver) + " solve failed for " + side.name + " " +
+                               std::to_string(failed_row) + " at iteration " + std::to_string(iteration + 1) +
+                               ": its system is not positive definite; raise regularization");
+    return Status::ok();
+  }
+
+  Status solve_users() { return solve_side(users, x, y, timings.user_solve); }
+  Status solve_items() { return solve_side(items, y, x, timings.item_solve); }
+
+  // The full objective divided by nnz, in double, from the identity (per observed pair, s = x_uᵀy_i)
+  //   c (p − s)² = w₀ s² + a s² − 2 b s + k,   k = c·p²  (= b: p is 0 or 1)      [implicit, hu, log]
+  //   w (p − s)² + α₀ s² = w₀ s² + a s² − 2 b s + k, k = w·p² (= b)             [ials]
+  //   (v − s)² = s² − 2 v s + v²,  k = v²                                        [explicit, w₀ = 0]
+  // and Σ_{all pairs} w₀ s² = w₀ Σ_u x_uᵀ G x_u with G = YᵀY, so unobserved pairs are never touched:
+  //   L = w₀ Σ_u x_uᵀGx_u + Σ_obs (a s² − 2 b s) + Σ_obs k + Σ_u λ_u‖x_u‖² + Σ_i λ_i‖y_i‖²
+  // The constant Σ_obs k makes L equal Σ_obs c(p − s)² + w₀ Σ_unobs s² + regularisation exactly, so 0 is a
+  // perfect fit. Per-chunk partial sums are added in chunk order: the value does not depend on the thread count.
+  double loss() const {
+    const std::size_t k = static_cast<std::size_t>(opt.factors);
+    Eigen::MatrixXd g = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
+    if (w0 != 0.0f) {
+      const ConstFactorMap ym = detail::map_factors(y);
+      for (Eigen::Index first = 0; first < ym.rows(); first += 1024) {
+        const Eigen::MatrixXd block = ym.middleRows(first, std::min<Eigen::Index>(1024, ym.rows() - first)).cast<double>();
+        g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+      }
+      g.triangularView<Eigen::StrictlyUpper>() = g.triangularView<Eigen::StrictlyLower>().transpose();
+    }
+    const ConstFactorMap ym = detail::map_factors(y);
+    const ConstFactorMap xm = detail::map_factors(x);
+    std::vector<double> partial(users.chunks.size(), 0.0);
+    pool.run(users.chunks.size(), [&](std::size_t task, int) {
+      Eigen::VectorXd xu(static_cast<Eigen::Index>(k)), gx(static_cast<Eigen::Index>(k));
+      double sum = 0;
+      const auto [first, last] = users.chunks[task];
+      for (std::uint32_t u = first; u < last; ++u) {
+        xu = xm.row(u).transpose().cast<double>();
+        if (w0 != 0.0f) {
+          gx.noalias() = g * xu;
+          sum += static_cast<double>(w0) * xu.dot(gx);
+        }
+        for (std::uint64_t e = users.m.indptr[u]; e < users.m.indptr[u + 1]; ++e) {
+          const double s = ym.row(users.m.indices[e]).cast<double>().dot(xu.transpose());
+          sum += static_cast<double>(users.a[e]) * s * s - 2.0 * static_cast<double>(users.b[e]) * s;
+        }
+        sum += static_cast<double>(users.lambda[u]) * xu.squaredNorm();
+      }
+      partial[task] = sum;
+    });
+    double total = constant_sum;
+    for (double p : partial) total += p;
+    for (std::uint32_t i = 0; i < y.rows; ++i)
+      total += static_cast<double>(items.lambda[i]) * ym.row(i).cast<double>().squaredNorm();
+    return total / static_cast<double>(std::max<std::uint64_t>(users.m.nnz(), 1));
+  }
+
+  bool factors_finite() const {
+    auto finite = [](const Factors& f) {
+      return std::all_of(f.data.begin(), f.data.end(), [](float v) { return std::isfinite(v); });
+    };
+    return finite(x) && finite(y);
+  }
+
+  Status diverged() const {
+    return Status::numerical("training diverged at iteration " + std::to_string(iteration) +
+                             "; lower alpha or raise regularization");
+  }
+
+  Status step() {
+    if (!failed.is_ok()) return failed;
+    const auto t0 = Clock::now();
+    Status st = solve_users();
+    if (st.is_ok()) st = solve_items();
+    ++iteration;
+    if (st.is_ok() && !factors_finite()) st = diverged();
+    if (st.is_ok() && opt.compute_loss) {
+      const auto tl = Clock::now();
+      last_loss = loss();
+      timings.loss += seconds_since(tl);
+      if (!std::isfinite(last_loss)) st = diverged();
+    }
+    last_seconds = seconds_since(t0);
+    elapsed += last_seconds;
+    if (!st.is_ok()) failed = st;
+    return st;
+  }
+};
+
+AlsTrainer::AlsTrainer() = default;
+AlsTrainer::~AlsTrainer() = default;
+
+Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, const AlsOptions& options) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_matrix(user_items));
+  const int threads = options.threads == 0 ? hardware_threads() : options.threads;
+  std::unique_ptr<AlsTrainer> trainer(new AlsTrainer());
+  trainer->impl_ = std::make_unique<Impl>(options, threads);
+  Impl& im = *trainer->impl_;
+  im.items.m = user_items.transpose();
+  im.users.m = std::move(user_items);
+  im.prepare_side(im.users, im.users.m.cols);
+  im.prepare_side(im.items, im.users.m.rows);
+
+  for (std::uint64_t e = 0; e < im.users.m.nnz(); ++e) {
+    const detail::PairWeight w = im.confidence.weight(im.users.m.data[e]);
+    if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
+      return Status::invalid_argument("the confidence of value " + num(im.users.m.data[e]) +
+                                      " is not finite; lower alpha or use --values binary");
+    im.constant_sum += static_cast<double>(w.k);
+  }
+
+  im.init_factors(im.x, im.users);
+  im.init_factors(im.y, im.items);
+
+  std::size_t longest = 0;
+  for (const Side* s : {&im.users, &im.items})
+    for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
+  im.scratch.resize(static_cast<std::size_t>(im.pool.size()));
+  for (auto& s : im.scratch) s.reserve(options.factors, longest);
+  return trainer;
+}
+
+Status AlsTrainer::step() { return impl_->step(); }
+
+Status AlsTrainer::fit(const ProgressCallback& progress) {
+  Impl& im = *impl_;
+  while (im.iteration < im.opt.iterations) {
+    ALSREC_RETURN_IF_ERROR(im.step());
+    if (progress) {
+      TrainProgress p;
+      p.iteration = im.iteration;
+      p.iterations = im.opt.iterations;
+      p.loss = im.opt.compute_loss ? im.last_loss : std::numeric_limits<double>::quiet_NaN();
+      p.seconds = im.last_seconds;
+      p.elapsed = im.elapsed;
+      if (!progress(p))
+        return Status::cancelled("training cancelled after iteration " + std::to_string(im.iteration));
+    }
+  }
+  return Status::ok();
+}
+
+Status AlsTrainer::resolve_users() {
+  Impl& im = *impl_;
+  if (!im.failed.is_ok()) return im.failed;
+  ALSREC_RETURN_IF_ERROR(im.solve_users());
+  if (!im.factors_finite()) return im.diverged();
+  return Status::ok();
+}
+
+int AlsTrainer::iteration() const { return impl_->iteration; }
+double AlsTrainer::last_loss() const { return impl_->last_loss; }
+double AlsTrainer::compute_loss() const { return impl_->loss(); }
+const AlsOptions& AlsTrainer::options() const { return impl_->opt; }
+const TrainTimings& AlsTrainer::timings() const { return impl_->timings; }
+const Factors& AlsTrainer::user_factors() const { return impl_->x; }
+const Factors& AlsTrainer::item_factors() const { return impl_->y; }
+Factors& AlsTrainer::mutable_user_factors() { return impl_->x; }
+Factors& AlsTrainer::mutable_item_factors() { return impl_->y; }
+const CsrMatrix& AlsTrainer::user_items() const { return impl_->users.m; }
+
+// ---------------------------------------------------------------------------------------------- model
+
+namespace {
+int find_id(const std::vector<std::string>& ids, const std::string& id) {
+  const auto it = std::find(ids.begin(), ids.end(), id);
+  return it == ids.end() ? -1 : static_cast<int>(it - ids.begin());
+}
+}  // namespace
+
+int AlsModel::find_user(const std::string& id) const { return find_id(user_ids, id); }
+int AlsModel::find_item(const std::string& id) const { return find_id(item_ids, id); }
+
+Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
+                             const std::vector<std::uint32_t>* subset) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  if (data.items.size() != data.users.size() || data.values.size() != data.users.size())
+    return Status::bad_input("dataset is inconsistent: users, items and values must have one entry per interaction");
+  for (std::size_t i = 0; i < data.users.size(); ++i)
+    if (data.users[i] >= data.num_users() || data.items[i] >= data.num_items())
+      return Status::bad_input("dataset is inconsistent: interaction " + std::to_string(i) +
+                               " refers to a user or item index without an id");
+  auto trainer = AlsTrainer::create(build_user_item_matrix(data, subset), options);
+  if (!trainer.is_ok()) return trainer.status();
+  ALSREC_RETURN_IF_ERROR((*trainer)->fit(progress));
+  const AlsTrainer& t = **trainer;
+  AlsModel model;
+  model.options = options;
+  model.user_ids = data.user_ids;
+  model.item_ids = data.item_ids;
+  model.user_factors = t.user_factors();
+  model.item_factors = t.item_factors();
+  model.dataset_fingerprint = data.fingerprint();
+  model.iterations_done = t.iteration();
+  model.final_loss = t.last_loss();
+  return model;
+}
+
+}  // namespace alsrec

@@ -1,0 +1,105 @@
+#include "alsrec/matrix.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace alsrec {
+
+bool CsrMatrix::contains(std::uint32_t r, std::uint32_t c) const {
+  if (r >= rows || indptr.size() < static_cast<std::size_t>(rows) + 1) return false;
+  const auto begin = indices.begin() + static_cast<std::ptrdiff_t>(indptr[r]);
+  const auto end = indices.begin() + static_cast<std::ptrdiff_t>(indptr[r + 1]);
+  return std::binary_search(begin, end, c);
+}
+
+// Counting sort by column: walking rows in order leaves each transposed row's indices ascending.
+CsrMatrix CsrMatrix::transpose() const {
+  CsrMatrix t;
+  t.rows = cols;
+  t.cols = rows;
+  t.indptr.assign(static_cast<std::size_t>(cols) + 1, 0);
+  t.indices.resize(indices.size());
+  t.data.resize(data.size());
+  for (std::uint32_t c : indices) ++t.indptr[c + 1];
+  for (std::uint32_t c = 0; c < cols; ++c) t.indptr[c + 1] += t.indptr[c];
+  std::vector<std::uint64_t> fill(t.indptr.begin(), t.indptr.end() - 1);
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    for (std::uint64_t e = indptr[r]; e < indptr[r + 1]; ++e) {
+      const std::uint64_t dst = fill[indices[e]]++;
+      t.indices[dst] = r;
+      t.data[dst] = data[e];
+    }
+  }
+  return t;
+}
+
+CsrMatrix csr_from_triplets(std::uint32_t rows, std::uint32_t cols, const std::vector<std::uint32_t>& row_idx,
+                            const std::vector<std::uint32_t>& col_idx, const std::vector<float>& values) {
+  // Entries outside rows × cols (and the tail of the longer arrays if the lengths differ) are ignored.
+  const std::size_t n = std::min({row_idx.size(), col_idx.size(), values.size()});
+  CsrMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.indptr.assign(static_cast<std::size_t>(rows) + 1, 0);
+  auto in_range = [&](std::size_t e) { return row_idx[e] < rows && col_idx[e] < cols; };
+  for (std::size_t e = 0; e < n; ++e)
+    if (in_range(e)) ++m.indptr[row_idx[e] + 1];
+  for (std::uint32_t r = 0; r < rows; ++r) m.indptr[r + 1] += m.indptr[r];
+
+  // Bucket by row (stable: file order kept within a row), then sort each row by column and sum duplicates.
+  std::vector<std::uint32_t> bucket_col(m.indptr[rows]);
+  std::vector<float> bucket_val(m.indptr[rows]);
+  std::vector<std::uint64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
+  for (std::size_t e = 0; e < n; ++e) {
+    if (!in_range(e)) continue;
+    const std::uint64_t dst = fill[row_idx[e]]++;
+    bucket_col[dst] = col_idx[e];
+    bucket_val[dst] = values[e];
+  }
+
+  m.indices.reserve(bucket_col.size());
+  m.data.reserve(bucket_col.size());
+  std::vector<std::uint64_t> order;
+  std::vector<std::uint64_t> new_indptr(static_cast<std::size_t>(rows) + 1, 0);
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    order.resize(m.indptr[r + 1] - m.indptr[r]);
+    std::iota(order.begin(), order.end(), m.indptr[r]);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint64_t a, std::uint64_t b) { return bucket_col[a] < bucket_col[b]; });
+    for (std::uint64_t e : order) {
+      if (m.indices.size() > new_indptr[r] && m.indices.back() == bucket_col[e]) {
+        m.data.back() += bucket_val[e];
+      } else {
+        m.indices.push_back(bucket_col[e]);
+        m.data.push_back(bucket_val[e]);
+      }
+    }
+    new_indptr[r + 1] = m.indices.size();
+  }
+  m.indptr = std::move(new_indptr);
+  return m;
+}
+
+CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset) {
+  const auto users = static_cast<std::uint32_t>(data.num_users());
+  const auto items = static_cast<std::uint32_t>(data.num_items());
+  const std::size_t n = std::min({data.users.size(), data.items.size(), data.values.size()});
+  std::vector<std::uint32_t> r, c;
+  std::vector<float> v;
+  auto take = [&](std::size_t i) {
+    if (i >= n) return;  // a subset index past the end is ignored, never read
+    r.push_back(data.users[i]);
+    c.push_back(data.items[i]);
+    v.push_back(data.values[i]);
+  };
+  if (subset) {
+    r.reserve(subset->size()), c.reserve(subset->size()), v.reserve(subset->size());
+    for (std::uint32_t i : *subset) take(i);
+  } else {
+    r.reserve(n), c.reserve(n), v.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) take(i);
+  }
+  return csr_from_triplets(users, items, r, c, v);
+}
+
+}  // namespace alsrec

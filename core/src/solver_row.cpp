@@ -1,0 +1,205 @@
+#include "solver_eigen.h"  // first: see there
+#include "solver_row.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace alsrec {
+namespace detail {
+
+ConfidenceModel::ConfidenceModel(const AlsOptions& o)
+    : mode_(o.confidence),
+      binary_(o.values == ValueTransform::kBinary),
+      alpha_(o.alpha),
+      epsilon_(o.epsilon),
+      w0_(o.confidence == ConfidenceMode::kIals       ? o.unobserved_weight
+          : o.confidence == ConfidenceMode::kExplicit ? 0.0f
+                                                      : 1.0f) {}
+
+// Implicit modes: confidence c from |v|, preference p = [v > 0] (a negative value is a confident "no", as in
+// `implicit`). a = c − w₀, b = c·p, k = c·p² = b.
+PairWeight ConfidenceModel::weight(float value) const {
+  const float v = binary_ ? 1.0f : value;
+  const float mag = std::fabs(v);
+  const float p = v > 0 ? 1.0f : 0.0f;
+  float c = 0;
+  switch (mode_) {
+    case ConfidenceMode::kImplicit: c = alpha_ * mag; break;
+    case ConfidenceMode::kHu: c = 1.0f + alpha_ * mag; break;
+    case ConfidenceMode::kLog: c = 1.0f + alpha_ * std::log1p(mag / epsilon_); break;
+    case ConfidenceMode::kIals: {
+      // L = Σ_obs w (p − s)² + α₀ Σ_all s²:  w₀ = α₀ carries the all-pairs term, the observed weight is w itself.
+      const float w = alpha_ * mag;
+      return {w, w * p, w * p};
+    }
+    case ConfidenceMode::kExplicit:  // (v − s)² = s² − 2vs + v²
+      return {1.0f, v, v * v};
+  }
+  return {c - w0_, c * p, c * p};
+}
+
+float row_lambda(const AlsOptions& o, float w0, std::size_t row_count, std::size_t other_count) {
+  if (o.reg_exponent == 0.0f) return o.regularization;
+  const double base = static_cast<double>(row_count) + static_cast<double>(w0) * static_cast<double>(other_count);
+  return static_cast<float>(o.regularization * std::pow(base, static_cast<double>(o.reg_exponent)));
+}
+
+void gramian(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out) {
+  const Eigen::Index k = y.cols();
+  out.setZero(k, k);
+  out.selfadjointView<Eigen::Lower>().rankUpdate(y.transpose(), scale);
+  for (Eigen::Index j = 1; j < k; ++j)
+    for (Eigen::Index i = 0; i < j; ++i) out(i, j) = out(j, i);
+}
+
+void RowScratch::reserve(int k, std::size_t capacity) {
+  const auto cap = static_cast<Eigen::Index>(std::max<std::size_t>(capacity, 1));
+  yt.resize(k, cap);
+  z.resize(k, cap);
+  a.resize(cap);
+  q.resize(cap);
+  b.resize(k);
+  x.resize(k);
+  r.resize(k);
+  p.resize(k);
+  ap.resize(k);
+  A.resize(k, k);
+  llt = Eigen::LLT<Eigen::MatrixXf>(k);
+}
+
+RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,
+                     std::size_t count, const Eigen::MatrixXf* wg, float lambda, RowScratch& s) {
+  RowSystem sys;
+  sys.wg = wg;
+  sys.lambda = lambda;
+  s.b.setZero();
+  Eigen::Index n = 0;
+  for (std::size_t e = 0; e < count; ++e) {
+    const auto y = other.row(idx[e]);
+    if (b[e] != 0.0f) s.b.noalias() += b[e] * y.transpose();
+    if (a[e] != 0.0f) {
+      s.yt.col(n) = y.transpose();
+      s.a[n] = a[e];
+      ++n;
+    }
+  }
+  sys.n = n;
+  return sys;
+}
+
+// A = w₀G + λI + Σ_{a>0} (√a y)(√a y)ᵀ − Σ_{a<0} (√−a y)(√−a y)ᵀ: two symmetric rank updates on gathered columns
+// (one small SYRK each) instead of n outer products. Only the lower triangle is formed; LLT reads only that.
+bool factor_exact(const RowSystem& sys, RowScratch& s) {
+  const Eigen::Index k = s.b.size();
+  if (sys.wg) {
+    s.A = *sys.wg;
+  } else {
+    s.A.setZero(k, k);
+  }
+  s.A.diagonal().array() += sys.lambda;
+  Eigen::Index pos = 0, neg = sys.n;  // positives fill z from the left, negatives from the right
+  for (Eigen::Index j = 0; j < sys.n; ++j) {
+    const float w = s.a[j];
+    if (w > 0) {
+      s.z.col(pos++) = std::sqrt(w) * s.yt.col(j);
+    } else {
+      s.z.col(--neg) = std::sqrt(-w) * s.yt.col(j);
+    }
+  }
+  if (pos > 0) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.leftCols(pos), 1.0f);
+  if (neg < sys.n) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.middleCols(neg, sys.n - neg), -1.0f);
+  s.llt.compute(s.A);
+  return s.llt.info() == Eigen::Success;
+}
+
+namespace {
+
+class CholeskySolver final : public RowSolver {
+ public:
+  bool solve(const RowSystem& sys, RowScratch& s, float* x) const override {
+    if (!factor_exact(sys, s)) return false;
+    s.x = s.b;
+    s.llt.solveInPlace(s.x);
+    Eigen::Map<Eigen::VectorXf>(x, s.x.size()) = s.x;
+    return true;
+  }
+};
+
+// Conjugate gradient on A x = b, warm-started from x, matrix-free:
+//   A·v = w₀G v + Y_uᵀ (a ⊙ (Y_u v)) + λ v      (two small matrix-vector products on the gathered rows)
+// The steps follow `implicit`'s CG exactly: r = b − A x, p = r, then per step Ap, α = rsold / pᵀAp, x += α p,
+// r −= α Ap, stop once rᵀr < 1e-20, p = r + (rsnew/rsold) p.
+class ConjugateGradientSolver final : public RowSolver {
+ public:
+  explicit ConjugateGradientSolver(int steps) : steps_(steps) {}
+
+  bool solve(const RowSystem& sys, RowScratch& s, float* x_out) const override {
+    const Eigen::Index k = s.b.size();
+    Eigen::Map<Eigen::VectorXf> x_row(x_out, k);
+    s.x = x_row;
+    apply(sys, s, s.x, s.ap);
+    s.r = s.b - s.ap;
+    s.p = s.r;
+    float rsold = s.r.squaredNorm();
+    if (rsold < 1e-20f) return true;
+    for (int step = 0; step < steps_; ++step) {
+      apply(sys, s, s.p, s.ap);
+      const float pap = s.p.dot(s.ap);
+      if (!(pap > 0.0f)) break;  // A not positive definite along p (or p = 0): keep what we have
+      const float alpha = rsold / pap;
+      s.x.noalias() += alpha * s.p;
+      s.r.noalias() -= alpha * s.ap;
+      const float rsnew = s.r.squaredNorm();
+      if (rsnew < 1e-20f) break;
+      s.p = s.r + (rsnew / rsold) * s.p;
+      rsold = rsnew;
+    }
+    x_row = s.x;  // non-finite values are caught by the trainer's divergence check
+    return true;
+  }
+
+ private:
+  static void apply(const RowSystem& sys, RowScratch& s, const Eigen::VectorXf& v, Eigen::VectorXf& out) {
+    if (sys.wg) {
+      out.noalias() = *sys.wg * v;
+      out.noalias() += sys.lambda * v;
+    } else {
+      out = sys.lambda * v;
+    }
+    if (sys.n > 0) {
+      auto q = s.q.head(sys.n);
+      const auto yt = s.yt.leftCols(sys.n);
+      q.noalias() = yt.transpose() * v;
+      q.array() *= s.a.head(sys.n).array();
+      out.noalias() += yt * q;
+    }
+  }
+
+  int steps_;
+};
+
+}  // namespace
+
+std::unique_ptr<RowSolver> make_row_solver(SolverKind kind, int cg_steps) {
+  if (kind == SolverKind::kCholesky) return std::make_unique<CholeskySolver>();
+  return std::make_unique<ConjugateGradientSolver>(cg_steps);
+}
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k) {
+  std::uint64_t h = splitmix64(seed ^ (static_cast<std::uint64_t>(side) << 56));
+  h = splitmix64(h ^ row);
+  h = splitmix64(h ^ k);
+  return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);  // top 24 bits: exact in float, in [0, 1)
+}
+
+}  // namespace detail
+}  // namespace alsrec
