@@ -1,0 +1,350 @@
+// The JS API (wasm/alsrec_api.js over the embind module) on fixtures written here.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { assertAlsrecError, checkerboard, isEven, loadApi, utf8 } from './harness.mjs';
+
+const alsrec = await loadApi();
+const board = checkerboard();
+// Exact solver, small λ and two factors for the two taste groups: the best rank-2 fit of the 0/1 matrix scores each
+// user's withheld item near 0.8 and the other parity near 0. (More factors would reconstruct the zeros too.)
+const BOARD_PARAMS = { factors: 2, regularization: 0.01, iterations: 10, solver: 'cholesky', seed: 7 };
+
+function withDataset(fn, text = board.text, options = { sourceName: 'board.csv' }) {
+  const dataset = alsrec.loadRatings(utf8(text), options);
+  try {
+    return fn(dataset);
+  } finally {
+    dataset.delete();
+  }
+}
+
+function withBoardModel(fn) {
+  return withDataset((dataset) => {
+    const model = alsrec.train(dataset, BOARD_PARAMS);
+    try {
+      return fn(model, dataset);
+    } finally {
+      model.delete();
+    }
+  });
+}
+
+test('module facts and defaults are the CLI defaults', () => {
+  assert.match(alsrec.version, /^\d+\.\d+\.\d+$/);
+  assert.equal(alsrec.simd, true);
+  assert.equal(alsrec.threads, 1);
+  assert.deepEqual(alsrec.defaults(), {
+    factors: 64, regularization: 0.1, alpha: 1, confidence: 'implicit', values: 'binary', epsilon: 1,
+    unobservedWeight: 1, regExponent: 0, iterations: 15, solver: 'cg', cgSteps: 3, seed: 42, computeLoss: true,
+  });
+  // defaults() hands out a copy.
+  alsrec.defaults().factors = 3;
+  assert.equal(alsrec.defaults().factors, 64);
+});
+
+test('loadRatings: summary counts, density, histogram, format, bad-row report', () => {
+  withDataset((dataset) => {
+    const s = dataset.summary();
+    // 48 pairs + 1 duplicate + 1 bad row = 50 data rows; 12 users × 4 rated items = 48 interactions.
+    assert.equal(s.rows, 50);
+    assert.equal(s.interactions, 48);
+    assert.equal(s.users, 12);
+    assert.equal(s.items, 10);
+    assert.equal(s.skipped, 1);
+    assert.equal(s.skippedExamples.length, 1);
+    assert.equal(s.skippedExamples[0].line, board.badLine);
+    assert.match(s.skippedExamples[0].reason, /not-a-number/);
+    assert.equal(s.duplicatesMerged, 1);
+    assert.equal(s.filtered, 0);
+    assert.equal(s.hasRatings, true);
+    assert.equal(s.hasTimestamps, true);
+    assert.equal(s.density, 48 / (12 * 10));  // 0.4
+    // Histogram of the kept ratings, counted independently from the fixture.
+    const expected = new Map();
+    for (const r of board.ratings.values()) expected.set(r, (expected.get(r) ?? 0) + 1);
+    assert.deepEqual(s.ratingHistogram,
+      [...expected.entries()].sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count })));
+    assert.equal(s.ratingHistogram.reduce((sum, b) => sum + b.count, 0), 48);
+    assert.deepEqual(s.format, {
+      delimiter: ',', header: true, encoding: 'utf-8', lineEnding: 'lf',
+      columnNames: ['userId', 'movieId', 'rating', 'timestamp'],
+      userColumn: 0, itemColumn: 1, ratingColumn: 2, timestampColumn: 3,
+    });
+    assert.match(s.fingerprint, /^[0-9a-f]{16}$/);
+
+    assert.deepEqual(dataset.userIds(), Array.from({ length: 12 }, (_, k) => String(k + 1)));
+    assert.deepEqual([...dataset.itemIds()].sort((a, b) => a - b), Array.from({ length: 10 }, (_, k) => String(k + 1)));
+    // User 1's interactions: its 4 items; the duplicated pair carries the later rating 4.5.
+    const items = dataset.userItems('1');
+    assert.deepEqual(items.map((e) => e.itemId).sort(), board.seen.get(1).map(String).sort());
+    for (const e of items) {
+      assert.equal(e.value, board.ratings.get(`1,${e.itemId}`));
+    }
+    const untouched = items.find((e) => e.itemId === String(board.seen.get(1)[1]));
+    assert.equal(untouched.timestamp, 1000 + Number(untouched.itemId));
+    // Numbers are accepted as ids.
+    assert.equal(dataset.userItems(2).length, 4);
+  });
+});
+
+test('the same data in another dialect loads to the same dataset', () => {
+  const original = withDataset((d) => d.summary());
+  // Tab-separated, no header, columns given as item,user,rating,timestamp; the bad row dropped.
+  const rows = board.text.trim().split('\n').slice(1, -1).map((l) => l.split(','));
+  const tsv = rows.map(([u, i, r, t]) => [i, u, r, t].join('\t')).join('\r\n') + '\r\n';
+  const s = withDataset((d) => d.summary(), tsv, { header: false, columns: 'item,user,rating,timestamp' });
+  assert.equal(s.format.delimiter, '\t');
+  assert.equal(s.format.header, false);
+  assert.equal(s.format.lineEnding, 'crlf');
+  assert.equal(s.format.userColumn, 1);
+  assert.equal(s.format.itemColumn, 0);
+  assert.equal(s.interactions, original.interactions);
+  assert.equal(s.skipped, 0);
+  assert.equal(s.fingerprint, original.fingerprint);
+
+  const sniffed = alsrec.sniffFormat(utf8(tsv));
+  assert.equal(sniffed.delimiter, '\t');
+  assert.equal(sniffed.header, false);
+});
+
+test('minRating filters rows and duplicates policy applies', () => {
+  withDataset((d) => {
+    const s = d.summary();
+    const kept = [...board.ratings.values()].filter((r) => r >= 4).length;
+    assert.equal(s.interactions, kept);
+    // 48 ratings kept after de-duplication are all counted against minRating except the superseded one.
+    assert.ok(s.filtered > 0);
+  }, board.text, { minRating: 4 });
+  withDataset((d) => {
+    const first = d.userItems('1').find((e) => e.itemId === String(board.seen.get(1)[0]));
+    assert.equal(first.value, (1 + board.seen.get(1)[0]) % 5 + 1);  // 'first' keeps the original rating
+  }, board.text, { duplicates: 'first' });
+});
+
+test('loadItems reads a movies.csv-style catalogue with quoted titles', () => {
+  const items = alsrec.loadItems(utf8('movieId,title,genres\n1,"Toy Story, The (1995)",Animation|Comedy\n2,Heat (1995),Action\n'));
+  assert.deepEqual(items, [
+    { id: '1', title: 'Toy Story, The (1995)', genres: 'Animation|Comedy' },
+    { id: '2', title: 'Heat (1995)', genres: 'Action' },
+  ]);
+});
+
+test('train: recommend leaves out seen items and finds each user\'s withheld item', () => {
+  withBoardModel((model) => {
+    assert.equal(model.factors, 2);
+    assert.equal(model.numUsers, 12);
+    assert.equal(model.numItems, 10);
+    assert.deepEqual(model.params, { ...alsrec.defaults(), ...BOARD_PARAMS });
+    assert.equal(model.hasSeenItems, true);
+    for (let u = 1; u <= 12; ++u) {
+      const recs = model.recommend(String(u), 10);
+      assert.equal(recs.length, 6, 'all 10 items minus the 4 seen');
+      const seen = new Set(board.seen.get(u).map(String));
+      for (const r of recs) assert.ok(!seen.has(r.itemId), `user ${u} was recommended seen item ${r.itemId}`);
+      assert.equal(recs[0].itemId, String(board.withheld.get(u)), `user ${u}'s top item`);
+      for (let k = 1; k < recs.length; ++k) assert.ok(recs[k - 1].score >= recs[k].score);
+      assert.equal(recs[0].index, model.itemIds().indexOf(recs[0].itemId));
+      // Without exclusion every item is ranked, the seen ones of the user's own parity first.
+      const all = model.recommend(String(u), 10, { excludeSeen: false });
+      assert.equal(all.length, 10);
+      assert.ok(all.slice(0, 5).every((r) => isEven(r.itemId) === (u % 2 === 0)));
+    }
+    assert.equal(model.recommend('3', 2).length, 2);
+  });
+});
+
+test('similar items share the parity of the query item', () => {
+  withBoardModel((model) => {
+    for (const item of ['2', '7']) {
+      const sims = model.similar(item, 4);
+      assert.equal(sims.length, 4);
+      assert.ok(sims.every((s) => s.itemId !== item));
+      assert.ok(sims.every((s) => isEven(s.itemId) === isEven(item)), JSON.stringify(sims));
+      assert.ok(sims[0].score > 0.9 && sims[0].score <= 1.0001);
+    }
+  });
+});
+
+test('foldIn, recommendVector and explain for a new user', () => {
+  withBoardModel((model) => {
+    const ratings = [{ itemId: '2', value: 5 }, { itemId: '4', value: 3 }, { itemId: 'unknown', value: 5 }];
+    const x = model.foldIn(ratings);
+    assert.ok(x instanceof Float32Array);
+    assert.equal(x.length, 2);
+    const recs = model.recommendVector(x, 3, ['2', '4']);
+    assert.equal(recs.length, 3);
+    assert.ok(recs.every((r) => isEven(r.itemId) && r.itemId !== '2' && r.itemId !== '4'), JSON.stringify(recs));
+    // Plain arrays work as vectors too.
+    assert.deepEqual(model.recommendVector(Array.from(x), 3, ['2', '4']), recs);
+
+    const why = model.explain([{ itemId: '2', value: 1 }, { itemId: '4', value: 1 }, { itemId: '5', value: 1 }], '8', 3);
+    assert.equal(why.length, 3);
+    assert.deepEqual(why.map((c) => c.itemId).sort(), ['2', '4', '5']);
+    for (let k = 1; k < why.length; ++k) assert.ok(why[k - 1].score >= why[k].score);
+    assert.equal(why[2].itemId, '5', 'the odd item contributes least to an even item');
+
+    // The folded-in vector of a known user's items recommends like that user's own row.
+    const u = 4;
+    const own = model.foldIn(board.seen.get(u).map((i) => ({ itemId: String(i), value: 1 })));
+    const top = model.recommendVector(own, 1, board.seen.get(u).map(String));
+    assert.equal(top[0].itemId, String(board.withheld.get(u)));
+  });
+});
+
+test('save -> loadModel round trip: same bytes, same factors, same recommendations', () => {
+  withBoardModel((model) => {
+    const bytes = model.save();
+    assert.ok(bytes instanceof Uint8Array);
+    assert.deepEqual([...bytes.subarray(0, 4)], [...utf8('ALSR')]);
+    const loaded = alsrec.loadModel(bytes, 'board.alsr');
+    try {
+      assert.deepEqual(loaded.save(), bytes);
+      assert.deepEqual(loaded.params, model.params);
+      assert.deepEqual(loaded.userIds(), model.userIds());
+      assert.deepEqual(loaded.itemIds(), model.itemIds());
+      assert.deepEqual(loaded.userFactors(), model.userFactors());
+      assert.deepEqual(loaded.itemFactors(), model.itemFactors());
+      assert.equal(loaded.userFactors().length, 12 * 2);
+      assert.equal(loaded.hasSeenItems, true);
+      for (let u = 1; u <= 12; ++u) assert.deepEqual(loaded.recommend(String(u), 5), model.recommend(String(u), 5));
+      assert.equal(loaded.info().iterationsDone, 10);
+    } finally {
+      loaded.delete();
+    }
+    // A copy of the factors: writing to it changes nothing inside.
+    const f = model.itemFactors();
+    f.fill(0);
+    assert.notDeepEqual(model.itemFactors(), f);
+  });
+});
+
+test('attachSeen gives a model the interactions of a dataset', () => {
+  withBoardModel((model, dataset) => {
+    const bytes = model.save();
+    const loaded = alsrec.loadModel(bytes);
+    try {
+      loaded.attachSeen(dataset);
+      assert.deepEqual(loaded.recommend('5', 6), model.recommend('5', 6));
+    } finally {
+      loaded.delete();
+    }
+  });
+});
+
+test('train reports progress each iteration and onProgress returning false cancels', () => {
+  withDataset((dataset) => {
+    const seen = [];
+    const model = alsrec.train(dataset, { ...BOARD_PARAMS, iterations: 4 }, (p) => { seen.push(p); });
+    model.delete();
+    assert.deepEqual(seen.map((p) => [p.iteration, p.iterations, p.done]), [[1, 4, false], [2, 4, false], [3, 4, false], [4, 4, true]]);
+    assert.ok(seen.every((p) => Number.isFinite(p.loss) && p.seconds >= 0 && p.elapsed >= p.seconds));
+    // The exact solver never increases the loss.
+    for (let k = 1; k < seen.length; ++k) assert.ok(seen[k].loss <= seen[k - 1].loss + 1e-9);
+
+    let calls = 0;
+    assertAlsrecError(() => alsrec.train(dataset, BOARD_PARAMS, () => ++calls < 2), 'cancelled', /after iteration 2 of 10/);
+    assert.equal(calls, 2);
+  });
+});
+
+test('evaluate with a split reports metrics and the popularity baseline', () => {
+  withDataset((dataset) => {
+    const progress = [];
+    // random:0.25 holds out ⌊0.25·4⌋ = 1 pair per user, picked by a seeded shuffle. (leave-last would hold out the
+    // highest item id of every user here, leaving items 9 and 10 almost untrained.)
+    const r = alsrec.evaluate(dataset, BOARD_PARAMS, { split: 'random:0.25', k: 1, onProgress: (p) => { progress.push(p.iteration); } });
+    assert.equal(progress.length, 10);
+    assert.equal(r.users, 12);  // every user keeps 3 train items and 1 test item
+    assert.equal(r.metrics.k, 1);
+    assert.equal(r.metrics.users, 12);
+    // Ranges, and the identity that holds with one test item per user.
+    for (const m of [r.metrics, r.baseline.popularity]) {
+      for (const key of ['recall', 'precision', 'ndcg', 'map', 'hitRate', 'auc', 'coverage']) {
+        assert.ok(m[key] >= 0 && m[key] <= 1, `${key} = ${m[key]}`);
+      }
+      assert.equal(m.recall, m.hitRate);  // one test item per user: recall@k = hit rate
+    }
+    // Each user's test item competes with 6 unseen items, 5 of them of the other parity, which score ≈ 0 below it:
+    // AUC ≥ 5/6 per user (plus the coin-flip against the withheld item of its own parity).
+    assert.ok(r.metrics.auc >= 5 / 6 - 1e-9, `auc ${r.metrics.auc}`);
+    assert.ok(r.fitSeconds >= 0);
+    assert.deepEqual(r.params, { ...alsrec.defaults(), ...BOARD_PARAMS });
+  });
+});
+
+test('a Trainer steps one iteration at a time and evaluates between steps', () => {
+  withDataset((dataset) => {
+    const trainer = alsrec.createTrainer(dataset, { ...BOARD_PARAMS, iterations: 3 }, { split: 'leave-last:1' });
+    try {
+      assert.equal(trainer.iteration, 0);
+      assert.equal(trainer.iterations, 3);
+      assert.equal(trainer.done, false);
+      assert.equal(trainer.hasTest, true);
+      const recalls = [];
+      while (!trainer.done) {
+        const p = trainer.step();
+        assert.equal(p.iteration, trainer.iteration);
+        recalls.push(trainer.evaluate(1).recall);
+      }
+      assert.equal(recalls.length, 3);
+      assert.equal(trainer.popularity(1).users, 12);
+      const model = trainer.model();
+      try {
+        assert.equal(model.numUsers, 12);
+      } finally {
+        model.delete();
+      }
+      assertAlsrecError(() => trainer.step(), 'invalid_argument', /complete/);
+    } finally {
+      trainer.delete();
+    }
+  });
+});
+
+test('generateDemo is deterministic by seed and loads back to the same dataset', () => {
+  const opts = { users: 300, items: 400, interactions: 60000, seed: 5 };
+  const a = alsrec.generateDemo(opts);
+  const b = alsrec.generateDemo(opts);
+  const c = alsrec.generateDemo({ ...opts, seed: 6 });
+  try {
+    assert.deepEqual(a.ratingsCsv, b.ratingsCsv);
+    assert.deepEqual(a.itemsCsv, b.itemsCsv);
+    assert.deepEqual(a.items, b.items);
+    assert.notDeepEqual(a.ratingsCsv, c.ratingsCsv);
+    const s = a.dataset.summary();
+    assert.equal(s.users, 300);
+    assert.ok(s.items <= 400 && s.items > 300);
+    assert.equal(s.interactions, 60000);
+    assert.equal(a.items.length, 400);
+    assert.ok(a.items.every((it) => it.id && it.title.length > 0));
+    assert.equal(s.fingerprint, b.dataset.summary().fingerprint);
+    // The CSV is > 1 MiB, so this also loads it in several chunks.
+    assert.ok(a.ratingsCsv.length > (1 << 20), `${a.ratingsCsv.length} bytes`);
+    const back = alsrec.loadRatings(a.ratingsCsv, { sourceName: 'demo.csv' });
+    try {
+      assert.equal(back.summary().fingerprint, s.fingerprint);
+      assert.equal(back.summary().interactions, 60000);
+    } finally {
+      back.delete();
+    }
+    const items = alsrec.loadItems(a.itemsCsv);
+    assert.deepEqual(items, a.items);
+  } finally {
+    for (const g of [a, b, c]) g.dataset.delete();
+  }
+});
+
+test('handles: delete is idempotent and use after delete is a clear error', () => {
+  const dataset = alsrec.loadRatings(utf8(board.text));
+  const model = alsrec.train(dataset, { ...BOARD_PARAMS, iterations: 1 });
+  dataset.delete();
+  dataset.delete();
+  assert.equal(dataset.deleted, true);
+  assertAlsrecError(() => dataset.summary(), 'invalid_argument', /deleted/);
+  assertAlsrecError(() => alsrec.train(dataset), 'invalid_argument', /deleted/);
+  // The model owns its data: it still works after its dataset is gone.
+  assert.equal(model.recommend('1', 1).length, 1);
+  model.delete();
+  assertAlsrecError(() => model.recommend('1'), 'invalid_argument', /deleted/);
+});
