@@ -1,0 +1,425 @@
+// Streaming ratings reader (see alsrec/ratings.h).
+//
+// Flow: feed() buffers the first kSniffBytes to sniff the dialect (ratings_sniff.cpp), then cuts records in
+// place from each chunk (ratings_records.h); only an unfinished record at a chunk's end is copied, into
+// `pending_`. Each data record becomes one row of struct-of-arrays; ids are interned as they come, and the
+// duplicates policy runs once in finish().
+//
+// Duplicates: kLast keeps the row with the latest timestamp (ties: later in the file) and kFirst the earliest
+// (ties: earlier in the file); the survivor keeps its own place in file order. kSum and kMax fold into the
+// first occurrence's place: kSum adds the values and keeps the latest timestamp, kMax keeps the largest value
+// with its row's timestamp (ties: the earlier row).
+#include "alsrec/ratings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "ratings_intern.h"
+#include "ratings_records.h"
+#include "ratings_sniff.h"
+#include "text_scan.h"
+
+namespace alsrec {
+
+namespace {
+
+constexpr std::size_t kMaxRecordBytes = std::size_t{1} << 20;  // longer "records" mean an unbalanced quote
+constexpr std::size_t kRefillBytes = 256;  // bytes appended to a pending record per attempt (at least)
+enum RoleIndex { kUser = 0, kItem = 1, kRating = 2, kTimestamp = 3 };
+
+DetectedFormat to_detected_format(const Dialect& d) {
+  DetectedFormat f;
+  f.delimiter = d.delimiter_name;
+  f.header = d.header;
+  f.encoding = d.encoding;
+  f.line_ending = d.line_ending;
+  f.column_names = d.column_names;
+  auto col = [&](std::size_t r) { return r < d.role_columns.size() ? d.role_columns[r] : -1; };
+  f.user_column = col(kUser);
+  f.item_column = col(kItem);
+  f.rating_column = col(kRating);
+  f.timestamp_column = col(kTimestamp);
+  return f;
+}
+
+// Folds repeated (user, item) pairs according to the policy; returns how many rows were merged away.
+std::uint64_t merge_duplicates(Dataset& ds, DuplicatePolicy policy) {
+  const std::size_t n = ds.size();
+  if (n < 2) return 0;
+  const std::size_t num_users = ds.num_users(), num_items = ds.num_items();
+  // Rows grouped by user (counting sort keeps file order inside a group).
+  std::vector<std::uint32_t> start(num_users + 1, 0);
+  for (std::uint32_t u : ds.users) ++start[u + 1];
+  for (std::size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
+  std::vector<std::uint32_t> order(n);
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t r = 0; r < n; ++r) order[fill[ds.users[r]]++] = static_cast<std::uint32_t>(r);
+  }
+  // For each item, the user that last touched it and the surviving row of that (user, item) pair.
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> seen_by(num_items, kNone), winner(num_items, 0);
+  std::vector<std::uint8_t> dead(n, 0);
+  std::uint64_t merged = 0;
+  for (std::size_t u = 0; u < num_users; ++u) {
+    for (std::uint32_t k = start[u]; k < start[u + 1]; ++k) {
+      const std::uint32_t r = order[k];
+      const std::uint32_t i = ds.items[r];
+      if (seen_by[i] != u) {
+        seen_by[i] = static_cast<std::uint32_t>(u);
+        winner[i] = r;
+        continue;
+      }
+      ++merged;
+      const std::uint32_t w = winner[i];  // an earlier row of the same pair (w < r)
+      switch (policy) {
+        case DuplicatePolicy::kLast:
+          if (ds.timestamps[r] >= ds.timestamps[w]) { dead[w] = 1; winner[i] = r; }
+          else dead[r] = 1;
+          break;
+        case DuplicatePolicy::kFirst:
+          if (ds.timestamps[r] < ds.timestamps[w]) { dead[w] = 1; winner[i] = r; }
+          else dead[r] = 1;
+          break;
+        case DuplicatePolicy::kSum:
+          ds.values[w] += ds.values[r];
+          ds.timestamps[w] = std::max(ds.timestamps[w], ds.timestamps[r]);
+          dead[r] = 1;
+          break;
+        case DuplicatePolicy::kMax:
+          if (ds.values[r] > ds.values[w]) { ds.values[w] = ds.values[r]; ds.timestamps[w] = ds.timestamps[r]; }
+          dead[r] = 1;
+          break;
+      }
+    }
+  }
+  if (merged == 0) return 0;
+  std::size_t j = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (dead[r]) continue;
+    ds.users[j] = ds.users[r];
+    ds.items[j] = ds.items[r];
+    ds.values[j] = ds.values[r];
+    ds.timestamps[j] = ds.timestamps[r];
+    ++j;
+  }
+  ds.users.resize(j);
+  ds.items.resize(j);
+  ds.values.resize(j);
+  ds.timestamps.resize(j);
+  return merged;
+}
+
+std::string examples_text(const std::vector<BadRow>& examples, std::size_t max_shown) {
+  std::string out;
+  for (std::size_t k = 0; k < examples.size() && k < max_shown; ++k) {
+    out += k ? "; " : "";
+    out += "line " + std::to_string(examples[k].line) + ": " + examples[k].reason;
+  }
+  return out;
+}
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", fraction * 100.0);
+  return buf;
+}
+
+}  // namespace
+
+// --- duplicate policy names ------------------------------------------------------------------------------
+
+const char* duplicate_policy_name(DuplicatePolicy p) {
+  switch (p) {
+    case DuplicatePolicy::kLast: return "last";
+    case DuplicatePolicy::kFirst: return "first";
+    case DuplicatePolicy::kSum: return "sum";
+    case DuplicatePolicy::kMax: return "max";
+  }
+  return "last";
+}
+
+Result<DuplicatePolicy> parse_duplicate_policy(const std::string& s) {
+  std::string t(text::trim(s));
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "last") return DuplicatePolicy::kLast;
+  if (t == "first") return DuplicatePolicy::kFirst;
+  if (t == "sum") return DuplicatePolicy::kSum;
+  if (t == "max") return DuplicatePolicy::kMax;
+  return Status::invalid_argument("duplicates policy '" + s + "' is not one of last, first, sum, max");
+}
+
+// --- fingerprint -----------------------------------------------------------------------------------------
+
+std::uint64_t Dataset::fingerprint() const {
+  // Sum over interactions of a mixed hash of (user id, item id, value bits): addition is commutative, so the
+  // row order and the dense numbering (which follows file order) do not matter; the ids and values do.
+  std::vector<std::uint64_t> user_hash(user_ids.size()), item_hash(item_ids.size());
+  for (std::size_t u = 0; u < user_ids.size(); ++u) user_hash[u] = text::hash_bytes(user_ids[u].data(), user_ids[u].size());
+  for (std::size_t i = 0; i < item_ids.size(); ++i)
+    item_hash[i] = text::mix64(text::hash_bytes(item_ids[i].data(), item_ids[i].size()) ^ 0x5851F42D4C957F2DULL);
+  std::uint64_t acc = 0;
+  const std::size_t n = std::min({users.size(), items.size(), values.size()});
+  for (std::size_t k = 0; k < n; ++k) {
+    float v = values[k];
+    if (v == 0.0f) v = 0.0f;  // -0 and +0 are the same value
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    const std::uint64_t uh = users[k] < user_hash.size() ? user_hash[users[k]] : 0;
+    const std::uint64_t ih = items[k] < item_hash.size() ? item_hash[items[k]] : 0;
+    acc += text::mix64(uh ^ text::mix64(ih + bits * 0x9E3779B97F4A7C15ULL));
+  }
+  const std::uint64_t counts =
+      text::mix64(n * 0xD6E8FEB86659FD93ULL ^ text::mix64(user_ids.size() + 0x632BE59BD9B4E019ULL) ^
+                  text::mix64(item_ids.size() * 0x8CB92BA72F3D8DD7ULL + 1));
+  return text::mix64(acc ^ counts);
+}
+
+// --- the reader ------------------------------------------------------------------------------------------
+
+struct RatingsReader::Impl {
+  explicit Impl(FormatOptions o) : opt(std::move(o)), users(ds.user_ids), items(ds.item_ids) {}
+
+  FormatOptions opt;
+  Dataset ds;
+  IdInterner users, items;
+  Status failed;
+  bool finished = false;
+  bool started = false;
+  std::string window;   // the first kSniffBytes, until the dialect is known
+  std::string pending;  // an unfinished record carried over to the next chunk
+  bool skip_lf = false; // the last record ended with CR at a chunk's end: a following LF belongs to it
+  bool header_pending = false;
+  std::uint64_t line = 1;  // physical line where the next record starts
+  Dialect dialect;
+  RecordSplitter splitter;
+  int col[4] = {-1, -1, -1, -1};
+  std::size_t min_fields = 0;
+  std::vector<Field> fields;
+  RecordInfo info;
+  std::string user_scratch, item_scratch;
+
+  Status fail(Status s) {
+    failed = s;
+    return s;
+  }
+
+  Status start(bool eof) {
+    started = true;
+    auto d = sniff_dialect(window, eof, opt, ratings_roles());
+    if (!d) return fail(d.status());
+    dialect = std::move(d.value());
+    if (!(opt.max_bad_fraction >= 0.0 && opt.max_bad_fraction <= 1.0))
+      return fail(Status::invalid_argument(opt.source_name + ": max_bad_fraction must be between 0 and 1"));
+    if (opt.has_min_rating && !std::isfinite(opt.min_rating))
+      return fail(Status::invalid_argument(opt.source_name + ": min_rating must be a finite number"));
+    splitter = RecordSplitter(dialect.delimiter);
+    for (int r = 0; r < 4; ++r) {
+      col[r] = dialect.role_columns[static_cast<std::size_t>(r)];
+      min_fields = std::max(min_fields, static_cast<std::size_t>(col[r] + 1));
+    }
+    if (opt.has_min_rating && col[kRating] < 0)
+      return fail(Status::invalid_argument(opt.source_name + ": min_rating needs a rating column, and " +
+                                           "none was found (columns: " + [&] {
+                                             std::string s;
+                                             for (const auto& n : dialect.column_names) s += (s.empty() ? "" : ", ") + n;
+                                             return s;
+                                           }() + ")"));
+    ds.has_ratings = col[kRating] >= 0;
+    ds.has_timestamps = col[kTimestamp] >= 0;
+    ds.format = to_detected_format(dialect);
+    header_pending = dialect.header;
+    std::string buffered;
+    buffered.swap(window);
+    Status s = consume(buffered.data() + dialect.bom_bytes, buffered.size() - dialect.bom_bytes, eof);
+    return s;
+  }
+
+  Status bad_row(std::uint64_t at, std::string reason) {
+    ++ds.skipped;
+    if (opt.strict) return fail(Status::bad_input(line_message(opt.source_name, at, reason)));
+    if (ds.skipped_examples.size() < opt.max_examples) ds.skipped_examples.push_back(BadRow{at, std::move(reason)});
+    return Status::ok();
+  }
+
+  static std::string_view number_text(const Field& f) { return text::trim(f.view()); }
+
+  Status process_record(std::uint64_t at) {
+    if (RecordSplitter::is_blank(fields)) return Status::ok();
+    if (header_pending) {
+      header_pending = false;
+      return Status::ok();
+    }
+    ++ds.rows;
+    if (info.malformed_quote) return bad_row(at, "malformed quoted field (a quote must be doubled inside quotes)");
+    if (fields.size() < min_fields)
+      return bad_row(at, "expected at least " + std::to_string(min_fields) + " fields, found " +
+                             std::to_string(fields.size()));
+    double rating = 1.0;
+    if (col[kRating] >= 0) {
+      std::string_view t = number_text(fields[static_cast<std::size_t>(col[kRating])]);
+      if (t.empty()) return bad_row(at, "empty rating");
+      if (!text::parse_double(t, rating)) return bad_row(at, "rating " + quote_for_message(t) + " is not a number");
+      if (!std::isfinite(rating)) return bad_row(at, "rating " + quote_for_message(t) + " is not a finite number");
+      if (std::fabs(rating) > FLT_MAX) return bad_row(at, "rating " + quote_for_message(t) + " is out of range");
+    }
+    std::int64_t ts = 0;
+    if (col[kTimestamp] >= 0) {
+      std::string_view t = number_text(fields[static_cast<std::size_t>(col[kTimestamp])]);
+      if (t.empty()) return bad_row(at, "empty timestamp");
+      if (!text::parse_int64(t, ts)) {
+        double d;  // decimals are floored: 964982703.9 -> 964982703
+        if (!text::parse_double(t, d)) return bad_row(at, "timestamp " + quote_for_message(t) + " is not a number");
+        if (!std::isfinite(d)) return bad_row(at, "timestamp " + quote_for_message(t) + " is not a finite number");
+        d = std::floor(d);
+        if (!(d >= -9.2e18 && d <= 9.2e18)) return bad_row(at, "timestamp " + quote_for_message(t) + " is out of range");
+        ts = static_cast<std::int64_t>(d);
+      }
+    }
+    std::string_view user = decode_field(fields[static_cast<std::size_t>(col[kUser])], dialect.latin1, user_scratch);
+    if (user.empty()) return bad_row(at, "empty user id");
+    std::string_view item = decode_field(fields[static_cast<std::size_t>(col[kItem])], dialect.latin1, item_scratch);
+    if (item.empty()) return bad_row(at, "empty item id");
+    if (opt.has_min_rating && rating < opt.min_rating) {
+      ++ds.filtered;
+      return Status::ok();
+    }
+    constexpr std::size_t kMaxIds = std::numeric_limits<std::uint32_t>::max() - 1;
+    if (users.size() >= kMaxIds || items.size() >= kMaxIds || ds.users.size() >= kMaxIds)
+      return fail(Status::bad_input(line_message(opt.source_name, at, "more than 2^32-2 ids or rows are not supported")));
+    ds.users.push_back(users.intern(user));
+    ds.items.push_back(items.intern(item));
+    ds.values.push_back(static_cast<float>(rating));
+    ds.timestamps.push_back(ts);
+    return Status::ok();
+  }
+
+  // Handles one split record: line bookkeeping, then the row.
+  Status on_record() {
+    const std::uint64_t at = line;
+    line += 1 + info.extra_lines;
+    skip_lf = info.ended_with_cr;
+    return process_record(at);
+  }
+
+  Status too_long() {
+    return fail(Status::bad_input(line_message(opt.source_name, line,
+                                               "record longer than 1 MiB (an unbalanced quote?)")));
+  }
+
+  // Cuts and processes every complete record of [p, p+n); an unfinished tail goes to `pending`.
+  Status consume(const char* p, std::size_t n, bool eof) {
+    const char* end = p + n;
+    while (!pending.empty()) {
+      if (p == end && !eof) return Status::ok();
+      const std::size_t take = std::min(static_cast<std::size_t>(end - p), std::max(pending.size(), kRefillBytes));
+      pending.append(p, take);
+      p += take;
+      const char* b = pending.data();
+      const char* e = b + pending.size();
+      const char* next = nullptr;
+      if (splitter.split(b, e, eof && p == end, fields, &next, info) == RecordStatus::kIncomplete) {
+        if (pending.size() > kMaxRecordBytes) return too_long();
+        continue;
+      }
+      ALSREC_RETURN_IF_ERROR(on_record());
+      // The record ends inside the bytes just appended (the old pending part was unfinished on its own):
+      // hand the rest back to the caller's buffer.
+      const std::size_t leftover = static_cast<std::size_t>(e - next);
+      if (leftover <= take) {
+        p -= leftover;
+        pending.clear();
+      } else {
+        pending.erase(0, static_cast<std::size_t>(next - b));
+      }
+    }
+    while (p < end) {
+      if (skip_lf) {
+        skip_lf = false;
+        if (*p == '\n') { ++p; continue; }
+      }
+      const char* next = nullptr;
+      if (splitter.split(p, end, eof, fields, &next, info) == RecordStatus::kIncomplete) {
+        if (static_cast<std::size_t>(end - p) > kMaxRecordBytes) return too_long();
+        pending.assign(p, end);
+        return Status::ok();
+      }
+      ALSREC_RETURN_IF_ERROR(on_record());
+      p = next;
+    }
+    return Status::ok();
+  }
+
+  Status feed(const char* data, std::size_t size) {
+    if (!failed.is_ok()) return failed;
+    if (finished) return fail(Status::internal(opt.source_name + ": feed() after finish()"));
+    if (size == 0) return Status::ok();
+    if (data == nullptr) return fail(Status::internal(opt.source_name + ": feed() got a null buffer"));
+    if (!started) {
+      const std::size_t take = std::min(size, kSniffBytes - window.size());
+      window.append(data, take);
+      data += take;
+      size -= take;
+      if (window.size() < kSniffBytes) return Status::ok();
+      ALSREC_RETURN_IF_ERROR(start(/*eof=*/false));
+    }
+    return consume(data, size, false);
+  }
+
+  Result<Dataset> finish() {
+    if (!failed.is_ok()) return failed;
+    if (finished) return Status::internal(opt.source_name + ": finish() called twice");
+    finished = true;
+    if (!started) ALSREC_RETURN_IF_ERROR(start(/*eof=*/true));
+    else ALSREC_RETURN_IF_ERROR(consume(nullptr, 0, true));
+    if (!failed.is_ok()) return failed;
+    const std::string& src = opt.source_name;
+    if (ds.users.empty()) {
+      std::string why;
+      if (ds.rows == 0) why = dialect.header ? "the file has a header but no data rows" : "the input has no data rows";
+      else
+        why = std::to_string(ds.rows) + " data row" + (ds.rows == 1 ? "" : "s") + ": " + std::to_string(ds.skipped) +
+              " bad, " + std::to_string(ds.filtered) + " below min_rating";
+      std::string msg = src + ": no usable rows (" + why + ")";
+      if (!ds.skipped_examples.empty()) msg += "; first: " + examples_text(ds.skipped_examples, 3);
+      return Status::bad_input(msg);
+    }
+    const double bad_fraction = static_cast<double>(ds.skipped) / static_cast<double>(ds.rows);
+    if (bad_fraction > opt.max_bad_fraction)
+      return Status::bad_input(src + ": " + std::to_string(ds.skipped) + " of " + std::to_string(ds.rows) +
+                               " data rows are bad (" + percent(bad_fraction) + ", more than the allowed " +
+                               percent(opt.max_bad_fraction) + "); first: " + examples_text(ds.skipped_examples, 3) +
+                               " (raise max-bad-fraction to accept them)");
+    ds.duplicates_merged = merge_duplicates(ds, opt.duplicates);
+    return std::move(ds);
+  }
+};
+
+RatingsReader::RatingsReader(FormatOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+RatingsReader::~RatingsReader() = default;
+
+Status RatingsReader::feed(const char* data, std::size_t size) { return impl_->feed(data, size); }
+Result<Dataset> RatingsReader::finish() { return impl_->finish(); }
+
+Result<Dataset> read_ratings(const char* data, std::size_t size, const FormatOptions& options) {
+  RatingsReader reader(options);
+  ALSREC_RETURN_IF_ERROR(reader.feed(data, size));
+  return reader.finish();
+}
+
+Result<DetectedFormat> sniff_format(const char* data, std::size_t size, const FormatOptions& options) {
+  if (data == nullptr) size = 0;
+  const std::size_t n = std::min(size, RatingsReader::kSniffBytes);
+  // Like the reader: a buffer shorter than the sniff window is the whole input.
+  auto d = sniff_dialect(std::string_view(data ? data : "", n), size < RatingsReader::kSniffBytes, options,
+                         ratings_roles());
+  if (!d) return d.status();
+  return to_detected_format(d.value());
+}
+
+}  // namespace alsrec
