@@ -1,0 +1,502 @@
+// Synthetic ratings with the shape of real ones (see generate.h).
+//
+// The model behind the data:
+//   - `groups` taste groups named as film genres, of unequal size (weight of genre g ∝ 1/√(g+1): Drama is common,
+//     Film-Noir rare). Each item has a primary genre and, half the time, a secondary one.
+//   - Item popularity is Zipf: item i has a rank π(i) from a seeded permutation and weight 1/(π(i)+1)^s.
+//   - Each user has 1–3 favourite genres, a taste focus p_fav ∈ [0.6, 0.95) and a heavy-tailed activity weight
+//     (Pareto, α = 1.4). Counts n_u = 5 + a share of the rest proportional to the activity weight, capped at half the
+//     catalogue, allocated so that Σ n_u = interactions exactly.
+//   - A user's items: with probability p_fav from a favourite genre's items, else from the whole catalogue, both
+//     weighted by popularity (cumulative arrays + binary search). Duplicates are removed by sort+unique and the
+//     missing draws redrawn; after a few rounds any shortfall is filled uniformly from the items not yet chosen.
+//   - Stars: round(3 + user bias + item quality + taste bonus + noise), clamped to 1..5; favourite-genre items get
+//     +0.9 (primary) or +0.4 (secondary), others −0.3.
+//   - Time: each user starts somewhere in the first 3.5 years and spreads their interactions over part of the
+//     remaining time in sessions (mostly short gaps, sometimes long ones), so timestamps never decrease per user.
+// Every random draw comes from rnd::Rng streams keyed by (seed, purpose, index): the output does not depend on the
+// platform, the standard library or the thread count (users are generated in parallel into fixed slots).
+#include "alsrec/generate.h"
+
+#include "alsrec/als.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "random.h"
+#include "thread_pool.h"
+
+namespace alsrec {
+namespace {
+
+// Stream tags: keep the draws for different purposes independent of each other.
+enum Stream : std::uint64_t { kItemStream = 1, kTitleStream, kRankStream, kUserStream, kPickStream };
+
+constexpr std::uint32_t kMinPerUser = 5;
+constexpr std::uint32_t kMaxGroups = 100;
+constexpr double kActivityAlpha = 1.4;
+constexpr std::int64_t kYear = 365 * 24 * 3600;
+
+const char* const kGenres[] = {"Drama",   "Comedy",   "Sci-Fi",    "Thriller", "Romance",   "Animation", "Documentary",
+                               "Horror",  "Western",  "Musical",   "Crime",    "Fantasy",   "Adventure", "Mystery",
+                               "War",     "Action",   "Children",  "Film-Noir", "Biography", "Sport"};
+constexpr std::uint32_t kGenreCount = sizeof(kGenres) / sizeof(kGenres[0]);
+
+const char* const kAdjectives[] = {"Silent",  "Last",     "Broken",   "Hidden",    "Golden",   "Crimson",  "Endless",
+                                   "Forgotten", "Lonely", "Burning",  "Frozen",    "Secret",   "Distant",  "Wild",
+                                   "Quiet",   "Dark",     "Bright",   "Lost",      "Savage",   "Gentle",   "Electric",
+                                   "Scarlet", "Iron",     "Silver",   "Hollow",    "Restless", "Sacred",   "Wicked",
+                                   "Tender",  "Final",    "Eternal",  "Fallen",    "Painted",  "Velvet",   "Shattered",
+                                   "Northern", "Southern", "Invisible", "Brave",   "Blue"};
+const char* const kNouns[] = {"Harbor",   "Garden",  "River",    "Empire",    "Promise",    "Horizon",  "Station",
+                              "Kingdom",  "Shadow",  "Mirror",   "Letter",    "Island",     "Road",     "Frontier",
+                              "Heart",    "Voyage",  "Machine",  "Stranger",  "Witness",    "Dream",    "Storm",
+                              "Valley",   "Tower",   "Circus",   "Orchard",   "Signal",     "Echo",     "Lighthouse",
+                              "Canyon",   "Carnival", "Detective", "Dancer",  "Soldier",    "Pilgrim",  "Hunter",
+                              "Painter",  "Widow",   "Outlaw",   "Planet",    "Comet",      "Forest",   "Desert",
+                              "City",     "Bridge",  "Castle",   "Train",     "Hotel",      "Song",     "Game",
+                              "Ghost",    "Prophecy", "Engine",  "Labyrinth", "Masquerade", "Crown",    "Affair",
+                              "Fugitive", "Orphan",  "Ballad",   "Cartographer"};
+const char* const kTimes[] = {"Midnight", "Summer", "Winter",   "Autumn",  "Love", "Murder",  "Death",   "Rain",
+                              "Twilight", "Spring", "Dawn",     "Sunday",  "Exile", "Trouble", "Silence", "Fire"};
+const char* const kPlaces[] = {"Lisbon",  "Paris",     "Tokyo",   "Havana",       "Vienna",   "Cairo",    "Berlin",
+                               "Marrakesh", "Istanbul", "Prague", "Venice",       "Shanghai", "Bombay",   "Montana",
+                               "Texas",   "Alaska",    "Brooklyn", "Naples",      "Dublin",   "Budapest", "Buenos Aires",
+                               "Casablanca", "Kyoto",  "Oslo",    "Rome",         "Seville",  "Athens",   "Nairobi",
+                               "Reykjavik", "Sarajevo", "Tangier", "Lima",        "Manila",   "Saigon",   "Warsaw",
+                               "Krakow",  "Geneva",    "Bangkok", "Memphis",      "Chicago"};
+const char* const kNames[] = {"Anna", "Marcus", "Eleanor", "Hugo",  "Clara", "Felix", "Rosa",  "Victor", "Mae",   "Jonah",
+                              "Iris", "Leo",    "Nina",    "Oscar", "Ruby",  "Theo",  "Vera",  "Walter", "Ada",   "Frank",
+                              "Greta", "Henry", "Ines",    "Jack",  "Lola",  "Max",   "Olive", "Pablo",  "Sofia", "Tom"};
+
+template <typename T, std::size_t N>
+const char* pick(const T (&words)[N], rnd::Rng& rng) {
+  return words[rng.below(N)];
+}
+
+std::string roman(std::uint32_t n) {
+  static const std::pair<std::uint32_t, const char*> kNumerals[] = {
+      {1000, "M"}, {900, "CM"}, {500, "D"}, {400, "CD"}, {100, "C"}, {90, "XC"}, {50, "L"},
+      {40, "XL"},  {10, "X"},   {9, "IX"},  {5, "V"},    {4, "IV"},  {1, "I"}};
+  std::string out;
+  for (const auto& [value, numeral] : kNumerals)
+    while (n >= value) {
+      out += numeral;
+      n -= value;
+    }
+  return out;
+}
+
+std::string genre_name(std::uint32_t g) {
+  std::string name = kGenres[g % kGenreCount];
+  if (g >= kGenreCount) name += " " + roman(g / kGenreCount + 1);  // beyond 20 groups: "Drama II", ...
+  return name;
+}
+
+// "The Silent Harbor", "Midnight in Lisbon", "Goodbye, Havana", ...
+std::string base_title(rnd::Rng& rng) {
+  std::string t;
+  switch (rng.below(10)) {
+    case 0: case 1: t = std::string("The ") + pick(kAdjectives, rng) + " " + pick(kNouns, rng); break;
+    case 2: t = std::string(pick(kTimes, rng)) + " in " + pick(kPlaces, rng); break;
+    case 3: t = std::string("The ") + pick(kNouns, rng) + " of " + pick(kPlaces, rng); break;
+    case 4: t = std::string(pick(kNames, rng)) + "'s " + pick(kNouns, rng); break;
+    case 5: t = std::string(pick(kAdjectives, rng)) + " " + pick(kNouns, rng); break;
+    case 6: t = std::string("A ") + pick(kNouns, rng) + " for " + pick(kNames, rng); break;
+    case 7: t = std::string("The ") + pick(kNouns, rng) + " and the " + pick(kNouns, rng); break;
+    case 8: t = std::string("Return to ") + pick(kPlaces, rng); break;
+    default: t = std::string(rng.bernoulli(0.5) ? "Goodbye, " : "Love, ") +
+                 (rng.bernoulli(0.5) ? pick(kPlaces, rng) : pick(kNames, rng));
+  }
+  return t;
+}
+
+// Cumulative weights for sampling by binary search.
+struct Sampler {
+  std::vector<std::uint32_t> items;  // empty: identity (the whole catalogue)
+  std::vector<double> cumulative;
+
+  bool empty() const { return cumulative.empty(); }
+  std::uint32_t draw(rnd::Rng& rng) const {
+    const double x = rng.uniform() * cumulative.back();
+    std::size_t at = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), x) -
+                                              cumulative.begin());
+    if (at >= cumulative.size()) at = cumulative.size() - 1;
+    return items.empty() ? static_cast<std::uint32_t>(at) : items[at];
+  }
+};
+
+struct Item {
+  std::uint32_t primary = 0;
+  int secondary = -1;
+  double quality = 0;
+};
+
+struct User {
+  std::uint32_t favourites[3] = {0, 0, 0};
+  std::uint32_t favourite_count = 1;
+  double focus = 0.8;    // probability of drawing from a favourite genre
+  double bias = 0;       // rating bias
+  double activity = 1;   // Pareto weight
+};
+
+std::uint32_t draw_genre(const Sampler& genres, rnd::Rng& rng) { return genres.draw(rng); }
+
+// n_u = kMinPerUser + extra_u with Σ extra_u = total_extra, extra_u ≤ cap_extra and extra_u ∝ activity otherwise
+// (water filling: users that hit the cap drop out and the rest is shared again).
+std::vector<std::uint32_t> allocate_counts(const std::vector<User>& users, std::uint64_t total_extra,
+                                           std::uint64_t cap_extra) {
+  std::vector<std::uint64_t> extra(users.size(), 0);
+  std::vector<std::uint32_t> active(users.size());
+  for (std::uint32_t u = 0; u < users.size(); ++u) active[u] = u;
+  std::uint64_t remaining = total_extra;
+  while (remaining > 0 && !active.empty()) {
+    double weight = 0;
+    for (std::uint32_t u : active) weight += users[u].activity;
+    std::uint64_t given = 0;
+    for (std::uint32_t u : active) {
+      const double share = std::floor(static_cast<double>(remaining) * users[u].activity / weight);
+      const std::uint64_t add = std::min<std::uint64_t>(static_cast<std::uint64_t>(share), cap_extra - extra[u]);
+      extra[u] += add;
+      given += add;
+    }
+    given = std::min(given, remaining);  // floors never exceed the total; kept as a guard
+    remaining -= given;
+    if (given == 0) {  // every share is below 1, so remaining < |active|: hand out the rest one by one
+      for (std::uint32_t u : active) {
+        if (remaining == 0) break;
+        if (extra[u] < cap_extra) {
+          ++extra[u];
+          --remaining;
+        }
+      }
+    }
+    active.erase(std::remove_if(active.begin(), active.end(), [&](std::uint32_t u) { return extra[u] >= cap_extra; }),
+                 active.end());
+  }
+  std::vector<std::uint32_t> counts(users.size());
+  for (std::size_t u = 0; u < users.size(); ++u) counts[u] = kMinPerUser + static_cast<std::uint32_t>(extra[u]);
+  return counts;
+}
+
+// ---- CSV writing ----
+
+constexpr std::size_t kChunkBytes = 64 * 1024;
+
+class ChunkedWriter {
+ public:
+  explicit ChunkedWriter(const TextSink& sink) : sink_(sink) { buffer_.reserve(kChunkBytes + 1024); }
+  ~ChunkedWriter() { flush(); }
+  void append(const char* data, std::size_t size) {
+    buffer_.append(data, size);
+    if (buffer_.size() >= kChunkBytes) flush();
+  }
+  void append(const std::string& s) { append(s.data(), s.size()); }
+  void put(char c) {
+    buffer_.push_back(c);
+    if (buffer_.size() >= kChunkBytes) flush();
+  }
+  // RFC 4180: a field holding a delimiter, quote or line break is quoted, with inner quotes doubled.
+  void field(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return append(s);
+    put('"');
+    for (char c : s) {
+      if (c == '"') put('"');
+      put(c);
+    }
+    put('"');
+  }
+  template <typename Int>
+  void integer(Int v) {
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, v);
+    append(digits, static_cast<std::size_t>(r.ptr - digits));
+  }
+  // Whole numbers as integers ("4"), others in the shortest form that reads back as the same float ("3.5").
+  void number(float v) {
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e9f) return integer(static_cast<long long>(v));
+    char text[48];
+    for (int precision = 1; precision <= 9; ++precision) {
+      std::snprintf(text, sizeof text, "%.*g", precision, static_cast<double>(v));
+      if (static_cast<float>(std::strtod(text, nullptr)) == v) break;
+    }
+    append(text, std::char_traits<char>::length(text));
+  }
+  void flush() {
+    if (!buffer_.empty() && sink_) sink_(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+
+ private:
+  const TextSink& sink_;
+  std::string buffer_;
+};
+
+}  // namespace
+
+Status GenerateOptions::validate() const {
+  const auto bad = [](const std::string& m) { return Status::invalid_argument("generate: " + m); };
+  if (users < 1) return bad("users must be at least 1");
+  if (items < 1) return bad("items must be at least 1");
+  if (groups < 1 || groups > kMaxGroups) return bad("groups must be in [1, " + std::to_string(kMaxGroups) + "]");
+  if (!(zipf_exponent >= 0.0 && zipf_exponent <= 5.0)) return bad("zipf exponent must be in [0, 5]");
+  if (start_time < -(std::int64_t{1} << 40) || start_time > (std::int64_t{1} << 40))
+    return bad("start time out of range");
+  const std::uint64_t floor_count = static_cast<std::uint64_t>(kMinPerUser) * users;
+  if (interactions < floor_count)
+    return bad("interactions (" + std::to_string(interactions) + ") must be at least " + std::to_string(kMinPerUser) +
+               " per user (" + std::to_string(floor_count) + " for " + std::to_string(users) + " users)");
+  const std::uint64_t half = static_cast<std::uint64_t>(users) * items / 2;
+  if (interactions > half)
+    return bad("interactions (" + std::to_string(interactions) + ") must be at most half of users × items (" +
+               std::to_string(half) + ")");
+  if (interactions > 2000000000ull) return bad("interactions must be at most 2,000,000,000");
+  return Status::ok();
+}
+
+Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  const std::uint64_t seed = options.seed;
+  const std::uint32_t n_items = options.items, n_users = options.users, n_groups = options.groups;
+
+  // Genre sizes ∝ 1/√(g+1).
+  Sampler genres;
+  {
+    double sum = 0;
+    for (std::uint32_t g = 0; g < n_groups; ++g) genres.cumulative.push_back(sum += 1.0 / std::sqrt(g + 1.0));
+  }
+
+  // ---- items: genres, popularity, quality, title ----
+  std::vector<Item> items(n_items);
+  std::vector<double> popularity(n_items);
+  {
+    std::vector<std::uint32_t> rank(n_items);
+    for (std::uint32_t i = 0; i < n_items; ++i) rank[i] = i;
+    rnd::Rng rank_rng(rnd::hash64(seed, kRankStream));
+    rnd::shuffle(rank.begin(), rank.end(), rank_rng);
+    for (std::uint32_t i = 0; i < n_items; ++i) {
+      rnd::Rng rng(rnd::hash64(seed, kItemStream, i));
+      Item& it = items[i];
+      it.primary = draw_genre(genres, rng);
+      if (n_groups > 1 && rng.bernoulli(0.5)) {
+        std::uint32_t g = draw_genre(genres, rng);
+        for (int tries = 0; g == it.primary && tries < 8; ++tries) g = draw_genre(genres, rng);
+        if (g != it.primary) it.secondary = static_cast<int>(g);
+      }
+      const double top = 1.0 - static_cast<double>(rank[i]) / n_items;  // 1 for the most popular item
+      it.quality = rng.uniform(-0.6, 0.6) + 0.3 * top;
+      popularity[i] = 1.0 / std::pow(static_cast<double>(rank[i]) + 1.0, options.zipf_exponent);
+    }
+  }
+  Sampler catalogue;
+  catalogue.cumulative.resize(n_items);
+  {
+    double sum = 0;
+    for (std::uint32_t i = 0; i < n_items; ++i) catalogue.cumulative[i] = sum += popularity[i];
+  }
+  std::vector<Sampler> by_genre(n_groups);  // primary members at full weight, secondary at half
+  {
+    std::vector<double> sums(n_groups, 0.0);
+    for (std::uint32_t i = 0; i < n_items; ++i) {
+      const auto add = [&](std::uint32_t g, double w) {
+        by_genre[g].items.push_back(i);
+        by_genre[g].cumulative.push_back(sums[g] += w);
+      };
+      add(items[i].primary, popularity[i]);
+      if (items[i].secondary >= 0) add(static_cast<std::uint32_t>(items[i].secondary), 0.5 * popularity[i]);
+    }
+  }
+
+  SyntheticData out;
+  out.items.resize(n_items);
+  {
+    std::unordered_set<std::string> titles;
+    titles.reserve(static_cast<std::size_t>(n_items) * 2);
+    std::unordered_map<std::string, std::uint32_t> editions;  // "Base (Year)" -> how many so far
+    for (std::uint32_t i = 0; i < n_items; ++i) {
+      rnd::Rng rng(rnd::hash64(seed, kTitleStream, i));
+      const std::string base = base_title(rng);
+      const double u = rng.uniform();
+      const int year = 2023 - static_cast<int>(std::floor(93.0 * u * u));  // 1930..2023, mostly recent
+      const std::string suffix = " (" + std::to_string(year) + ")";
+      std::uint32_t& seen = editions[base + suffix];
+      std::string title;
+      do {  // a repeated title becomes a sequel: "The Silent Harbor II (1987)"
+        ++seen;
+        title = seen == 1 ? base + suffix : base + " " + roman(seen) + suffix;
+      } while (!titles.insert(title).second);
+      ItemInfo& info = out.items[i];
+      info.id = std::to_string(i + 1);
+      info.title = std::move(title);
+      info.genres = genre_name(items[i].primary);
+      if (items[i].secondary >= 0) info.genres += "|" + genre_name(static_cast<std::uint32_t>(items[i].secondary));
+    }
+  }
+
+  // ---- users: tastes and activity ----
+  std::vector<User> users(n_users);
+  for (std::uint32_t u = 0; u < n_users; ++u) {
+    rnd::Rng rng(rnd::hash64(seed, kUserStream, u));
+    User& user = users[u];
+    const double c = rng.uniform();
+    user.favourite_count = std::min<std::uint32_t>(c < 0.45 ? 1 : c < 0.8 ? 2 : 3, n_groups);
+    for (std::uint32_t f = 0; f < user.favourite_count; ++f) {
+      std::uint32_t g = draw_genre(genres, rng);
+      for (int tries = 0; tries < 32 && std::find(user.favourites, user.favourites + f, g) != user.favourites + f;
+           ++tries)
+        g = draw_genre(genres, rng);
+      while (std::find(user.favourites, user.favourites + f, g) != user.favourites + f) g = (g + 1) % n_groups;
+      user.favourites[f] = g;
+    }
+    user.focus = rng.uniform(0.6, 0.95);
+    user.bias = rng.uniform(-0.5, 0.5);
+    user.activity = std::min(1e6, std::pow(1.0 - rng.uniform(), -1.0 / kActivityAlpha));  // Pareto(α), ≥ 1
+  }
+  const std::uint64_t cap = (static_cast<std::uint64_t>(n_items) + 1) / 2;  // at most half the catalogue per user
+  const std::vector<std::uint32_t> counts = allocate_counts(
+      users, options.interactions - static_cast<std::uint64_t>(kMinPerUser) * n_users, cap - kMinPerUser);
+  std::vector<std::uint64_t> offset(static_cast<std::size_t>(n_users) + 1, 0);
+  for (std::uint32_t u = 0; u < n_users; ++u) offset[u + 1] = offset[u] + counts[u];
+  if (offset.back() != options.interactions) return Status::internal("generate: allocation missed the target count");
+
+  // ---- interactions, user by user into fixed slots ----
+  Dataset& data = out.ratings;
+  const std::size_t total = static_cast<std::size_t>(options.interactions);
+  data.users.resize(total);
+  data.items.resize(total);
+  data.values.resize(total);
+  data.timestamps.resize(total);
+  const std::int64_t end_time = options.start_time + 4 * kYear;
+
+  struct Scratch {
+    std::vector<std::uint32_t> chosen, pool;
+    std::vector<double> gaps;
+  };
+  const auto generate_user = [&](std::uint32_t u, Scratch& s) {
+    const User& user = users[u];
+    const std::uint32_t need = counts[u];
+    rnd::Rng rng(rnd::hash64(seed, kPickStream, u));
+    const auto draw = [&]() {
+      if (rng.uniform() < user.focus) {
+        const Sampler& g = by_genre[user.favourites[rng.below(user.favourite_count)]];
+        if (!g.empty()) return g.draw(rng);
+      }
+      return catalogue.draw(rng);
+    };
+    std::vector<std::uint32_t>& chosen = s.chosen;
+    chosen.clear();
+    for (int round = 0; round < 12 && chosen.size() < need; ++round) {
+      for (std::size_t d = chosen.size(); d < need; ++d) chosen.push_back(draw());
+      std::sort(chosen.begin(), chosen.end());
+      chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+    }
+    if (chosen.size() < need) {  // the popularity-weighted draws saturated: fill uniformly from the rest
+      s.pool.clear();
+      std::size_t c = 0;
+      for (std::uint32_t i = 0; i < n_items; ++i) {
+        while (c < chosen.size() && chosen[c] < i) ++c;
+        if (c == chosen.size() || chosen[c] != i) s.pool.push_back(i);
+      }
+      const std::size_t missing = need - chosen.size();
+      for (std::size_t m = 0; m < missing; ++m) {
+        const std::size_t j = m + static_cast<std::size_t>(rng.below(s.pool.size() - m));
+        std::swap(s.pool[m], s.pool[j]);
+        chosen.push_back(s.pool[m]);
+      }
+    }
+    rnd::shuffle(chosen.begin(), chosen.end(), rng);  // the order in which the user meets them
+
+    // Time: start in the first 3.5 years, spread over a part of what is left, in sessions.
+    const std::int64_t start = options.start_time + static_cast<std::int64_t>(std::floor(rng.uniform() * 3.5 * kYear));
+    const double share = rng.uniform();
+    const double span = (0.05 + 0.95 * share * share) * static_cast<double>(end_time - start);
+    s.gaps.resize(need);
+    double cumulative = 0;
+    for (std::uint32_t j = 0; j < need; ++j) {
+      cumulative += rng.bernoulli(0.7) ? 0.02 * rng.uniform() : 0.02 + rng.uniform();
+      s.gaps[j] = cumulative;
+    }
+
+    const std::size_t base = static_cast<std::size_t>(offset[u]);
+    for (std::uint32_t j = 0; j < need; ++j) {
+      const std::uint32_t i = chosen[j];
+      const Item& it = items[i];
+      double bonus = -0.3;
+      if (std::find(user.favourites, user.favourites + user.favourite_count, it.primary) !=
+          user.favourites + user.favourite_count)
+        bonus = 0.9;
+      else if (it.secondary >= 0 &&
+               std::find(user.favourites, user.favourites + user.favourite_count,
+                         static_cast<std::uint32_t>(it.secondary)) != user.favourites + user.favourite_count)
+        bonus = 0.4;
+      const double noise = (rng.uniform() + rng.uniform() + rng.uniform() - 1.5) * 1.2;
+      const double stars = std::floor(3.0 + user.bias + it.quality + bonus + noise + 0.5);
+      data.users[base + j] = u;
+      data.items[base + j] = i;
+      data.values[base + j] = static_cast<float>(std::clamp(stars, 1.0, 5.0));
+      data.timestamps[base + j] = start + static_cast<std::int64_t>(std::floor(span * s.gaps[j] / cumulative));
+    }
+  };
+
+  // Chunks of users with similar interaction counts; each chunk writes only its own slots.
+  const auto chunks = balanced_chunks(n_users, [&](std::uint32_t u) { return static_cast<double>(counts[u]); }, 256);
+  ThreadPool threads(static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(hardware_threads()), chunks.size())));
+  std::vector<Scratch> scratch(static_cast<std::size_t>(threads.size()));
+  threads.run(chunks.size(), [&](std::size_t c, int thread) {
+    for (std::uint32_t u = chunks[c].first; u < chunks[c].second; ++u)
+      generate_user(u, scratch[static_cast<std::size_t>(thread)]);
+  });
+
+  data.user_ids.resize(n_users);
+  for (std::uint32_t u = 0; u < n_users; ++u) data.user_ids[u] = std::to_string(u + 1);
+  data.item_ids.resize(n_items);
+  for (std::uint32_t i = 0; i < n_items; ++i) data.item_ids[i] = out.items[i].id;
+  data.has_ratings = true;
+  data.has_timestamps = true;
+  data.rows = data.size();
+  data.format.delimiter = ",";
+  data.format.header = true;
+  data.format.encoding = "utf-8";
+  data.format.line_ending = "lf";
+  data.format.column_names = {"userId", "itemId", "rating", "timestamp"};
+  data.format.user_column = 0;
+  data.format.item_column = 1;
+  data.format.rating_column = 2;
+  data.format.timestamp_column = 3;
+  return out;
+}
+
+void write_ratings_csv(const Dataset& data, const TextSink& sink) {
+  ChunkedWriter w(sink);
+  w.append(std::string("userId,itemId,rating,timestamp\n"));
+  const std::size_t n = data.size();
+  for (std::size_t r = 0; r < n; ++r) {
+    w.field(data.users[r] < data.user_ids.size() ? data.user_ids[data.users[r]] : std::to_string(data.users[r]));
+    w.put(',');
+    w.field(data.items[r] < data.item_ids.size() ? data.item_ids[data.items[r]] : std::to_string(data.items[r]));
+    w.put(',');
+    w.number(r < data.values.size() ? data.values[r] : 1.0f);
+    w.put(',');
+    w.integer(r < data.timestamps.size() ? data.timestamps[r] : std::int64_t{0});
+    w.put('\n');
+  }
+}
+
+void write_items_csv(const std::vector<ItemInfo>& items, const TextSink& sink) {
+  ChunkedWriter w(sink);
+  w.append(std::string("itemId,title,genres\n"));
+  for (const ItemInfo& item : items) {
+    w.field(item.id);
+    w.put(',');
+    w.field(item.title);
+    w.put(',');
+    w.field(item.genres);
+    w.put('\n');
+  }
+}
+
+}  // namespace alsrec

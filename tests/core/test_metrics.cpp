@@ -1,0 +1,241 @@
+// Ranking metrics on hand-worked examples (the arithmetic is in the comments), the popularity baseline, rating errors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "alsrec/metrics.h"
+
+using namespace alsrec;
+
+namespace {
+
+// A users × items CSR matrix from per-row item lists (sorted here), values 1 unless given.
+CsrMatrix csr(std::uint32_t cols, const std::vector<std::vector<std::uint32_t>>& rows,
+              const std::vector<std::vector<float>>& values = {}) {
+  CsrMatrix m;
+  m.rows = static_cast<std::uint32_t>(rows.size());
+  m.cols = cols;
+  m.indptr.push_back(0);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t j = 0; j < rows[r].size(); ++j) {
+      m.indices.push_back(rows[r][j]);
+      m.data.push_back(values.empty() ? 1.0f : values[r][j]);
+    }
+    m.indptr.push_back(m.indices.size());
+  }
+  return m;
+}
+
+const double kLog3 = std::log2(3.0);  // rank 1 discount is 1/log2(3) = 0.6309
+const double kLog5 = std::log2(5.0);  // rank 3 discount is 1/log2(5) = 0.4307
+
+}  // namespace
+
+TEST_CASE("score_ranking on a hand-worked list", "[metrics]") {
+  // ranked (0-based ranks): 5, 2, 9, 7; test = {2, 7, 11}; K = 4. Hits at ranks 1 and 3.
+  const UserMetrics m = score_ranking({5, 2, 9, 7}, {11, 2, 7}, 4);
+  CHECK(m.recall == Approx(2.0 / 3.0));   // 2 hits / |T| = 3
+  CHECK(m.precision == Approx(0.5));      // 2 hits / K = 4
+  // DCG = 1/log2(1+2) + 1/log2(3+2) = 0.63093 + 0.43068 = 1.06161
+  // IDCG over min(K,|T|) = 3 ranks = 1 + 0.63093 + 0.5 = 2.13093  -> NDCG = 0.49819
+  CHECK(m.ndcg == Approx((1 / kLog3 + 1 / kLog5) / (1 + 1 / kLog3 + 0.5)));
+  CHECK(m.ndcg == Approx(0.49819).epsilon(1e-4));
+  // MAP: precision at the hits = 1/2 (rank 1) and 2/4 (rank 3); (0.5 + 0.5) / min(4, 3) = 1/3
+  CHECK(m.map == Approx(1.0 / 3.0));
+  CHECK(m.hit_rate == 1.0);
+}
+
+TEST_CASE("score_ranking cuts the list at K and handles no hits", "[metrics]") {
+  // K = 2: only 5, 2 count -> one hit at rank 1.
+  const UserMetrics m = score_ranking({5, 2, 9, 7}, {11, 2, 7}, 2);
+  CHECK(m.recall == Approx(1.0 / 3.0));
+  CHECK(m.precision == Approx(0.5));
+  CHECK(m.ndcg == Approx((1 / kLog3) / (1 + 1 / kLog3)));  // IDCG over min(2,3)=2 ranks: 0.38685
+  CHECK(m.map == Approx(0.5 / 2.0));                       // (1/2) / min(2,3)
+  CHECK(m.hit_rate == 1.0);
+
+  // A first-place hit with one test item: everything is 1 except precision = 1/K.
+  const UserMetrics first = score_ranking({4, 1, 2}, {4}, 3);
+  CHECK(first.recall == 1.0);
+  CHECK(first.precision == Approx(1.0 / 3.0));
+  CHECK(first.ndcg == Approx(1.0));
+  CHECK(first.map == Approx(1.0));
+
+  const UserMetrics none = score_ranking({1, 2, 3}, {4, 5}, 3);
+  CHECK(none.recall == 0.0);
+  CHECK(none.precision == 0.0);
+  CHECK(none.ndcg == 0.0);
+  CHECK(none.map == 0.0);
+  CHECK(none.hit_rate == 0.0);
+
+  // A list shorter than K still divides precision by K: 1 hit / 5.
+  CHECK(score_ranking({3}, {3}, 5).precision == Approx(0.2));
+}
+
+namespace {
+
+// 5 users × 6 items, K = 2.
+//   user 0: train {0},            test {3, 4}   evaluated
+//   user 1: train {1, 2},         test {0}      evaluated
+//   user 2: train {},             test {5}      skipped (no train)
+//   user 3: train {0,1,2,3,4},    test {5}      evaluated, no negative candidates -> skipped for AUC only
+//   user 4: train {2},            test {}       skipped (no test)
+const float kScores[5][6] = {
+    {0.9f, 0.1f, 0.5f, 0.8f, 0.5f, 0.3f},
+    {0.3f, 0.9f, 0.9f, 0.1f, 0.2f, 0.0f},
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f},
+    {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 0.0f},
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+};
+
+CsrMatrix hand_train() { return csr(6, {{0}, {1, 2}, {}, {0, 1, 2, 3, 4}, {2}}); }
+CsrMatrix hand_test() { return csr(6, {{3, 4}, {0}, {5}, {5}, {}}); }
+
+}  // namespace
+
+TEST_CASE("evaluate_ranking averages over users with train and test items", "[metrics]") {
+  const CsrMatrix train = hand_train(), test = hand_test();
+  const RankingMetrics m = evaluate_ranking(
+      train, test, 2, [](std::uint32_t u, float* s) { std::copy(kScores[u], kScores[u] + 6, s); }, 1);
+  REQUIRE(m.users == 3);  // users 0, 1, 3
+  CHECK(m.k == 2);
+  // user 0: candidates 1..5 ordered 3 (0.8), 2 (0.5), 4 (0.5: tie with 2, higher index last), 5 (0.3), 1 (0.1).
+  //   top-2 = [3, 2]: one hit at rank 0 -> recall 1/2, precision 1/2, NDCG 1/(1 + 1/log2 3) = 0.61315, MAP 1/2.
+  //   AUC: positives 3 (0.8), 4 (0.5) vs negatives 1 (0.1), 2 (0.5), 5 (0.3):
+  //   3 beats all three = 3; 4 beats 1 and 5, ties 2 = 2.5; (3 + 2.5) / (2·3) = 0.916667.
+  // user 1: candidates 0 (0.3), 4 (0.2), 3 (0.1), 5 (0.0): top-2 = [0, 4], hit at rank 0 ->
+  //   recall 1, precision 1/2, NDCG 1, MAP 1/min(2,1) = 1; AUC 3/3 = 1.
+  // user 3: only candidate 5 -> top = [5]: recall 1, precision 1/2, NDCG 1, MAP 1; no negatives: no AUC.
+  CHECK(m.recall == Approx((0.5 + 1 + 1) / 3));
+  CHECK(m.precision == Approx(0.5));
+  CHECK(m.ndcg == Approx((1 / (1 + 1 / kLog3) + 1 + 1) / 3));
+  CHECK(m.map == Approx((0.5 + 1 + 1) / 3));
+  CHECK(m.hit_rate == Approx(1.0));
+  CHECK(m.auc == Approx((5.5 / 6 + 1.0) / 2));  // over users 0 and 1 only = 0.958333
+  // Recommended: user 0 {3, 2}, user 1 {0, 4}, user 3 {5} -> 5 distinct of 6 items.
+  CHECK(m.coverage == Approx(5.0 / 6.0));
+}
+
+TEST_CASE("evaluate_ranking: NaN scores rank last instead of breaking the sort", "[metrics]") {
+  const CsrMatrix train = csr(4, {{0}}), test = csr(4, {{2}});
+  const float nan = std::nanf("");
+  const RankingMetrics m = evaluate_ranking(
+      train, test, 1,
+      [&](std::uint32_t, float* s) {
+        s[0] = 1; s[1] = nan; s[2] = 0.5f; s[3] = nan;
+      },
+      1);
+  REQUIRE(m.users == 1);
+  CHECK(m.recall == 1.0);  // item 2 is the only finite candidate score: ranked first
+  CHECK(m.auc == 1.0);     // it beats both NaN (= -inf) negatives
+}
+
+TEST_CASE("evaluate_model scores by x_u . y_i", "[metrics]") {
+  // One factor: every user's factor is 1, item factors are user 0's score row, so all users rank items the same.
+  // Users 0 and 1 from the hand example then see: user 0 as before; user 1 candidates 0 (0.9), 3 (0.8), 4 (0.5),
+  // 5 (0.3) -> top-2 [0, 3], hit at rank 0 (test {0}): recall 1, precision 1/2, NDCG 1, MAP 1.
+  Factors users(2, 1), items(6, 1);
+  users.data = {1.0f, 1.0f};
+  items.data.assign(kScores[0], kScores[0] + 6);
+  const CsrMatrix train = csr(6, {{0}, {1, 2}}), test = csr(6, {{3, 4}, {0}});
+  const RankingMetrics m = evaluate_model(users, items, train, test, 2, 1);
+  REQUIRE(m.users == 2);
+  CHECK(m.recall == Approx((0.5 + 1) / 2));
+  CHECK(m.precision == Approx(0.5));
+  CHECK(m.ndcg == Approx((1 / (1 + 1 / kLog3) + 1) / 2));
+  CHECK(m.coverage == Approx(3.0 / 6.0));  // {3, 2} ∪ {0, 3}
+}
+
+TEST_CASE("evaluate_model agrees with evaluate_ranking on the same dot products", "[metrics]") {
+  // 40 users × 30 items × 4 factors from a fixed integer recipe (every score is a multiple of 1/64, exact in float).
+  const std::uint32_t nu = 40, ni = 30, f = 4;
+  Factors x(nu, f), y(ni, f);
+  for (std::uint32_t i = 0; i < x.data.size(); ++i) x.data[i] = static_cast<float>((i * 7 + 3) % 9) / 8.0f - 0.5f;
+  for (std::uint32_t i = 0; i < y.data.size(); ++i) y.data[i] = static_cast<float>((i * 5 + 1) % 11) / 8.0f - 0.625f;
+  std::vector<std::vector<std::uint32_t>> tr(nu), te(nu);
+  for (std::uint32_t u = 0; u < nu; ++u)
+    for (std::uint32_t i = 0; i < ni; ++i) {
+      const std::uint32_t h = (u * 31 + i * 17) % 10;
+      if (h < 2) tr[u].push_back(i);
+      else if (h == 2) te[u].push_back(i);
+    }
+  const CsrMatrix train = csr(ni, tr), test = csr(ni, te);
+  const auto dot = [&](std::uint32_t u, float* s) {
+    for (std::uint32_t i = 0; i < ni; ++i) {
+      double acc = 0;
+      for (std::uint32_t c = 0; c < f; ++c) acc += static_cast<double>(x.row(u)[c]) * y.row(i)[c];
+      s[i] = static_cast<float>(acc);
+    }
+  };
+  const RankingMetrics a = evaluate_model(x, y, train, test, 5, 1);
+  const RankingMetrics b = evaluate_ranking(train, test, 5, dot, 1);
+  REQUIRE(a.users == b.users);
+  CHECK(a.users > 30);
+  CHECK(a.recall == Approx(b.recall));
+  CHECK(a.ndcg == Approx(b.ndcg));
+  CHECK(a.map == Approx(b.map));
+  CHECK(a.auc == Approx(b.auc));
+  CHECK(a.coverage == Approx(b.coverage));
+#ifdef ALSREC_HAVE_THREADS
+  // Per-user slots summed in user order: the thread count cannot change a bit of the result.
+  const RankingMetrics t2 = evaluate_model(x, y, train, test, 5, 2);
+  CHECK(t2.recall == a.recall);
+  CHECK(t2.ndcg == a.ndcg);
+  CHECK(t2.auc == a.auc);
+  CHECK(t2.coverage == a.coverage);
+#endif
+}
+
+TEST_CASE("popularity baseline on a tiny case", "[metrics]") {
+  // Train counts per item: item 0: 3, item 1: 1, item 2: 3, item 3: 0, item 4: 2.
+  //   user 0: train {0, 2}     test {4}  -> candidates 4 (2), 1 (1), 3 (0): top-1 [4] hit.
+  //   user 1: train {0, 4}     test {1}  -> candidates 2 (3), 1 (1), 3 (0): top-1 [2] miss.
+  //   user 2: train {0, 1, 2}  test {3}  -> candidates 4 (2), 3 (0): top-1 [4] miss.
+  //   user 3: train {2, 4}     test {0}  -> candidates 0 (3), 1 (1), 3 (0): top-1 [0] hit.
+  const CsrMatrix train = csr(5, {{0, 2}, {0, 4}, {0, 1, 2}, {2, 4}});
+  const CsrMatrix test = csr(5, {{4}, {1}, {3}, {0}});
+  const RankingMetrics m = evaluate_popularity(train, test, 1, 1);
+  REQUIRE(m.users == 4);
+  CHECK(m.recall == Approx(0.5));     // (1 + 0 + 0 + 1) / 4
+  CHECK(m.precision == Approx(0.5));
+  CHECK(m.hit_rate == Approx(0.5));
+  CHECK(m.coverage == Approx(3.0 / 5.0));  // {4, 2, 0}
+  // AUC: u0: 4 (2) beats 1, 3 -> 1; u1: 1 (1) beats 3, loses to 2 -> 1/2; u2: 3 (0) vs 4 (2) -> 0;
+  //      u3: 0 (3) beats 1, 3 -> 1.  Mean = 2.5 / 4.
+  CHECK(m.auc == Approx(0.625));
+}
+
+TEST_CASE("popularity ties go to the lower item index", "[metrics]") {
+  // Items 1 and 3 both have 2 train interactions; user 2 (train {0}) gets item 1 first.
+  const CsrMatrix train = csr(4, {{1, 3}, {1, 3}, {0}});
+  const CsrMatrix test = csr(4, {{}, {}, {3}});
+  const RankingMetrics m = evaluate_popularity(train, test, 1, 1);
+  REQUIRE(m.users == 1);
+  CHECK(m.recall == 0.0);  // top-1 is item 1, not the test item 3
+  CHECK(m.coverage == Approx(1.0 / 4.0));
+}
+
+TEST_CASE("rating_errors: RMSE and MAE over the test nonzeros", "[metrics]") {
+  // One factor: x = [2, 1], y = [1.5, 3].
+  //   (0,0) = 4: prediction 2·1.5 = 3, error -1
+  //   (0,1) = 5: prediction 2·3 = 6,   error +1
+  //   (1,1) = 1: prediction 1·3 = 3,   error +2
+  // RMSE = sqrt((1 + 1 + 4) / 3) = sqrt(2); MAE = (1 + 1 + 2) / 3 = 4/3.
+  Factors x(2, 1), y(2, 1);
+  x.data = {2.0f, 1.0f};
+  y.data = {1.5f, 3.0f};
+  const CsrMatrix test = csr(2, {{0, 1}, {1}}, {{4.0f, 5.0f}, {1.0f}});
+  const RatingErrors e = rating_errors(x, y, test);
+  CHECK(e.count == 3);
+  CHECK(e.rmse == Approx(std::sqrt(2.0)));
+  CHECK(e.mae == Approx(4.0 / 3.0));
+}
+
+TEST_CASE("evaluation of empty inputs is empty, not a crash", "[metrics]") {
+  const CsrMatrix train = csr(3, {{}, {}}), test = csr(3, {{}, {}});
+  const RankingMetrics m = evaluate_popularity(train, test, 10, 1);
+  CHECK(m.users == 0);
+  CHECK(m.recall == 0.0);
+  const RatingErrors e = rating_errors(Factors(2, 1), Factors(3, 1), test);
+  CHECK(e.count == 0);
+}
