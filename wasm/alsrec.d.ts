@@ -1,6 +1,8 @@
 // Type declarations for the alsrec JavaScript API (wasm/alsrec_api.js), the friendly layer over the embind module.
 // Every object that wraps wasm memory (Dataset, Trainer, Model) must be released with .delete().
-// Every failure throws an AlsrecError whose .code names the core StatusCode.
+// Every failure throws an AlsrecError whose .code names the core StatusCode: bad options/parameters, unknown user or
+// item ids and use of a deleted object are 'invalid_argument'; unreadable ratings or model bytes are 'bad_input'.
+// Ids are strings; a number passed as an id is converted with String().
 
 export type ErrorCode =
   | 'invalid_argument' | 'bad_input' | 'numerical' | 'internal' | 'cancelled' | 'io_error' | 'load_failed';
@@ -69,6 +71,12 @@ export class Dataset {
   itemIds(): string[];
   /** The user's interactions (item id, value, timestamp) in file order. */
   userItems(userId: string): { itemId: string; value: number; timestamp: number }[];
+  /** Interactions per user, aligned with userIds(). (extension) */
+  userCounts(): Uint32Array;
+  /** Interactions per item (popularity), aligned with itemIds(). (extension) */
+  itemCounts(): Uint32Array;
+  /** True once delete() has been called. (extension) */
+  readonly deleted: boolean;
   delete(): void;
 }
 
@@ -84,6 +92,11 @@ export class Trainer {
   popularity(k?: number): RankingMetrics;
   /** A Model of the current factors (a copy; the trainer may keep stepping). */
   model(): Model;
+  /** Whether the trainer holds a test split (evaluate/popularity work). (extension) */
+  readonly hasTest: boolean;
+  /** The parameters in use, defaults filled in. (extension) */
+  readonly params: Required<TrainParams>;
+  readonly deleted: boolean;  // (extension)
   delete(): void;
 }
 
@@ -107,6 +120,16 @@ export class Model {
   userFactors(): Float32Array;   // numUsers × factors, row-major copy
   /** The model file bytes (same format as the CLI's --output). */
   save(): Uint8Array;
+  /** Whether the model knows the interactions it was trained on (saved in the model file). (extension) */
+  readonly hasSeenItems: boolean;
+  /** Take the seen items from a dataset, matched by ids (for a model file without them). (extension) */
+  attachSeen(dataset: Dataset): void;
+  /** Every user's top-n in one pass: user u's list is items/scores[offsets[u] .. offsets[u+1]), item indices into
+   *  itemIds(); users in userIds() order. (extension) */
+  recommendAll(n?: number, options?: { excludeSeen?: boolean }): { offsets: Uint32Array; items: Uint32Array; scores: Float32Array };
+  /** From the model file header. (extension) */
+  info(): { iterationsDone: number; finalLoss: number; datasetFingerprint: string };
+  readonly deleted: boolean;  // (extension)
   delete(): void;
 }
 

@@ -226,6 +226,10 @@ export class Dataset extends Owned {
     const id = asId(userId, 'userId');
     return run(() => this[RAW]().userItems(id));
   }
+  /** Interactions per user, aligned with userIds(). */
+  userCounts() { return call(() => this[RAW]().userCounts()); }
+  /** Interactions per item (popularity), aligned with itemIds(). */
+  itemCounts() { return call(() => this[RAW]().itemCounts()); }
 }
 
 export class Model extends Owned {
@@ -256,6 +260,13 @@ export class Model extends Owned {
     asCount(n, 'n');
     const { excludeSeen = true } = checkOptions('recommend options', options, { excludeSeen: 'boolean' });
     return run(() => this[RAW]().recommend(id, n, excludeSeen));
+  }
+
+  /** Every user's top-n at once: user u's list is items/scores[offsets[u] .. offsets[u+1]) (indices into itemIds()). */
+  recommendAll(n = 10, options = {}) {
+    asCount(n, 'n');
+    const { excludeSeen = true } = checkOptions('recommendAll options', options, { excludeSeen: 'boolean' });
+    return call(() => this[RAW]().recommendAll(n, excludeSeen));
   }
 
   similar(itemId, n = 10) {

@@ -361,6 +361,10 @@ class DatasetHandle {
   val user_ids() const { return string_array(data_.user_ids); }
   val item_ids() const { return string_array(data_.item_ids); }
 
+  // Interactions per user / per item (Uint32Array aligned with userIds() / itemIds()).
+  val user_counts() const { return counts(data_.users, data_.num_users()); }
+  val item_counts() const { return counts(data_.items, data_.num_items()); }
+
   // {ok, value: [{itemId, value, timestamp}]} in file order.
   val user_items(const std::string& user_id) {
     const int user = user_index_.find(data_.user_ids, user_id);
@@ -386,6 +390,12 @@ class DatasetHandle {
     data_ = std::move(data);
     by_user_.clear();
     by_user_offsets_.clear();
+  }
+
+  static val counts(const std::vector<std::uint32_t>& index, std::size_t n) {
+    std::vector<std::uint32_t> c(n, 0);
+    for (std::uint32_t i : index) ++c[i];
+    return copy_out(c.data(), c.size());
   }
 
   // Interaction indices grouped by user, file order kept (a counting sort).
@@ -575,6 +585,28 @@ class ModelHandle {
                                               static_cast<std::size_t>(std::max(n, 0)), exclude)));
   }
 
+  // Every user's top-n in one pass (blocks of users × all items by GEMM in the core), flattened: user u's list is
+  // items/scores[offsets[u] .. offsets[u+1]), item indices into itemIds().
+  val recommend_all_users(int n, bool exclude_seen) const {
+    const CsrMatrix* exclude = exclude_seen && has_seen() ? &model_.seen : nullptr;
+    const auto lists = recommend_all(model_.user_factors, model_.item_factors, static_cast<std::size_t>(std::max(n, 0)),
+                                     exclude, 1);
+    std::vector<std::uint32_t> offsets(lists.size() + 1, 0), items;
+    std::vector<float> scores;
+    for (std::size_t u = 0; u < lists.size(); ++u) {
+      for (const ScoredItem& s : lists[u]) {
+        items.push_back(s.index);
+        scores.push_back(s.score);
+      }
+      offsets[u + 1] = static_cast<std::uint32_t>(items.size());
+    }
+    val out = val::object();
+    out.set("offsets", copy_out(offsets.data(), offsets.size()));
+    out.set("items", copy_out(items.data(), items.size()));
+    out.set("scores", copy_out(scores.data(), scores.size()));
+    return out;
+  }
+
   val similar(const std::string& item_id, int n) {
     const int item = item_index_.find(model_.item_ids, item_id);
     if (item < 0) return status_object(Status::invalid_argument("item '" + item_id + "' is not in the model"));
@@ -685,7 +717,9 @@ EMSCRIPTEN_BINDINGS(alsrec) {
       .function("summary", &DatasetHandle::summary)
       .function("userIds", &DatasetHandle::user_ids)
       .function("itemIds", &DatasetHandle::item_ids)
-      .function("userItems", &DatasetHandle::user_items);
+      .function("userItems", &DatasetHandle::user_items)
+      .function("userCounts", &DatasetHandle::user_counts)
+      .function("itemCounts", &DatasetHandle::item_counts);
 
   class_<TrainerHandle>("TrainerHandle")
       .constructor<>()
@@ -713,6 +747,7 @@ EMSCRIPTEN_BINDINGS(alsrec) {
       .function("userIds", &ModelHandle::user_ids)
       .function("itemIds", &ModelHandle::item_ids)
       .function("recommend", &ModelHandle::recommend)
+      .function("recommendAll", &ModelHandle::recommend_all_users)
       .function("similar", &ModelHandle::similar)
       .function("foldIn", &ModelHandle::fold_in)
       .function("recommendVector", &ModelHandle::recommend_vector)

@@ -85,6 +85,10 @@ test('loadRatings: summary counts, density, histogram, format, bad-row report', 
     assert.equal(untouched.timestamp, 1000 + Number(untouched.itemId));
     // Numbers are accepted as ids.
     assert.equal(dataset.userItems(2).length, 4);
+    // Every user has 4 items; each item is liked by the 6 users of its parity minus those who withheld it.
+    assert.deepEqual([...dataset.userCounts()], new Array(12).fill(4));
+    const withheldCount = (item) => [...board.withheld.values()].filter((w) => w === item).length;
+    assert.deepEqual([...dataset.itemCounts()], dataset.itemIds().map((id) => 6 - withheldCount(Number(id))));
   });
 });
 
@@ -151,6 +155,16 @@ test('train: recommend leaves out seen items and finds each user\'s withheld ite
       assert.ok(all.slice(0, 5).every((r) => isEven(r.itemId) === (u % 2 === 0)));
     }
     assert.equal(model.recommend('3', 2).length, 2);
+
+    // All users at once gives each user's own list.
+    const all = model.recommendAll(3);
+    assert.equal(all.offsets.length, 13);
+    const ids = model.itemIds();
+    model.userIds().forEach((user, u) => {
+      const mine = [];
+      for (let j = all.offsets[u]; j < all.offsets[u + 1]; ++j) mine.push({ itemId: ids[all.items[j]], score: all.scores[j] });
+      assert.deepEqual(mine.map((e) => e.itemId), model.recommend(user, 3).map((e) => e.itemId), `user ${user}`);
+    });
   });
 });
 
@@ -347,4 +361,29 @@ test('handles: delete is idempotent and use after delete is a clear error', () =
   assert.equal(model.recommend('1', 1).length, 1);
   model.delete();
   assertAlsrecError(() => model.recommend('1'), 'invalid_argument', /deleted/);
+});
+
+test('every member declared in alsrec.d.ts exists in the implementation', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { apiModule, paths } = await import('./harness.mjs');
+  const dts = fs.readFileSync(path.join(paths.site, 'alsrec.d.ts'), 'utf8');
+  const block = (kind, name) => {
+    const m = dts.match(new RegExp(`export ${kind} ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`));
+    assert.ok(m, `${kind} ${name} in alsrec.d.ts`);
+    // Collapse parameter lists (nested, multi-line) to `()`, then take the member name at the start of each
+    // declaration line: `name(`, `name?(`, `readonly name:`.
+    let body = m[1];
+    while (/\([^()]*\)/.test(body)) body = body.replace(/\([^()]*\)/g, '<>');
+    body = body.replace(/<>/g, '()');
+    return [...body.matchAll(/^\s*(?:readonly\s+)?([A-Za-z_]\w*)\??\s*[(:]/gm)].map((x) => x[1]);
+  };
+  for (const cls of ['Dataset', 'Trainer', 'Model']) {
+    for (const member of block('class', cls)) {
+      assert.ok(member in apiModule[cls].prototype, `${cls}.${member} is declared but not implemented`);
+    }
+  }
+  for (const member of block('interface', 'Alsrec')) assert.ok(member in alsrec, `Alsrec.${member}`);
+  assert.equal(typeof apiModule.loadAlsrec, 'function');
+  assert.ok(new apiModule.AlsrecError('bad_input', 'x') instanceof Error);
 });
