@@ -203,7 +203,7 @@ function renderData(result) {
   if (summary.duplicatesMerged) stats.push(['Duplicates merged', fmtInt.format(summary.duplicatesMerged)]);
   if (summary.filtered) stats.push(['Filtered out', fmtInt.format(summary.filtered)]);
   const titled = result.catalogue?.titled || 0;
-  stats.push(['Titles', titled ? `${fmtInt.format(titled)} matched` : 'none (add an items file)']);
+  stats.push(['Titled items', titled ? fmtInt.format(titled) : 'none yet']);
   const dl = $('summary-stats');
   dl.innerHTML = '';
   for (const [k, v] of stats) {
@@ -534,7 +534,14 @@ function renderMetrics(metrics) {
     lift.className = a >= p ? 'better' : 'worse';
     tr.dataset.metric = key;
   }
-  box.append(table);
+  const note = document.createElement('div');
+  note.className = 'metrics-note';
+  note.innerHTML = '<p><b>Recall@10</b>: the share of a user’s held-out items found in their top 10. ' +
+    '<b>Precision@10</b>: the share of the top 10 that were held-out items. <b>NDCG</b> and <b>MAP</b> also reward ' +
+    'hits near the top. <b>Hit rate</b>: users with at least one hit. <b>AUC</b>: how often a held-out item ranks ' +
+    'above an unseen one. <b>Coverage</b>: the share of all items that appear in someone’s top 10.</p>' +
+    '<p>“Most popular” recommends the same best-known items to everyone: ALS should beat it on most rows.</p>';
+  box.append(table, note);
 }
 
 function fillUserOptions(prefix) {
@@ -645,6 +652,14 @@ function renderMap(embedding) {
   const counts = embedding.counts;
   const maxLog = counts ? Math.log1p(Math.max(1, ...counts)) : 1;
   const radius = counts ? counts.map((n) => 1.5 + 3.5 * (Math.log1p(n) / maxLog)) : 2.5;
+  // Axes span the 1st–99th percentile (+10%): a few far-out items would otherwise squash the rest into a blob.
+  const bounds = (values) => {
+    const sorted = Float32Array.from(values).sort();
+    const lo = sorted[Math.floor(0.01 * (sorted.length - 1))], hi = sorted[Math.ceil(0.99 * (sorted.length - 1))];
+    const pad = 0.1 * (hi - lo || 1);
+    return { min: lo - pad, max: hi + pad };
+  };
+  const bx = bounds(embedding.x), by = bounds(embedding.y);
   ui.mapChart?.destroy();
   ui.mapChart = new window.Chart($('map-chart'), {
     type: 'scatter',
@@ -653,10 +668,10 @@ function renderMap(embedding) {
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
       interaction: { mode: 'nearest', intersect: true },
-      scales: { x: { title: { display: true, text: 'Component 1', color: c.text }, ticks: { color: c.text },
-                     grid: { color: c.grid } },
-                y: { title: { display: true, text: 'Component 2', color: c.text }, ticks: { color: c.text },
-                     grid: { color: c.grid } } },
+      scales: { x: { ...bx, title: { display: true, text: 'Component 1', color: c.text },
+                     ticks: { color: c.text, display: false }, grid: { color: c.grid } },
+                y: { ...by, title: { display: true, text: 'Component 2', color: c.text },
+                     ticks: { color: c.text, display: false }, grid: { color: c.grid } } },
       plugins: {
         legend: { display: false },
         tooltip: { callbacks: { label: (ctx) => labels[ctx.dataIndex] +
