@@ -35,6 +35,15 @@ function cli(...args) {
   return r.stdout;
 }
 
+function cliJson(...args) {
+  const out = cli(...args);
+  try {
+    return JSON.parse(out);
+  } catch {
+    assert.fail(`${paths.cli} ${args.join(' ')} printed no JSON (an old build of the CLI?): ${out.slice(0, 200)}`);
+  }
+}
+
 // Same items at every rank, or (floating-point near-ties) the same set with the same scores rank by rank.
 function assertSameRanking(native, wasm, what) {
   assert.equal(wasm.length, native.length, `${what}: list length`);
@@ -56,7 +65,7 @@ after(() => dataset.delete());
 
 test('evaluate: wasm metrics agree with the native CLI within 0.002', (t) => {
   let start = performance.now();
-  const native = JSON.parse(cli('evaluate', '--input', ratingsPath, '--split', 'temporal:0.2', '--k', '10', ...MODEL_FLAGS, '--json'));
+  const native = cliJson('evaluate', '--input', ratingsPath, '--split', 'temporal:0.2', '--k', '10', ...MODEL_FLAGS, '--json');
   const nativeWall = (performance.now() - start) / 1000;
 
   start = performance.now();
@@ -92,11 +101,11 @@ test('a model written by the CLI loads in wasm: same bytes back, same recommenda
     assert.deepEqual(model.params, { ...alsrec.defaults(), ...PARAMS });
     assert.ok(Buffer.from(model.save()).equals(Buffer.from(bytes)), 'wasm re-serialises the CLI file byte for byte');
     for (const user of USERS) {
-      const native = JSON.parse(cli('recommend', '--model', file, '--user', user, '-n', '10', '--json'));
+      const native = cliJson('recommend', '--model', file, '--user', user, '-n', '10', '--json');
       assert.equal(native.user, user);
       assertSameRanking(native.items, model.recommend(user, 10), `recommend user ${user}`);
     }
-    const native = JSON.parse(cli('similar', '--model', file, '--item', '1', '-n', '10', '--json'));
+    const native = cliJson('similar', '--model', file, '--item', '1', '-n', '10', '--json');
     assertSameRanking(native.items, model.similar('1', 10), 'similar to item 1');
   } finally {
     model.delete();
@@ -109,7 +118,7 @@ test('a model written by wasm loads in the CLI and ranks the same', () => {
     const file = path.join(work, 'wasm.alsr');
     fs.writeFileSync(file, model.save());
     for (const user of USERS) {
-      const native = JSON.parse(cli('recommend', '--model', file, '--user', user, '-n', '10', '--json'));
+      const native = cliJson('recommend', '--model', file, '--user', user, '-n', '10', '--json');
       assertSameRanking(native.items, model.recommend(user, 10), `recommend user ${user}`);
       // The seen items travel in the file: neither side recommends what the user rated.
       const rated = new Set(dataset.userItems(user).map((e) => e.itemId));
