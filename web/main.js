@@ -773,6 +773,12 @@ async function refreshFoldIn() {
   try {
     const result = await client.request(Request.FOLD_IN, { ratings, n: K });
     if (seq !== ui.foldInSeq) return;
+    if (!result.items.length) {
+      list.innerHTML = '<li class="muted empty"></li>';
+      list.firstChild.textContent = result.note || 'No recommendations.';
+      bump('foldin');
+      return;
+    }
     list.replaceChildren(...result.items.map((it) => {
       const li = itemEntry(it, it.because ? `because you liked ${it.because.title || `item ${it.because.itemId}`}`
         : `score ${it.score.toFixed(3)}`);
@@ -853,18 +859,27 @@ function pickedFile(input, handler) {
 }
 
 function wireDropzone() {
+  // Files dropped anywhere on the page are taken (the browser would otherwise navigate away to the file and lose
+  // the trained model); the dashed box lights up as the target.
   const zone = $('dropzone');
-  for (const type of ['dragenter', 'dragover']) {
-    zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add('dragging'); });
-  }
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', async (e) => {
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  window.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    zone.classList.add('dragging');
+  });
+  window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) zone.classList.remove('dragging'); });
+  window.addEventListener('drop', async (e) => {
+    if (!hasFiles(e)) return;
     e.preventDefault();
     zone.classList.remove('dragging');
     if (!ui.engineReady || ui.busy) return;
-    const files = [...(e.dataTransfer?.files || [])];
+    const files = [...e.dataTransfer.files];
     // Titles files are recognised by name (movies.csv, movies.dat, u.item, *items*); the other file is the ratings.
     const isItems = (f) => /movies|u\.item|items?\b|titles/i.test(f.name);
+    const isModel = (f) => /\.alsr$/i.test(f.name);
+    const model = files.find(isModel);
+    if (model) return loadModelFile(model);
     const items = files.length > 1 ? files.find(isItems) : files.length === 1 && isItems(files[0]) ? files[0] : null;
     const ratings = files.find((f) => f !== items);
     if (ratings) await loadRatings(ratings);

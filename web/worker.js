@@ -379,15 +379,18 @@ const handlers = {
 
   async [Request.FOLD_IN]({ ratings = [], n = K }) {
     const model = requireModel();
-    if (!ratings.length) return { payload: { items: [] } };
-    const vector = model.foldIn(ratings);
-    const list = model.recommendVector(vector, n, ratings.map((r) => r.itemId));
+    // A model trained on binary values learned who rated what, not how many stars: there, a rating of 3 or more
+    // means "liked" (value 1) and lower ratings are left out rather than counted as likes.
     const liked = ratings.filter((r) => r.value >= 3);
+    const used = model.params.values === 'binary' ? liked.map((r) => ({ itemId: r.itemId, value: 1 })) : ratings;
+    if (!used.length) return { payload: { items: [], note: 'Rate at least one item 3 stars or more.' } };
+    const vector = model.foldIn(used);
+    const list = model.recommendVector(vector, n, ratings.map((r) => r.itemId));
     const items = withTitles(list).map((item) => {
       let because = null;
       if (liked.length) {
         try {
-          const top = model.explain(liked, item.itemId, 1)[0];
+          const top = model.explain(used.filter((r) => liked.some((l) => l.itemId === r.itemId)), item.itemId, 1)[0];
           if (top && top.score > 0) because = { itemId: top.itemId, title: title(top.itemId) };
         } catch { /* explain is optional: the list stands without it */ }
       }

@@ -98,3 +98,25 @@ test('a site whose WebAssembly file is missing says so', async () => {
     rmSync(site, { recursive: true, force: true });
   }
 });
+
+test('ratings and titles dropped on the page load both (and the page does not navigate away)', async () => {
+  const url = page.url();
+  await nextVersion(page, 'items', () => nextVersion(page, 'data', () => page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['u1\ti1\t5\nu1\ti2\t3\nu2\ti1\t4\nu2\ti3\t2\nu3\ti2\t5\nu3\ti3\t1\n'], 'dropped.tsv'));
+    dt.items.add(new File(['id,title,genres\ni1,First Film (2001),Drama\ni2,"Second, The (2002)",Comedy\n' +
+                           'i3,Third Film (2003),Drama|Comedy\n'], 'my-items.csv'));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  })));
+  assert.equal(page.url(), url);
+  assert.match(await page.textContent('#format-line'), /Delimiter:\s*tab/);
+  assert.match(await page.textContent('#format-line'), /Header:\s*no/);
+  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  assert.equal(stats.Users, '3');
+  assert.equal(stats.Items, '3');
+  assert.equal(stats.Interactions, '6');
+  assert.equal(stats['Titled items'], '3');
+  assert.equal(await page.isVisible('[data-testid=error]'), false);
+  assert.deepEqual(browser.messages, []);
+});

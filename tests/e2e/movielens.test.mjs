@@ -2,7 +2,8 @@
 // and 15 iterations (the timing the page reports is printed for the notes), and recommendations that are real
 // movie titles the chosen user has not rated. Then the model file round-trips through download and load.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ARTIFACTS, SHARED_DATA, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
@@ -117,4 +118,37 @@ test('the model downloads and loads back with the same recommendations', { skip 
   await page.waitForSelector('[data-testid=recommendations][data-user-id="1"] li');
   assert.deepEqual(await listedItems(page, 'recommendations'), recs);
   assert.deepEqual(browser.messages, []);
+});
+
+// A model file written by the native CLI loads in the page and gives the CLI's own top-10 (same file format,
+// same scoring). Also times the CLI on the same job as the page (parse + train, 64 factors, 15 iterations).
+const CLI = process.env.ALSREC_NATIVE_CLI || '';
+function cliWorks() {
+  if (!CLI || !existsSync(CLI)) return false;
+  return spawnSync(CLI, ['train', '--help'], { encoding: 'utf8' }).status === 0;
+}
+const skipCli = skip || (cliWorks() ? false : `native CLI not built (${CLI || 'ALSREC_NATIVE_CLI unset'})`);
+
+test('a model trained by the native CLI loads and recommends what the CLI recommends', { skip: skipCli }, async () => {
+  const model = join(ARTIFACTS, 'cli-ml-latest-small.alsr');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const t0 = performance.now();
+  const trained = spawnSync(CLI, ['train', '-i', RATINGS, '-o', model, '--factors', '64', '--iterations', '15',
+                                  '--regularization', '0.1', '--alpha', '1', '--threads', '1'], { encoding: 'utf8' });
+  const cliSeconds = (performance.now() - t0) / 1000;
+  assert.equal(trained.status, 0, trained.stderr);
+  console.log(`native CLI, 1 thread, parse + train (64 factors, 15 iterations), wall time: ${cliSeconds.toFixed(3)} s`);
+
+  const rec = spawnSync(CLI, ['recommend', '-m', model, '-u', '1', '-n', '10', '--json'], { encoding: 'utf8' });
+  assert.equal(rec.status, 0, rec.stderr);
+  const cliItems = JSON.parse(rec.stdout).items.map((it) => String(it.item ?? it.itemId ?? it.id));
+  assert.equal(cliItems.length, 10);
+
+  await nextVersion(page, 'model', () => page.setInputFiles('[data-testid=model-file]', model));
+  assert.match(await page.textContent('#model-line'), /Loaded cli-ml-latest-small\.alsr · 610 users/);
+  await page.fill('[data-testid=user-select]', '1');
+  await page.press('[data-testid=user-select]', 'Enter');
+  await page.waitForSelector('[data-testid=recommendations][data-user-id="1"] li');
+  const pageItems = (await listedItems(page, 'recommendations')).map((r) => r.itemId);
+  assert.deepEqual(pageItems, cliItems);
 });
