@@ -139,9 +139,14 @@ test('a model trained by the native CLI loads and recommends what the CLI recomm
   assert.equal(trained.status, 0, trained.stderr);
   console.log(`native CLI, 1 thread, parse + train (64 factors, 15 iterations), wall time: ${cliSeconds.toFixed(3)} s`);
 
-  const rec = spawnSync(CLI, ['recommend', '-m', model, '-u', '1', '-n', '10', '--json'], { encoding: 'utf8' });
+  // The page leaves out everything the user rated in the loaded file; ask the CLI for its full ranking
+  // (--include-seen) and apply the same rule.
+  const rated = readRatedBy('1');
+  const rec = spawnSync(CLI, ['recommend', '-m', model, '-u', '1', '-n', String(10 + rated.size), '--include-seen',
+                              '--json'], { encoding: 'utf8' });
   assert.equal(rec.status, 0, rec.stderr);
-  const cliItems = JSON.parse(rec.stdout).items.map((it) => String(it.item ?? it.itemId ?? it.id));
+  const cliItems = JSON.parse(rec.stdout).items.map((it) => String(it.item ?? it.itemId ?? it.id))
+    .filter((id) => !rated.has(id)).slice(0, 10);
   assert.equal(cliItems.length, 10);
 
   await nextVersion(page, 'model', () => page.setInputFiles('[data-testid=model-file]', model));
