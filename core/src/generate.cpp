@@ -5,11 +5,11 @@
 //     Film-Noir rare). Each item has a primary genre and, half the time, a secondary one.
 //   - Item popularity is Zipf: item i has a rank π(i) from a seeded permutation and weight 1/(π(i)+1)^s.
 //   - Each user has 1–3 favourite genres, a taste focus p_fav ∈ [0.6, 0.95) and a heavy-tailed activity weight
-//     (Pareto, α = 1.4). Counts n_u = 5 + a share of the rest proportional to the activity weight, capped at half the
+//     (Pareto, α = 4/3). Counts n_u = 5 + a share of the rest proportional to the activity weight, capped at half the
 //     catalogue, allocated so that Σ n_u = interactions exactly.
 //   - A user's items: with probability p_fav from a favourite genre's items, else from the whole catalogue, both
-//     weighted by popularity (cumulative arrays + binary search). Duplicates are removed by sort+unique and the
-//     missing draws redrawn; after a few rounds any shortfall is filled uniformly from the items not yet chosen.
+//     weighted by popularity (alias tables: O(1) per draw). Repeats are rejected with a per-thread stamp array;
+//     after a bounded number of attempts any shortfall is filled uniformly from the items not yet chosen.
 //   - Stars: round(3 + user bias + item quality + taste bonus + noise), clamped to 1..5; favourite-genre items get
 //     +0.9 (primary) or +0.4 (secondary), others −0.3.
 //   - Time: each user starts somewhere in the first 3.5 years and spreads their interactions over part of the
@@ -38,7 +38,6 @@ enum Stream : std::uint64_t { kItemStream = 1, kTitleStream, kRankStream, kUserS
 
 constexpr std::uint32_t kMinPerUser = 5;
 constexpr std::uint32_t kMaxGroups = 100;
-constexpr double kActivityAlpha = 1.4;
 constexpr std::int64_t kYear = 365 * 24 * 3600;
 
 const char* const kGenres[] = {"Drama",   "Comedy",   "Sci-Fi",    "Thriller", "Romance",   "Animation", "Documentary",
@@ -98,36 +97,104 @@ std::string genre_name(std::uint32_t g) {
 }
 
 // "The Silent Harbor", "Midnight in Lisbon", "Goodbye, Havana", ...
+// Every draw is its own statement: the order in which a + b's operands are evaluated is unspecified (GCC and Clang
+// differ), so two draws inside one expression would give different titles natively and in wasm.
 std::string base_title(rnd::Rng& rng) {
-  std::string t;
-  switch (rng.below(10)) {
-    case 0: case 1: t = std::string("The ") + pick(kAdjectives, rng) + " " + pick(kNouns, rng); break;
-    case 2: t = std::string(pick(kTimes, rng)) + " in " + pick(kPlaces, rng); break;
-    case 3: t = std::string("The ") + pick(kNouns, rng) + " of " + pick(kPlaces, rng); break;
-    case 4: t = std::string(pick(kNames, rng)) + "'s " + pick(kNouns, rng); break;
-    case 5: t = std::string(pick(kAdjectives, rng)) + " " + pick(kNouns, rng); break;
-    case 6: t = std::string("A ") + pick(kNouns, rng) + " for " + pick(kNames, rng); break;
-    case 7: t = std::string("The ") + pick(kNouns, rng) + " and the " + pick(kNouns, rng); break;
-    case 8: t = std::string("Return to ") + pick(kPlaces, rng); break;
-    default: t = std::string(rng.bernoulli(0.5) ? "Goodbye, " : "Love, ") +
-                 (rng.bernoulli(0.5) ? pick(kPlaces, rng) : pick(kNames, rng));
+  const std::uint64_t pattern = rng.below(10);
+  const char* a = nullptr;
+  const char* b = nullptr;
+  switch (pattern) {
+    case 0: case 1: {
+      a = pick(kAdjectives, rng);
+      b = pick(kNouns, rng);
+      return std::string("The ") + a + " " + b;
+    }
+    case 2: {
+      a = pick(kTimes, rng);
+      b = pick(kPlaces, rng);
+      return std::string(a) + " in " + b;
+    }
+    case 3: {
+      a = pick(kNouns, rng);
+      b = pick(kPlaces, rng);
+      return std::string("The ") + a + " of " + b;
+    }
+    case 4: {
+      a = pick(kNames, rng);
+      b = pick(kNouns, rng);
+      return std::string(a) + "'s " + b;
+    }
+    case 5: {
+      a = pick(kAdjectives, rng);
+      b = pick(kNouns, rng);
+      return std::string(a) + " " + b;
+    }
+    case 6: {
+      a = pick(kNouns, rng);
+      b = pick(kNames, rng);
+      return std::string("A ") + a + " for " + b;
+    }
+    case 7: {
+      a = pick(kNouns, rng);
+      b = pick(kNouns, rng);
+      return std::string("The ") + a + " and the " + b;
+    }
+    case 8: return std::string("Return to ") + pick(kPlaces, rng);
+    default: {
+      a = rng.bernoulli(0.5) ? "Goodbye, " : "Love, ";
+      b = rng.bernoulli(0.5) ? pick(kPlaces, rng) : pick(kNames, rng);
+      return std::string(a) + b;
+    }
   }
-  return t;
 }
 
-// Cumulative weights for sampling by binary search.
-struct Sampler {
-  std::vector<std::uint32_t> items;  // empty: identity (the whole catalogue)
-  std::vector<double> cumulative;
-
-  bool empty() const { return cumulative.empty(); }
-  std::uint32_t draw(rnd::Rng& rng) const {
-    const double x = rng.uniform() * cumulative.back();
-    std::size_t at = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), x) -
-                                              cumulative.begin());
-    if (at >= cumulative.size()) at = cumulative.size() - 1;
-    return items.empty() ? static_cast<std::uint32_t>(at) : items[at];
+// Walker's alias method (Vose's construction): O(n) to build, O(1) per draw — one uniform picks a column and its
+// fraction decides between the column's own item and its alias. Only + − × ÷ on doubles, so portable bit for bit.
+class Sampler {
+ public:
+  Sampler() = default;
+  // items empty: draw indices 0..weights.size()-1.
+  Sampler(std::vector<std::uint32_t> items, const std::vector<double>& weights) : items_(std::move(items)) {
+    const std::size_t n = weights.size();
+    if (n == 0) return;
+    double total = 0;
+    for (double w : weights) total += w;
+    keep_.resize(n);
+    alias_.resize(n);
+    std::vector<std::uint32_t> small, large;
+    for (std::size_t i = 0; i < n; ++i) {
+      keep_[i] = weights[i] * static_cast<double>(n) / total;
+      alias_[i] = static_cast<std::uint32_t>(i);
+      (keep_[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
+    }
+    while (!small.empty() && !large.empty()) {
+      const std::uint32_t s = small.back(), l = large.back();
+      small.pop_back();
+      alias_[s] = l;  // column s: keep s with probability keep_[s], else l
+      keep_[l] = (keep_[l] + keep_[s]) - 1.0;
+      if (keep_[l] < 1.0) {
+        large.pop_back();
+        small.push_back(l);
+      }
+    }
+    for (std::uint32_t i : small) keep_[i] = 1.0;  // rounding leftovers
+    for (std::uint32_t i : large) keep_[i] = 1.0;
   }
+
+  bool empty() const { return keep_.empty(); }
+  std::uint32_t draw(rnd::Rng& rng) const {
+    const double x = rng.uniform() * static_cast<double>(keep_.size());
+    std::size_t column = static_cast<std::size_t>(x);
+    if (column >= keep_.size()) column = keep_.size() - 1;
+    const std::uint32_t pick = x - static_cast<double>(column) < keep_[column] ? static_cast<std::uint32_t>(column)
+                                                                               : alias_[column];
+    return items_.empty() ? pick : items_[pick];
+  }
+
+ private:
+  std::vector<std::uint32_t> items_;
+  std::vector<double> keep_;
+  std::vector<std::uint32_t> alias_;
 };
 
 struct Item {
@@ -145,6 +212,12 @@ struct User {
 };
 
 std::uint32_t draw_genre(const Sampler& genres, rnd::Rng& rng) { return genres.draw(rng); }
+
+bool is_favourite(const User& user, std::uint32_t genre) {
+  for (std::uint32_t f = 0; f < user.favourite_count; ++f)
+    if (user.favourites[f] == genre) return true;
+  return false;
+}
 
 // n_u = kMinPerUser + extra_u with Σ extra_u = total_extra, extra_u ≤ cap_extra and extra_u ∝ activity otherwise
 // (water filling: users that hit the cap drop out and the rest is shared again).
@@ -264,11 +337,9 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
   const std::uint32_t n_items = options.items, n_users = options.users, n_groups = options.groups;
 
   // Genre sizes ∝ 1/√(g+1).
-  Sampler genres;
-  {
-    double sum = 0;
-    for (std::uint32_t g = 0; g < n_groups; ++g) genres.cumulative.push_back(sum += 1.0 / std::sqrt(g + 1.0));
-  }
+  std::vector<double> genre_weights(n_groups);
+  for (std::uint32_t g = 0; g < n_groups; ++g) genre_weights[g] = 1.0 / std::sqrt(g + 1.0);
+  const Sampler genres({}, genre_weights);
 
   // ---- items: genres, popularity, quality, title ----
   std::vector<Item> items(n_items);
@@ -292,23 +363,20 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
       popularity[i] = 1.0 / std::pow(static_cast<double>(rank[i]) + 1.0, options.zipf_exponent);
     }
   }
-  Sampler catalogue;
-  catalogue.cumulative.resize(n_items);
+  const Sampler catalogue({}, popularity);
+  std::vector<Sampler> by_genre;  // primary members at full weight, secondary at half
   {
-    double sum = 0;
-    for (std::uint32_t i = 0; i < n_items; ++i) catalogue.cumulative[i] = sum += popularity[i];
-  }
-  std::vector<Sampler> by_genre(n_groups);  // primary members at full weight, secondary at half
-  {
-    std::vector<double> sums(n_groups, 0.0);
+    std::vector<std::vector<std::uint32_t>> members(n_groups);
+    std::vector<std::vector<double>> weights(n_groups);
     for (std::uint32_t i = 0; i < n_items; ++i) {
-      const auto add = [&](std::uint32_t g, double w) {
-        by_genre[g].items.push_back(i);
-        by_genre[g].cumulative.push_back(sums[g] += w);
-      };
-      add(items[i].primary, popularity[i]);
-      if (items[i].secondary >= 0) add(static_cast<std::uint32_t>(items[i].secondary), 0.5 * popularity[i]);
+      members[items[i].primary].push_back(i);
+      weights[items[i].primary].push_back(popularity[i]);
+      if (items[i].secondary >= 0) {
+        members[static_cast<std::size_t>(items[i].secondary)].push_back(i);
+        weights[static_cast<std::size_t>(items[i].secondary)].push_back(0.5 * popularity[i]);
+      }
     }
+    for (std::uint32_t g = 0; g < n_groups; ++g) by_genre.emplace_back(std::move(members[g]), weights[g]);
   }
 
   SyntheticData out;
@@ -354,7 +422,11 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
     }
     user.focus = rng.uniform(0.6, 0.95);
     user.bias = rng.uniform(-0.5, 0.5);
-    user.activity = std::min(1e6, std::pow(1.0 - rng.uniform(), -1.0 / kActivityAlpha));  // Pareto(α), ≥ 1
+    // Pareto with α = 4/3: x^(-3/4) = 1/(√x·√√x) for x uniform in (0, 1] — square roots are correctly rounded
+    // everywhere, unlike std::pow, so the counts below cannot differ between libms.
+    const double x = 1.0 - rng.uniform();
+    const double root = std::sqrt(x);
+    user.activity = std::min(1e6, 1.0 / (root * std::sqrt(root)));
   }
   const std::uint64_t cap = (static_cast<std::uint64_t>(n_items) + 1) / 2;  // at most half the catalogue per user
   const std::vector<std::uint32_t> counts = allocate_counts(
@@ -374,11 +446,13 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
 
   struct Scratch {
     std::vector<std::uint32_t> chosen, pool;
+    std::vector<std::uint32_t> mark;  // mark[i] == u + 1: user u already has item i (no clearing between users)
     std::vector<double> gaps;
   };
   const auto generate_user = [&](std::uint32_t u, Scratch& s) {
     const User& user = users[u];
     const std::uint32_t need = counts[u];
+    const std::uint32_t stamp = u + 1;
     rnd::Rng rng(rnd::hash64(seed, kPickStream, u));
     const auto draw = [&]() {
       if (rng.uniform() < user.focus) {
@@ -387,20 +461,21 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
       }
       return catalogue.draw(rng);
     };
+    if (s.mark.size() != n_items) s.mark.assign(n_items, 0);
     std::vector<std::uint32_t>& chosen = s.chosen;
     chosen.clear();
-    for (int round = 0; round < 12 && chosen.size() < need; ++round) {
-      for (std::size_t d = chosen.size(); d < need; ++d) chosen.push_back(draw());
-      std::sort(chosen.begin(), chosen.end());
-      chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+    // Popularity-weighted draws without replacement by rejection; a user who exhausts the likely items (a heavy
+    // user of a small catalogue) stops after a bounded number of attempts and is topped up uniformly.
+    for (std::uint64_t attempts = 4ull * need + 64; chosen.size() < need && attempts > 0; --attempts) {
+      const std::uint32_t i = draw();
+      if (s.mark[i] == stamp) continue;
+      s.mark[i] = stamp;
+      chosen.push_back(i);
     }
-    if (chosen.size() < need) {  // the popularity-weighted draws saturated: fill uniformly from the rest
+    if (chosen.size() < need) {
       s.pool.clear();
-      std::size_t c = 0;
-      for (std::uint32_t i = 0; i < n_items; ++i) {
-        while (c < chosen.size() && chosen[c] < i) ++c;
-        if (c == chosen.size() || chosen[c] != i) s.pool.push_back(i);
-      }
+      for (std::uint32_t i = 0; i < n_items; ++i)
+        if (s.mark[i] != stamp) s.pool.push_back(i);
       const std::size_t missing = need - chosen.size();
       for (std::size_t m = 0; m < missing; ++m) {
         const std::size_t j = m + static_cast<std::size_t>(rng.below(s.pool.size() - m));
@@ -417,7 +492,8 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
     s.gaps.resize(need);
     double cumulative = 0;
     for (std::uint32_t j = 0; j < need; ++j) {
-      cumulative += rng.bernoulli(0.7) ? 0.02 * rng.uniform() : 0.02 + rng.uniform();
+      const bool same_session = rng.bernoulli(0.7);  // (sequenced: the condition's draw comes first)
+      cumulative += same_session ? 0.02 * rng.uniform() : 0.02 + rng.uniform();
       s.gaps[j] = cumulative;
     }
 
@@ -425,15 +501,13 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
     for (std::uint32_t j = 0; j < need; ++j) {
       const std::uint32_t i = chosen[j];
       const Item& it = items[i];
-      double bonus = -0.3;
-      if (std::find(user.favourites, user.favourites + user.favourite_count, it.primary) !=
-          user.favourites + user.favourite_count)
-        bonus = 0.9;
-      else if (it.secondary >= 0 &&
-               std::find(user.favourites, user.favourites + user.favourite_count,
-                         static_cast<std::uint32_t>(it.secondary)) != user.favourites + user.favourite_count)
-        bonus = 0.4;
-      const double noise = (rng.uniform() + rng.uniform() + rng.uniform() - 1.5) * 1.2;
+      const double bonus = is_favourite(user, it.primary)                                                     ? 0.9
+                           : it.secondary >= 0 && is_favourite(user, static_cast<std::uint32_t>(it.secondary)) ? 0.4
+                                                                                                                : -0.3;
+      double noise = rng.uniform();  // three draws, three statements (see base_title)
+      noise += rng.uniform();
+      noise += rng.uniform();
+      noise = (noise - 1.5) * 1.2;
       const double stars = std::floor(3.0 + user.bias + it.quality + bonus + noise + 0.5);
       data.users[base + j] = u;
       data.items[base + j] = i;

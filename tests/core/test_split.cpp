@@ -182,6 +182,11 @@ TEST_CASE("random split: per-user counts, reproducible by seed, different across
   check_partition(d, a);
   for (std::uint32_t u = 0; u < 3; ++u) CHECK(test_rows_of(d, a, u).size() == 10);  // floor(0.2*50)
   CHECK(a.test == b.test);
+  // Pinned: the same seed gives the same split natively and in wasm (own RNG, no std::shuffle). If the RNG or
+  // the shuffle changes on purpose, update these numbers.
+  std::vector<std::uint32_t> pinned;
+  for (std::uint32_t i : test_rows_of(d, a, 0)) pinned.push_back(d.items[i]);
+  CHECK(pinned == std::vector<std::uint32_t>{5, 6, 7, 11, 14, 20, 21, 39, 43, 45});
   CHECK(a.test != c.test);  // the same 30 of 150 rows by chance: odds ~ (1/C(50,10))^3
   // Each user's shuffle depends on (seed, user) only: users draw different subsets under the same seed.
   std::vector<std::uint32_t> items0, items1;
