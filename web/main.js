@@ -16,6 +16,8 @@ const ui = {
   hasData: false,
   hasModel: false,
   ratingsFile: null,     // the File behind the current dataset (for re-load with overrides)
+  pendingFile: null,     // a File that failed to load: "Load again with these settings" retries it
+  dataName: '',
   catalogue: { ids: [], titles: [], counts: new Int32Array(0), lower: [], index: new Map() },
   users: [],
   myRatings: new Map(),  // item id → stars, for "rate a few yourself"
@@ -97,7 +99,7 @@ function updateControls() {
   $('ratings-file').disabled = !idle;
   $('items-file').disabled = !idle;
   $('model-file').disabled = !idle;
-  $('format-apply').disabled = !idle || !ui.hasData;
+  $('format-apply').disabled = !idle || !(ui.hasData || ui.pendingFile);
   $('train').disabled = !idle || !ui.hasData;
   $('cancel').disabled = ui.busy !== 'training';
   $('download-model').disabled = !idle || !ui.hasModel;
@@ -153,7 +155,12 @@ function describeDelimiter(d) {
 
 function renderData(result) {
   const { summary, preview, sourceName, timing } = result;
-  const f = summary.format;
+  renderFormat(summary.format, preview, sourceName, false);
+  renderSummary(result, summary, timing);
+}
+
+/** The detected format and the first rows; `failed`: the file did not load and this is for correcting it. */
+function renderFormat(f, preview, sourceName, failed) {
   const roles = new Map([[f.userColumn, 'user'], [f.itemColumn, 'item'], [f.ratingColumn, 'rating'],
                          [f.timestampColumn, 'timestamp']]);
   roles.delete(-1);
@@ -192,8 +199,14 @@ function renderData(result) {
   }
   $('preview-source').textContent = sourceName;
   $('format-panel').hidden = false;
+  $('format-panel').classList.toggle('failed', failed);
+  $('format-heading').textContent = failed ? `What was detected in ${sourceName} (not loaded)` : 'What was detected';
+  $('format-failed-note').hidden = !failed;
+  if (failed) $('format-fix').open = true;
   $('fmt-columns').placeholder = columns.length ? `Detect (now: ${described.join(', ')})` : 'Detect';
+}
 
+function renderSummary(result, summary, timing) {
   const stats = [
     ['Users', fmtInt.format(summary.users)], ['Items', fmtInt.format(summary.items)],
     ['Interactions', fmtInt.format(summary.interactions)],
@@ -267,6 +280,8 @@ function renderHistogram(summary) {
 function dataLoaded(result) {
   clearError();
   ui.hasData = true;
+  ui.dataName = result.sourceName;
+  ui.pendingFile = null;
   ui.hasModel = false;
   setCatalogue(result.catalogue);
   renderData(result);
@@ -299,7 +314,13 @@ async function loadRatings(file, options = {}) {
       if (file) ui.ratingsFile = file;
       dataLoaded(result);
     } catch (error) {
-      showError(error, error.code === ErrorCode.BAD_INPUT && file ? `${file.name} could not be read` : '');
+      const name = file?.name || ui.dataName;
+      showError(error, error.code === ErrorCode.BAD_INPUT && name ? `${name} could not be read` : '');
+      if (error.detail) {
+        // Show what was detected in the failed file and let the user correct it; the old dataset stays loaded.
+        ui.pendingFile = file || ui.pendingFile;
+        renderFormat(error.detail.format, error.detail.preview, error.detail.sourceName, true);
+      }
     }
   });
 }
@@ -459,7 +480,7 @@ async function train() {
       $('timing').dataset.trainSeconds = String(train);
       $('timing').dataset.iterations = String(t.iterations);
       $('timing').dataset.factors = String(params.factors);
-      modelReady(result, `Trained on ${$('preview-source').textContent || 'the data'} · ${result.model.factors} ` +
+      modelReady(result, `Trained on ${ui.dataName || 'the data'} · ${result.model.factors} ` +
         `factors · ${t.iterations} iterations` + (result.split !== 'none' ? ` · evaluated on a ${splitText(result.split)}` : ''));
     } catch (error) {
       if (error.code === ErrorCode.CANCELLED) {
@@ -897,7 +918,7 @@ function init() {
   wireDropzone();
   $('format-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    loadRatings(null, formatOverrides());
+    loadRatings(ui.pendingFile || null, formatOverrides());
   });
   $('train').addEventListener('click', train);
   $('cancel').addEventListener('click', () => {

@@ -47,17 +47,21 @@ export const ErrorCode = Object.freeze({
 
 /** An error that crosses the protocol: {code, message}. */
 export class ProtocolError extends Error {
-  constructor(code, message) {
+  /** detail: optional plain data for the page (e.g. the format and preview of a file that failed to load). */
+  constructor(code, message, detail = null) {
     super(message);
     this.name = 'ProtocolError';
     this.code = code;
+    this.detail = detail;
   }
 }
 
-/** {code, message} for any thrown value (AlsrecError and ProtocolError carry a code). */
+/** {code, message, detail?} for any thrown value (AlsrecError and ProtocolError carry a code). */
 export function toErrorPayload(error) {
   if (error && typeof error === 'object' && typeof error.code === 'string') {
-    return { code: error.code, message: String(error.message || error.code) };
+    const payload = { code: error.code, message: String(error.message || error.code) };
+    if (error.detail) payload.detail = error.detail;
+    return payload;
   }
   return { code: ErrorCode.INTERNAL, message: String((error && error.message) || error) };
 }
@@ -112,7 +116,7 @@ export class WorkerClient {
       entry.resolve(message);
     } else if (message.type === Reply.ERROR) {
       this.pending.delete(message.id);
-      entry.reject(new ProtocolError(message.code, message.message));
+      entry.reject(new ProtocolError(message.code, message.message, message.detail || null));
     }
   }
 

@@ -176,6 +176,25 @@ async function loadSource(source, options) {
   return { bytes: bytes.length, readSeconds: (t1 - t0) / 1000, parseSeconds: (t2 - t1) / 1000 };
 }
 
+/** A file that did not load still gets its detected format and first rows, so the page can offer a correction. */
+async function withFormatDetail(error, source, options) {
+  if (isFatal(error) || !(error?.code === 'bad_input' || error?.code === 'invalid_argument')) return error;
+  try {
+    const head = source.bytes ? source.bytes.subarray(0, PREVIEW_BYTES)
+      : new Uint8Array(await source.file.slice(0, PREVIEW_BYTES).arrayBuffer());
+    let format;
+    try {
+      format = api.sniffFormat(head, options);
+    } catch {
+      format = api.sniffFormat(head, {});  // the overrides themselves may be what is wrong
+    }
+    const detail = { sourceName: sourceName(source), format, preview: makePreview(head, format) };
+    return new ProtocolError(error.code, error.message, detail);
+  } catch {
+    return error;
+  }
+}
+
 // --- PCA of item factors for the 2-D map ----------------------------------------------------------------------
 
 /** Top-2 principal axes of the rows of F (n × k) by power iteration on the k × k covariance. */
@@ -283,7 +302,12 @@ const handlers = {
   async [Request.LOAD]({ file, options = {} }) {
     notWhileTraining();
     const source = file ? { file } : state.source || fail(ErrorCode.NO_DATA, 'Pick a ratings file first.');
-    const timing = await loadSource(source, options);
+    let timing;
+    try {
+      timing = await loadSource(source, options);
+    } catch (error) {
+      throw await withFormatDetail(error, source, options);
+    }
     if (file && state.itemsName.startsWith('demo-')) { state.items = new Map(); state.itemsName = ''; }
     return dataPayload({ timing });
   },

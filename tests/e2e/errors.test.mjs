@@ -29,7 +29,7 @@ async function errorText() {
   return (await page.textContent('[data-testid=error]')).replace(/\s+/g, ' ').trim();
 }
 
-test('a malformed ratings file shows the error; the demo still trains afterwards', async () => {
+test('a malformed ratings file shows the error in plain words and what was detected', async () => {
   // Mostly rows whose rating is not a number: far more than the 5% of bad rows a file may have.
   const rows = ['user,item,rating'];
   for (let i = 0; i < 40; i++) rows.push(`u${i},i${i % 7},${i % 3 === 0 ? '4' : 'lots'}`);
@@ -39,8 +39,27 @@ test('a malformed ratings file shows the error; the demo still trains afterwards
   const text = await errorText();
   assert.match(text, /broken-ratings\.csv could not be read/);
   assert.match(text, /line \d+/, `the message names a line: ${text}`);
-  await screenshot(page, 'error-malformed');
   assert.equal(await page.isVisible('#summary-panel'), false, 'no dataset was shown for the broken file');
+  // What was detected in the failed file is shown, with the correction form open.
+  assert.match(await page.textContent('#format-heading'), /broken-ratings\.csv \(not loaded\)/);
+  assert.match(await page.textContent('#format-line'), /rating → rating/);
+  assert.equal(await page.isVisible('#fmt-columns'), true);
+  await screenshot(page, 'error-malformed');
+});
+
+test('correcting the format of the failed file loads it', async () => {
+  await page.fill('#fmt-columns', 'user,item');
+  await nextVersion(page, 'data', () => page.click('#format-apply'));
+  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  assert.equal(stats.Users, '40');
+  assert.equal(stats.Items, '7');
+  assert.doesNotMatch(await page.textContent('#format-heading'), /not loaded/);
+  assert.match(await page.textContent('#histogram'), /No rating column/);
+  assert.equal(await page.isVisible('[data-testid=error]'), false);
+});
+
+test('after the errors the demo still trains', async () => {
 
   await nextVersion(page, 'data', () => page.click('[data-testid=demo]'));
   assert.equal(await page.isVisible('[data-testid=error]'), false, 'a good load clears the error');

@@ -19,8 +19,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 /** Start web/serve.mjs on a free port (--port 0); resolves once it printed its URL. */
 export function startServer(siteDir = SITE_DIR, { requireWasm = true } = {}) {
-  if (!existsSync(join(siteDir, 'index.html')) || (requireWasm && !existsSync(join(siteDir, 'alsrec.wasm')))) {
-    throw new Error(`${siteDir} has no built site (index.html + alsrec.wasm): build the wasm preset first`);
+  const needed = ['index.html', 'main.js', 'worker.js', 'protocol.js', 'alsrec_api.js', 'alsrec.js',
+                  ...(requireWasm ? ['alsrec.wasm'] : [])];
+  const missing = needed.filter((f) => !existsSync(join(siteDir, f)));
+  if (missing.length) {
+    throw new Error(`${siteDir} lacks ${missing.join(', ')}: build the wasm preset (the site) first`);
   }
   const child = spawn(process.execPath, [join(SOURCE_DIR, 'web/serve.mjs'), '--port', '0', '--dir', siteDir],
                       { stdio: ['ignore', 'pipe', 'pipe'] });

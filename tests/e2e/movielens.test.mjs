@@ -125,7 +125,8 @@ test('the model downloads and loads back with the same recommendations', { skip 
 const CLI = process.env.ALSREC_NATIVE_CLI || '';
 function cliWorks() {
   if (!CLI || !existsSync(CLI)) return false;
-  return spawnSync(CLI, ['train', '--help'], { encoding: 'utf8' }).status === 0;
+  const help = spawnSync(CLI, ['train', '--help'], { encoding: 'utf8' });
+  return help.status === 0 && help.stdout.includes('--output');  // a CLI that has the train command
 }
 const skipCli = skip || (cliWorks() ? false : `native CLI not built (${CLI || 'ALSREC_NATIVE_CLI unset'})`);
 
