@@ -752,3 +752,24 @@ TEST_CASE("MovieLens ml-latest-small ratings.csv", "[ratings]") {
   CHECK(d.values[3] == 5.0f);  // "1,47,5.0,964983815"
   CHECK(d.timestamps[3] == 964983815);
 }
+
+TEST_CASE("ids are exact strings: no numeric folding, long shared prefixes kept apart", "[ratings]") {
+  // "7", "07" and "007" are three users; ids longer than 8 bytes differing only after byte 8 are distinct;
+  // a large number takes the hash path, a small one the direct one, and both come back the same on repeat.
+  std::string text = "user,item\n";
+  const std::vector<std::string> users = {"7", "07", "007", "123456789", "123456780", "12345678", "4000000000",
+                                          "item-long-prefix-A", "item-long-prefix-B", "0"};
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t k = 0; k < users.size(); ++k) text += users[k] + ",i" + std::to_string(round) + "\n";
+  // Many distinct small integers force the direct array and the hash table to grow and rehash.
+  for (int k = 0; k < 5000; ++k) text += std::to_string(k * 3) + ",j" + std::to_string(k) + "\n";
+  Dataset d = must_load(text);
+  REQUIRE(d.num_users() >= users.size());
+  for (std::size_t k = 0; k < users.size(); ++k) CHECK(d.user_ids[k] == users[k]);
+  // Rows 0..9 and their repeats in rounds 1 and 2 map to users 0..9.
+  for (std::size_t r = 0; r < 3 * users.size(); ++r) CHECK(d.users[r] == r % users.size());
+  // Of 0, 3, ..., 14997 only "0" is already known (user 9), so 4999 new users.
+  CHECK(d.num_users() == users.size() + 4999);
+  CHECK(d.users[3 * users.size()] == 9);  // "0"
+  CHECK(d.user_ids[d.users.back()] == "14997");
+}
