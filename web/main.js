@@ -79,7 +79,10 @@ const ERROR_TITLES = {
 };
 
 function showError(error, context = '') {
-  let message = error?.message || String(error);
+  // The reader's advice names the CLI flag; on this page the same setting is "Bad rows allowed".
+  let message = (error?.message || String(error))
+    .replace(/\(raise max-bad-fraction to accept them\)/,
+             '(to load the good rows anyway, choose more “Bad rows allowed” under “Not right? Correct the format”)');
   if (error?.code === ErrorCode.NUMERICAL) {
     message += ' The previous model is kept. Try a larger regularization, a smaller alpha, or fewer factors.';
   }
@@ -301,6 +304,7 @@ async function loadDemo() {
       $('fmt-header').value = 'auto';
       $('fmt-encoding').value = '';
       $('fmt-columns').value = '';
+      $('fmt-bad').value = '';
     } catch (error) {
       showError(error);
     }
@@ -353,6 +357,9 @@ function formatOverrides() {
   if ($('fmt-encoding').value) options.encoding = $('fmt-encoding').value;
   const columns = $('fmt-columns').value.trim();
   if (columns) options.columns = columns;
+  const bad = $('fmt-bad').value;
+  if (bad === 'strict') options.strict = true;
+  else if (bad) options.maxBadFraction = Number(bad);
   return options;
 }
 

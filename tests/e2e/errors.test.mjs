@@ -39,6 +39,7 @@ test('a malformed ratings file shows the error in plain words and what was detec
   const text = await errorText();
   assert.match(text, /broken-ratings\.csv could not be read/);
   assert.match(text, /line \d+/, `the message names a line: ${text}`);
+  assert.match(text, /choose more “Bad rows allowed”/, 'the advice names the page\'s own control');
   assert.equal(await page.isVisible('#summary-panel'), false, 'no dataset was shown for the broken file');
   // What was detected in the failed file is shown, with the correction form open.
   assert.match(await page.textContent('#format-heading'), /broken-ratings\.csv \(not loaded\)/);
