@@ -167,6 +167,7 @@ struct AlsTrainer::Impl {
   std::vector<detail::RowScratch> scratch;  // one per pool thread
   std::unique_ptr<detail::RowSolver> solver;
   Eigen::MatrixXf wg;           // w₀ G of the side being held fixed
+  std::uint64_t half_steps = 0; // counts wg recomputations (the row solvers' cache key)
   int iteration = 0;
   double last_loss = std::numeric_limits<double>::quiet_NaN();
   double last_seconds = 0, elapsed = 0;
@@ -208,6 +209,7 @@ struct AlsTrainer::Impl {
     auto t0 = Clock::now();
     const bool use_gramian = w0 != 0.0f;
     if (use_gramian) detail::gramian(other_map, w0, wg);
+    const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
     timings.gramian += seconds_since(t0);
 
     t0 = Clock::now();
@@ -224,7 +226,7 @@ struct AlsTrainer::Impl {
         }
         const detail::RowSystem sys =
             detail::gather_row(other_map, side.m.indices.data() + begin, side.a.data() + begin,
-                               side.b.data() + begin, count, use_gramian ? &wg : nullptr, side.lambda[r], s);
+                               side.b.data() + begin, count, use_gramian ? &wg : nullptr, side.lambda[r], key, s);
         if (!solver->solve(sys, s, x)) {
           std::int64_t& f = first_failure[static_cast<std::size_t>(thread)];
           if (f < 0 || r < f) f = r;
@@ -253,43 +255,35 @@ struct AlsTrainer::Impl {
   // and Σ_{all pairs} w₀ s² = w₀ Σ_u x_uᵀ G x_u with G = YᵀY, so unobserved pairs are never touched:
   //   L = w₀ Σ_u x_uᵀGx_u + Σ_obs (a s² − 2 b s) + Σ_obs k + Σ_u λ_u‖x_u‖² + Σ_i λ_i‖y_i‖²
   // The constant Σ_obs k makes L equal Σ_obs c(p − s)² + w₀ Σ_unobs s² + regularisation exactly, so 0 is a
-  // perfect fit. Per-chunk partial sums are added in chunk order: the value does not depend on the thread count.
+  // perfect fit. Gramians and per-pair scores are float (as the factors), sums double. Per-chunk partial sums
+  // are added in chunk order: the value does not depend on the thread count.
   double loss() const {
-    const std::size_t k = static_cast<std::size_t>(opt.factors);
-    Eigen::MatrixXd g = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
-    if (w0 != 0.0f) {
-      const ConstFactorMap ym = detail::map_factors(y);
-      for (Eigen::Index first = 0; first < ym.rows(); first += 1024) {
-        const Eigen::MatrixXd block = ym.middleRows(first, std::min<Eigen::Index>(1024, ym.rows() - first)).cast<double>();
-        g.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-      }
-      g.triangularView<Eigen::StrictlyUpper>() = g.triangularView<Eigen::StrictlyLower>().transpose();
-    }
     const ConstFactorMap ym = detail::map_factors(y);
     const ConstFactorMap xm = detail::map_factors(x);
+    double total = constant_sum;
+    if (w0 != 0.0f) {  // w₀ Σ_u x_uᵀ G_Y x_u = w₀ tr(G_X G_Y) = w₀ Σ_jk G_X[j,k] G_Y[j,k]
+      Eigen::MatrixXf gx, gy;
+      detail::gramian(xm, 1.0f, gx);
+      detail::gramian(ym, 1.0f, gy);
+      total += static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
+    }
     std::vector<double> partial(users.chunks.size(), 0.0);
     pool.run(users.chunks.size(), [&](std::size_t task, int) {
-      Eigen::VectorXd xu(static_cast<Eigen::Index>(k)), gx(static_cast<Eigen::Index>(k));
       double sum = 0;
       const auto [first, last] = users.chunks[task];
       for (std::uint32_t u = first; u < last; ++u) {
-        xu = xm.row(u).transpose().cast<double>();
-        if (w0 != 0.0f) {
-          gx.noalias() = g * xu;
-          sum += static_cast<double>(w0) * xu.dot(gx);
-        }
+        const auto xu = xm.row(u);
         for (std::uint64_t e = users.m.indptr[u]; e < users.m.indptr[u + 1]; ++e) {
-          const double s = ym.row(users.m.indices[e]).cast<double>().dot(xu.transpose());
+          const double s = ym.row(users.m.indices[e]).dot(xu);
           sum += static_cast<double>(users.a[e]) * s * s - 2.0 * static_cast<double>(users.b[e]) * s;
         }
-        sum += static_cast<double>(users.lambda[u]) * xu.squaredNorm();
+        sum += static_cast<double>(users.lambda[u]) * static_cast<double>(xu.squaredNorm());
       }
       partial[task] = sum;
     });
-    double total = constant_sum;
     for (double p : partial) total += p;
     for (std::uint32_t i = 0; i < y.rows; ++i)
-      total += static_cast<double>(items.lambda[i]) * ym.row(i).cast<double>().squaredNorm();
+      total += static_cast<double>(items.lambda[i]) * static_cast<double>(ym.row(i).squaredNorm());
     return total / static_cast<double>(std::max<std::uint64_t>(users.m.nnz(), 1));
   }
 

@@ -195,7 +195,7 @@ Status build_user_system(const Factors& item_factors, const AlsOptions& options,
   us.scratch.reserve(static_cast<int>(item_factors.cols), us.items.size());
   us.sys = detail::gather_row(y, us.items.data(), us.a.data(), us.b.data(), us.items.size(),
                               w0 != 0.0f ? &us.wg : nullptr,
-                              detail::row_lambda(options, w0, us.items.size(), item_factors.rows), us.scratch);
+                              detail::row_lambda(options, w0, us.items.size(), item_factors.rows), 0, us.scratch);
   return Status::ok();
 }
 
@@ -231,7 +231,7 @@ Result<std::vector<Contribution>> explain(const Factors& item_factors, const Als
     return Status::invalid_argument("explain: item index " + std::to_string(item) + " is out of range (" +
                                     std::to_string(item_factors.rows) + " items)");
   if (us.items.empty() || n == 0) return std::vector<Contribution>{};
-  if (!detail::factor_exact(us.sys, us.scratch)) return not_positive_definite("explain");
+  if (!detail::factor_exact(us.sys, us.scratch, us.scratch.llt)) return not_positive_definite("explain");
   const ConstFactorMap y = detail::map_factors(item_factors);
   Eigen::VectorXf v = y.row(item).transpose();
   us.scratch.llt.solveInPlace(v);

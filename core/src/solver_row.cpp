@@ -47,9 +47,12 @@ float row_lambda(const AlsOptions& o, float w0, std::size_t row_count, std::size
 void gramian(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out) {
   const Eigen::Index k = y.cols();
   out.setZero(k, k);
-  out.selfadjointView<Eigen::Lower>().rankUpdate(y.transpose(), scale);
-  for (Eigen::Index j = 1; j < k; ++j)
+  out.selfadjointView<Eigen::Lower>().rankUpdate(y.transpose(), 1.0f);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    for (Eigen::Index i = j + 1; i < k; ++i) out(i, j) *= scale;
+    out(j, j) *= scale;
     for (Eigen::Index i = 0; i < j; ++i) out(i, j) = out(j, i);
+  }
 }
 
 void RowScratch::reserve(int k, std::size_t capacity) {
@@ -64,14 +67,16 @@ void RowScratch::reserve(int k, std::size_t capacity) {
   p.resize(k);
   ap.resize(k);
   A.resize(k, k);
-  llt = Eigen::LLT<Eigen::MatrixXf>(k);
+  // The LLTs size themselves on their first compute() (assigning LLT(k) would copy its uninitialised info field).
+  shared_key = 0;
 }
 
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,
-                     std::size_t count, const Eigen::MatrixXf* wg, float lambda, RowScratch& s) {
+                     std::size_t count, const Eigen::MatrixXf* wg, float lambda, std::uint64_t key, RowScratch& s) {
   RowSystem sys;
   sys.wg = wg;
   sys.lambda = lambda;
+  sys.key = key;
   s.b.setZero();
   Eigen::Index n = 0;
   for (std::size_t e = 0; e < count; ++e) {
@@ -89,7 +94,7 @@ RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, cons
 
 // A = w₀G + λI + Σ_{a>0} (√a y)(√a y)ᵀ − Σ_{a<0} (√−a y)(√−a y)ᵀ: two symmetric rank updates on gathered columns
 // (one small SYRK each) instead of n outer products. Only the lower triangle is formed; LLT reads only that.
-bool factor_exact(const RowSystem& sys, RowScratch& s) {
+bool factor_exact(const RowSystem& sys, RowScratch& s, Eigen::LLT<Eigen::MatrixXf>& llt) {
   const Eigen::Index k = s.b.size();
   if (sys.wg) {
     s.A = *sys.wg;
@@ -108,8 +113,8 @@ bool factor_exact(const RowSystem& sys, RowScratch& s) {
   }
   if (pos > 0) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.leftCols(pos), 1.0f);
   if (neg < sys.n) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.middleCols(neg, sys.n - neg), -1.0f);
-  s.llt.compute(s.A);
-  return s.llt.info() == Eigen::Success;
+  llt.compute(s.A);
+  return llt.info() == Eigen::Success;
 }
 
 namespace {
@@ -117,9 +122,18 @@ namespace {
 class CholeskySolver final : public RowSolver {
  public:
   bool solve(const RowSystem& sys, RowScratch& s, float* x) const override {
-    if (!factor_exact(sys, s)) return false;
     s.x = s.b;
-    s.llt.solveInPlace(s.x);
+    if (sys.n == 0 && sys.key != 0) {  // A = w₀G + λI: factor once per (wg, λ), reuse for every such row
+      if (s.shared_key != sys.key || s.shared_lambda != sys.lambda) {
+        if (!factor_exact(sys, s, s.shared_llt)) return false;
+        s.shared_key = sys.key;
+        s.shared_lambda = sys.lambda;
+      }
+      s.shared_llt.solveInPlace(s.x);
+    } else {
+      if (!factor_exact(sys, s, s.llt)) return false;
+      s.llt.solveInPlace(s.x);
+    }
     Eigen::Map<Eigen::VectorXf>(x, s.x.size()) = s.x;
     return true;
   }

@@ -54,6 +54,11 @@ struct RowScratch {
   Eigen::VectorXf b, x, r, p, ap;  // k
   Eigen::MatrixXf A;    // k × k
   Eigen::LLT<Eigen::MatrixXf> llt;
+  // Rows whose pairs all have a = 0 share A = w₀G + λI (implicit's default): its factor is kept for reuse while
+  // (shared_key, shared_lambda) match the row's system.
+  Eigen::LLT<Eigen::MatrixXf> shared_llt;
+  std::uint64_t shared_key = 0;
+  float shared_lambda = 0;
 
   void reserve(int k, std::size_t capacity);
 };
@@ -63,14 +68,15 @@ struct RowSystem {
   const Eigen::MatrixXf* wg = nullptr;  // w₀G, or null when w₀ = 0
   Eigen::Index n = 0;
   float lambda = 0;
+  std::uint64_t key = 0;  // identifies the current wg (changes whenever wg does); 0 = do not reuse factors
 };
 
 // Gathers the row (other-side indices idx[0..count) with weights a[], b[]) into scratch; returns the system.
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,
-                     std::size_t count, const Eigen::MatrixXf* wg, float lambda, RowScratch& s);
+                     std::size_t count, const Eigen::MatrixXf* wg, float lambda, std::uint64_t key, RowScratch& s);
 
-// Builds A for the gathered system and factors it into s.llt. False if A is not positive definite.
-bool factor_exact(const RowSystem& sys, RowScratch& s);
+// Builds A (in s.A) for the gathered system and factors it into `llt`. False if A is not positive definite.
+bool factor_exact(const RowSystem& sys, RowScratch& s, Eigen::LLT<Eigen::MatrixXf>& llt);
 
 class RowSolver {
  public:
