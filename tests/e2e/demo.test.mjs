@@ -141,6 +141,30 @@ test('cancel stops training and keeps the previous model', async () => {
   assert.equal(await page.isVisible('[data-testid=error]'), false);
 });
 
+test('every control has an accessible name and the page starts with its heading', async () => {
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, button, progress')]
+    .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+                      (el.tagName === 'BUTTON' && el.textContent.trim())))
+    .map((el) => el.id || el.outerHTML.slice(0, 60)));
+  assert.deepEqual(unnamed, []);
+  assert.equal(await page.textContent('h1'), 'alsrec');
+  // Keyboard, on a fresh page: Tab goes skip link → demo button → file inputs.
+  const fresh = await browser.context.newPage();
+  try {
+    await openApp(fresh, server.url);
+    const order = [];
+    for (let i = 0; i < 4; i++) {
+      await fresh.keyboard.press('Tab');
+      order.push(await fresh.evaluate(() => document.activeElement.id || document.activeElement.className));
+    }
+    assert.deepEqual(order, ['skip-link', 'demo', 'ratings-file', 'items-file']);
+  } finally {
+    await fresh.close();
+  }
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'aria-labelledby'), 'progress-text');
+  assert.equal(await page.getAttribute('#progress-text', 'aria-live'), 'polite');
+});
+
 test('the page stays on its own origin and logs no errors', async () => {
   assert.deepEqual(foreignRequests(browser.requests, server.url), []);
   assert.deepEqual(browser.messages, []);

@@ -76,6 +76,12 @@ test('movies.csv adds titles', { skip }, async () => {
 
 test('train factors 64 × 15 iterations; recommendations are real, unseen titles', { skip }, async () => {
   await setParams(page, { factors: 64, iterations: 15, regularization: 0.1, alpha: 1, evaluate: false });
+  // The page must not freeze while the worker trains: record main-thread long tasks meanwhile.
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: 'longtask' });
+  });
   assert.equal(await train(page), 'model');
   const timing = await page.$eval('[data-testid=timing]', (el) => ({ ...el.dataset, text: el.textContent }));
   const parse = Number(timing.parseSeconds), fit = Number(timing.trainSeconds);
@@ -85,6 +91,9 @@ test('train factors 64 × 15 iterations; recommendations are real, unseen titles
   console.log(`ml-latest-small in headless Chromium: read+parse ${parse.toFixed(3)} s, ` +
               `train (64 factors, 15 iterations) ${fit.toFixed(3)} s, total ${(parse + fit).toFixed(3)} s`);
   console.log(`page timing line: ${timing.text}`);
+  const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
+  console.log(`longest main-thread task while training: ${longest.toFixed(0)} ms`);
+  assert.ok(longest < Math.max(500, fit * 1000 / 3), `the page froze for ${longest} ms while training`);
 
   const titles = readMovies();
   for (const userId of ['414', '1']) {
@@ -103,6 +112,19 @@ test('train factors 64 × 15 iterations; recommendations are real, unseen titles
     console.log(`user ${userId} (${rated.size} ratings): ${recs.map((r) => r.title).join('; ')}`);
   }
   await screenshot(page, 'movielens-desktop');
+});
+
+test('the recommendations CSV has a top-10 for every user', { skip }, async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const path = join(ARTIFACTS, 'ml-latest-small-top10.csv');
+  await download.saveAs(path);
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  assert.equal(lines[0], 'userId,rank,itemId,score,title');
+  assert.equal(lines.length, 1 + 610 * 10);
+  const shown = await listedItems(page, 'recommendations');
+  const user = await page.getAttribute('[data-testid=recommendations]', 'data-user-id');
+  const fromCsv = lines.filter((l) => l.startsWith(`${user},`)).map((l) => l.split(',')[2]);
+  assert.deepEqual(fromCsv, shown.map((r) => r.itemId), 'the CSV agrees with the list on the page');
 });
 
 test('the model downloads and loads back with the same recommendations', { skip }, async () => {
