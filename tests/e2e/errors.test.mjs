@@ -1,7 +1,7 @@
 // Errors appear in the page in plain words and the page stays usable: a malformed ratings file, a file that is
 // not a model, a training run that diverges (the previous model is kept), and a site whose wasm is missing.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -139,4 +139,16 @@ test('ratings and titles dropped on the page load both (and the page does not na
   assert.equal(stats['Titled items'], '3');
   assert.equal(await page.isVisible('[data-testid=error]'), false);
   assert.deepEqual(browser.messages, []);
+});
+
+test('a file too large for the tab is refused before it is read', async () => {
+  const before = await page.$eval('#summary-stats', (el) => el.textContent);
+  const huge = join(work, 'huge-ratings.csv');
+  writeFileSync(huge, '');
+  truncateSync(huge, Math.round(1.6 * 1024 ** 3));  // sparse: no disk space used, and the page never reads it
+  await nextVersion(page, 'error', () => page.setInputFiles('[data-testid=ratings-file]', huge));
+  const text = await errorText();
+  assert.match(text, /too large for a browser tab/);
+  assert.match(text, /huge-ratings\.csv is 1\.6 GB/);
+  assert.equal(await page.$eval('#summary-stats', (el) => el.textContent), before, 'the loaded data is kept');
 });
