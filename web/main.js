@@ -15,7 +15,6 @@ const ui = {
   busy: '',              // '' | 'loading' | 'training' | 'exporting'
   hasData: false,
   hasModel: false,
-  ratingsFile: null,     // the File behind the current dataset (for re-load with overrides)
   pendingFile: null,     // a File that failed to load: "Load again with these settings" retries it
   dataName: '',
   catalogue: { ids: [], titles: [], counts: new Int32Array(0), lower: [], index: new Map() },
@@ -298,8 +297,8 @@ function dataLoaded(result) {
 async function loadDemo() {
   await run('loading', async () => {
     try {
-      ui.ratingsFile = null;
       dataLoaded(await client.request(Request.GENERATE_DEMO, {}));
+      $('items-status').textContent = '';
       $('fmt-delimiter').value = '';
       $('fmt-header').value = 'auto';
       $('fmt-encoding').value = '';
@@ -315,7 +314,6 @@ async function loadRatings(file, options = {}) {
   await run('loading', async () => {
     try {
       const result = await client.request(Request.LOAD, file ? { file, options } : { options });
-      if (file) ui.ratingsFile = file;
       dataLoaded(result);
     } catch (error) {
       const name = file?.name || ui.dataName;
@@ -339,7 +337,7 @@ async function loadItems(file) {
         const summary = await client.request(Request.SUMMARY, {});
         renderData({ ...summary, timing: null });
       }
-      $('files-status').textContent = `${fmtInt.format(result.count)} titles read from ${file.name}.`;
+      $('items-status').textContent = `${fmtInt.format(result.count)} titles read from ${file.name}.`;
       refreshViewsAfterTitles();
       bump('items');
     } catch (error) {

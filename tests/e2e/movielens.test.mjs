@@ -70,7 +70,7 @@ test('ratings.csv: detected format and summary', { skip }, async () => {
 
 test('movies.csv adds titles', { skip }, async () => {
   await nextVersion(page, 'items', () => page.setInputFiles('[data-testid=items-file]', MOVIES));
-  assert.match(await page.textContent('#files-status'), /9,742 titles read from movies\.csv/);
+  assert.match(await page.textContent('#items-status'), /9,742 titles read from movies\.csv/);
   assert.match(await page.textContent('#summary-stats'), /Titled items\s*9,724/);
 });
 
