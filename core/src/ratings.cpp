@@ -124,6 +124,12 @@ std::string examples_text(const std::vector<BadRow>& examples, std::size_t max_s
   return out;
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::string percent(double fraction) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g%%", fraction * 100.0);
@@ -224,12 +230,8 @@ struct RatingsReader::Impl {
       min_fields = std::max(min_fields, static_cast<std::size_t>(col[r] + 1));
     }
     if (opt.has_min_rating && col[kRating] < 0)
-      return fail(Status::invalid_argument(opt.source_name + ": min_rating needs a rating column, and " +
-                                           "none was found (columns: " + [&] {
-                                             std::string s;
-                                             for (const auto& n : dialect.column_names) s += (s.empty() ? "" : ", ") + n;
-                                             return s;
-                                           }() + ")"));
+      return fail(Status::invalid_argument(opt.source_name + ": min_rating needs a rating column, and none was found" +
+                                           " (columns: " + join_names(dialect.column_names) + ")"));
     ds.has_ratings = col[kRating] >= 0;
     ds.has_timestamps = col[kTimestamp] >= 0;
     ds.format = to_detected_format(dialect);
@@ -249,6 +251,19 @@ struct RatingsReader::Impl {
 
   static std::string_view number_text(const Field& f) { return text::trim(f.view()); }
 
+  // "4,5" in a file whose delimiter is not ',' (spreadsheets in many locales write decimal commas).
+  bool parse_decimal_comma(std::string_view t, double& out) const {
+    if (dialect.delimiter.kind == DelimKind::kChar && dialect.delimiter.ch == ',') return false;
+    const std::size_t comma = t.find(',');
+    if (comma == std::string_view::npos || t.find(',', comma + 1) != std::string_view::npos ||
+        t.find('.') != std::string_view::npos || t.size() > 64)
+      return false;
+    char buf[64];
+    std::memcpy(buf, t.data(), t.size());
+    buf[comma] = '.';
+    return text::parse_double(std::string_view(buf, t.size()), out);
+  }
+
   Status process_record(std::uint64_t at) {
     if (RecordSplitter::is_blank(fields)) return Status::ok();
     if (header_pending) {
@@ -264,7 +279,8 @@ struct RatingsReader::Impl {
     if (col[kRating] >= 0) {
       std::string_view t = number_text(fields[static_cast<std::size_t>(col[kRating])]);
       if (t.empty()) return bad_row(at, "empty rating");
-      if (!text::parse_double(t, rating)) return bad_row(at, "rating " + quote_for_message(t) + " is not a number");
+      if (!text::parse_double(t, rating) && !parse_decimal_comma(t, rating))
+        return bad_row(at, "rating " + quote_for_message(t) + " is not a number");
       if (!std::isfinite(rating)) return bad_row(at, "rating " + quote_for_message(t) + " is not a finite number");
       if (std::fabs(rating) > FLT_MAX) return bad_row(at, "rating " + quote_for_message(t) + " is out of range");
     }
@@ -393,7 +409,8 @@ struct RatingsReader::Impl {
     if (bad_fraction > opt.max_bad_fraction)
       return Status::bad_input(src + ": " + std::to_string(ds.skipped) + " of " + std::to_string(ds.rows) +
                                " data rows are bad (" + percent(bad_fraction) + ", more than the allowed " +
-                               percent(opt.max_bad_fraction) + "); first: " + examples_text(ds.skipped_examples, 3) +
+                               percent(opt.max_bad_fraction) + ")" +
+                               (ds.skipped_examples.empty() ? "" : "; first: " + examples_text(ds.skipped_examples, 3)) +
                                " (raise max-bad-fraction to accept them)");
     ds.duplicates_merged = merge_duplicates(ds, opt.duplicates);
     return std::move(ds);

@@ -118,7 +118,8 @@ Result<std::vector<ItemInfo>> read_items(const char* data, std::size_t size, con
   }
   if (static_cast<double>(bad) > options.max_bad_fraction * static_cast<double>(rows))
     return Status::bad_input(src + ": " + std::to_string(bad) + " of " + std::to_string(rows) +
-                             " data rows are bad; first: " + first_examples() + " (raise max-bad-fraction to accept them)");
+                             " data rows are bad" + (examples.empty() ? "" : "; first: " + first_examples()) +
+                             " (raise max-bad-fraction to accept them)");
   return items;
 }
 

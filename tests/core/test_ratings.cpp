@@ -302,6 +302,17 @@ TEST_CASE("optional rating and timestamp columns", "[ratings]") {
   CHECK(dates.size() == 2);
 }
 
+TEST_CASE("decimal commas in ratings when the delimiter is not a comma", "[ratings]") {
+  Dataset d = must_load("user;item;rating\nMüller, Hans;42;4,5\nb;43;3\n");
+  CHECK(d.format.delimiter == ";");
+  CHECK(d.user_ids[0] == "Müller, Hans");
+  CHECK(d.values == std::vector<float>{4.5f, 3.0f});
+  // In a comma-delimited file "4,5" is two fields: user u, item i, rating 4, timestamp 5.
+  Dataset c = must_load("u,i,4,5\n");
+  CHECK(c.values == std::vector<float>{4.0f});
+  CHECK(c.timestamps == std::vector<std::int64_t>{5});
+}
+
 TEST_CASE("RFC 4180 quoting: delimiters, doubled quotes and newlines inside ids", "[ratings]") {
   const std::string text =
       "user,item,rating\n"
