@@ -516,7 +516,8 @@ function modelReady(result, line) {
   fillUserOptions('');
   $('results').hidden = false;
   $('rate').hidden = false;
-  renderMap(result.embedding);
+  // The map (a few thousand points) is drawn in its own task so that the lists appear first.
+  setTimeout(() => renderMap(result.embedding), 0);
   const first = ui.users[0];
   if (first !== undefined) {
     $('user-select').value = first;
@@ -692,7 +693,7 @@ function renderMap(embedding) {
     data: { datasets: [{ label: 'Items', data: points, backgroundColor: c.dot, borderColor: 'transparent',
                          pointRadius: radius, pointHoverRadius: 6, pointHoverBackgroundColor: c.accent2 }] },
     options: {
-      animation: false, responsive: true, maintainAspectRatio: false,
+      animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
       interaction: { mode: 'nearest', intersect: true },
       scales: { x: { ...bx, title: { display: true, text: 'Component 1', color: c.text },
                      ticks: { color: c.text, display: false }, grid: { color: c.grid } },

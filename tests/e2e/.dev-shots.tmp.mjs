@@ -3,6 +3,7 @@ const server = await startServer(process.env.SITE);
 const width = Number(process.env.W || 1280);
 const b = await launch({ viewport: { width, height: 900 } });
 const page = b.page;
+if (process.env.DARK) await page.emulateMedia({ colorScheme: 'dark' });
 await openApp(page, server.url);
 await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', '/work/shared/data/ml-latest-small/ratings.csv'));
 await nextVersion(page, 'items', () => page.setInputFiles('[data-testid=items-file]', '/work/shared/data/ml-latest-small/movies.csv'));

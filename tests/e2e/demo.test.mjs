@@ -56,6 +56,7 @@ test('training shows progress, metrics beside the popularity baseline and 10 tit
 
 test('the item map shows a title when a dot is hovered', async () => {
   await page.locator('#map-chart').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => window.Chart.getChart(document.getElementById('map-chart')));
   const point = await page.evaluate(() => {
     const chart = window.Chart.getChart(document.getElementById('map-chart'));
     const el = chart.getDatasetMeta(0).data.find((p) => p.x > chart.chartArea.left && p.x < chart.chartArea.right &&

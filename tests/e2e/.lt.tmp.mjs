@@ -1,0 +1,16 @@
+import { launch, openApp, nextVersion, setParams, train, startServer } from './harness.mjs';
+const server = await startServer(process.env.SITE);
+const b = await launch();
+const page = b.page;
+await openApp(page, server.url);
+await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', '/work/shared/data/ml-latest-small/ratings.csv'));
+await nextVersion(page, 'items', () => page.setInputFiles('[data-testid=items-file]', '/work/shared/data/ml-latest-small/movies.csv'));
+await setParams(page, { factors: 64, iterations: 15, evaluate: false });
+await page.evaluate(() => { window.__lt = []; new PerformanceObserver((l) => window.__lt.push(...l.getEntries().map(e => [Math.round(e.startTime), Math.round(e.duration)]))).observe({ type: 'longtask' });
+  const orig = window.performance.now.bind(performance);
+  new MutationObserver(() => { window.__mv = Math.round(orig()); }).observe(document.body, { attributes: true, attributeFilter: ['data-model-version'] });
+  window.__t0 = Math.round(orig()); });
+await train(page);
+await page.waitForTimeout(500);
+console.log(await page.evaluate(() => ({ t0: window.__t0, lt: window.__lt, modelAt: window.__mv })));
+await b.close(); server.stop();
