@@ -400,6 +400,19 @@ TEST_CASE("empty rows and columns train without NaN and get zero factors", "[als
   }
 }
 
+TEST_CASE("a matrix without interactions trains to zero factors and zero loss", "[als]") {
+  for (auto shape : {std::pair<std::uint32_t, std::uint32_t>{3, 2}, {0, 0}, {4, 0}}) {
+    const CsrMatrix m = csr_from_triplets(shape.first, shape.second, {}, {}, {});
+    auto t = make_trainer(m, small_options());
+    REQUIRE(t->fit().is_ok());
+    CHECK(t->user_factors().rows == shape.first);
+    CHECK(t->item_factors().rows == shape.second);
+    for (float v : t->user_factors().data) CHECK(v == 0.0f);
+    for (float v : t->item_factors().data) CHECK(v == 0.0f);
+    CHECK(t->last_loss() == 0.0);
+  }
+}
+
 TEST_CASE("an unsolvable system is reported as a numerical failure naming the row", "[als]") {
   // Explicit mode (w₀ = 0) with λ = 0 and all item factors zero: user 0's A = 0, which Cholesky refuses.
   AlsOptions o = small_options();

@@ -99,7 +99,10 @@ class AlsTrainer {
   Status resolve_users();
   int iteration() const;           // iterations done
   double last_loss() const;        // NaN until an iteration with compute_loss has run
-  double compute_loss() const;     // the objective for the current factors, divided by nnz
+  // The objective for the current factors, divided by nnz: Σ_obs c(p − s)² + w₀ Σ_unobs s² + Σ λ_u‖x_u‖² + Σ λ_i‖y_i‖²
+  // (explicit: Σ_obs (v − s)² + reg), computed from Gramians and one pass over the nonzeros; the constant Σ_obs c·p²
+  // is included, so a perfect fit scores 0.
+  double compute_loss() const;
   const AlsOptions& options() const;
   const TrainTimings& timings() const;
   const Factors& user_factors() const;
