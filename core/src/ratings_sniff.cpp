@@ -318,15 +318,16 @@ std::string line_message(const std::string& source, std::uint64_t line, const st
   return source + " line " + std::to_string(line) + ": " + reason;
 }
 
-std::string quote_for_message(std::string_view s) {
+std::string quote_for_message(std::string_view raw) {
+  // Messages travel to JS as UTF-8: bytes that are not valid UTF-8 are shown as Latin-1.
+  std::string s;
+  if (text::is_valid_utf8(raw)) s.assign(raw.data(), raw.size());
+  else text::append_latin1_as_utf8(raw, s);
   constexpr std::size_t kMax = 40;
-  std::string out = "'";
   std::size_t n = std::min(s.size(), kMax);
-  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // whole UTF-8 chars
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    out.push_back(c < 0x20 ? '?' : s[i]);
-  }
+  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // whole characters
+  std::string out = "'";
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<unsigned char>(s[i]) < 0x20 ? '?' : s[i]);
   if (n < s.size()) out += "...";
   out += "'";
   return out;

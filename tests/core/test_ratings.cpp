@@ -374,6 +374,17 @@ TEST_CASE("bad rows are skipped with physical line numbers and reasons", "[ratin
   CHECK(d.skipped_examples[5].line == 48);
   CHECK(d.skipped_examples[5].reason == "rating 'inf' is not a finite number");
 
+  // Reasons quote the field as valid UTF-8 even when the bytes are Latin-1 (messages reach JS as UTF-8).
+  FormatOptions lenient;
+  lenient.max_bad_fraction = 1.0;
+  Dataset latin = must_load("a,b,1\na,c,\xE9t\xE9\n", lenient);
+  REQUIRE(latin.skipped_examples.size() == 1);
+  CHECK(latin.skipped_examples[0].reason == "rating 'été' is not a number");
+  // Long fields are cut in the message, on a character boundary.
+  Dataset longer = must_load("a,b,1\na,c," + std::string(39, 'x') + "\xC3\xBCyyy\n", lenient);
+  REQUIRE(longer.skipped_examples.size() == 1);
+  CHECK(longer.skipped_examples[0].reason == "rating '" + std::string(39, 'x') + "...' is not a number");
+
   // Extra fields are fine.
   Dataset extra = must_load("1,2,3,4,extra,more\n1,3,4,5,x,y\n");
   CHECK(extra.size() == 2);

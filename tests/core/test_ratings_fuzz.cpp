@@ -33,8 +33,14 @@ std::string random_input(Lcg& rng) {
   if (rng.below(3) == 0) out += "user,item,rating,timestamp\n";
   for (std::uint32_t k = 0; k < n; ++k) {
     if (rng.below(4) == 0) {  // a well-formed row now and then, so some inputs load
-      out += std::to_string(rng.below(5)) + "," + std::to_string(rng.below(7)) + "," + std::to_string(rng.below(6)) +
-             "," + std::to_string(rng.below(1000)) + "\n";
+      // One statement per draw: operands of '+' have no fixed evaluation order, and the input must be the
+      // same under every compiler.
+      const std::uint32_t user = rng.below(5);
+      const std::uint32_t item = rng.below(7);
+      const std::uint32_t rating = rng.below(6);
+      const std::uint32_t ts = rng.below(1000);
+      out += std::to_string(user) + "," + std::to_string(item) + "," + std::to_string(rating) + "," +
+             std::to_string(ts) + "\n";
     } else {
       out += kPieces[rng.below(static_cast<std::uint32_t>(pieces))];
     }
