@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <algorithm>
 #include <fstream>
@@ -143,16 +144,23 @@ Result<AlsOptions> als_options(const ModelFlags& f) {
   return o;
 }
 
+// Float options printed as typed (0.1, not 0.10000000149011612).
+static double shortest(float value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.7g", static_cast<double>(value));
+  return std::strtod(text, nullptr);
+}
+
 json params_json(const AlsOptions& o) {
   json j;
   j["factors"] = o.factors;
-  j["regularization"] = o.regularization;
-  j["alpha"] = o.alpha;
+  j["regularization"] = shortest(o.regularization);
+  j["alpha"] = shortest(o.alpha);
   j["confidence"] = confidence_mode_name(o.confidence);
   j["values"] = value_transform_name(o.values);
-  if (o.confidence == ConfidenceMode::kLog) j["epsilon"] = o.epsilon;
-  if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = o.unobserved_weight;
-  j["reg_exponent"] = o.reg_exponent;
+  if (o.confidence == ConfidenceMode::kLog) j["epsilon"] = shortest(o.epsilon);
+  if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = shortest(o.unobserved_weight);
+  j["reg_exponent"] = shortest(o.reg_exponent);
   j["iterations"] = o.iterations;
   j["solver"] = solver_name(o.solver);
   if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;

@@ -426,6 +426,7 @@ Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, con
   model.dataset_fingerprint = data.fingerprint();
   model.iterations_done = t.iteration();
   model.final_loss = t.last_loss();
+  model.seen = t.user_items();  // the model file keeps them so `recommend` can leave seen items out
   return model;
 }
 

@@ -95,5 +95,5 @@ expect_contains("${err}" "magic")
 
 # The untouched model still works.
 run(EXIT 0 OUT recs ARGS recommend --model model.alsr --user u1 -n 3 --json)
-json(n "${recs}" items LENGTH)
+json_length(n "${recs}" items)
 expect_equal("${n}" "3" "recommendations from the intact model")

@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.22)
 # Helpers for CLI tests written as CMake scripts (cmake -P): run the CLI, check exit codes, read its JSON.
 # Variables passed with -D: ALSREC (the binary), WORK (a scratch folder), DATA (tests/data), SHARED (shared data).
 
@@ -46,6 +47,15 @@ endfunction()
 # json(out_var json_text key...): string(JSON GET) that fails the test with the JSON when the key is missing.
 function(json out text)
   string(JSON value ERROR_VARIABLE error GET "${text}" ${ARGN})
+  if(error)
+    message(FATAL_ERROR "JSON key ${ARGN} missing: ${error}\n${text}")
+  endif()
+  set(${out} "${value}" PARENT_SCOPE)
+endfunction()
+
+# json_length(out_var json_text key...): number of elements of the array (or object) at key.
+function(json_length out text)
+  string(JSON value ERROR_VARIABLE error LENGTH "${text}" ${ARGN})
   if(error)
     message(FATAL_ERROR "JSON key ${ARGN} missing: ${error}\n${text}")
   endif()

@@ -34,7 +34,7 @@ endif()
 
 # The first user's recommendations: 10 distinct items, none of which the user rated.
 run(EXIT 0 OUT recs ARGS recommend --model model.alsr --user 1 -n 10 --json)
-json(n "${recs}" items LENGTH)
+json_length(n "${recs}" items)
 expect_equal("${n}" "10" "recommendation count")
 file(STRINGS "${WORK}/ratings.csv" user1_rows REGEX "^1,")
 set(seen_ids "")
@@ -62,7 +62,7 @@ if(s0 LESS s9)
 endif()
 
 run(EXIT 0 OUT sim ARGS similar --model model.alsr --item ${item} -n 5 --json)
-json(n "${sim}" items LENGTH)
+json_length(n "${sim}" items)
 expect_equal("${n}" "5" "similar count")
 json(first "${sim}" items 0 item)
 if(first STREQUAL item)
