@@ -24,6 +24,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -38,6 +39,7 @@ enum Stream : std::uint64_t { kItemStream = 1, kTitleStream, kRankStream, kUserS
 
 constexpr std::uint32_t kMinPerUser = 5;
 constexpr std::uint32_t kMaxGroups = 100;
+constexpr std::uint32_t kMaxEntities = 100000000;  // users or items: beyond this the tables alone need gigabytes
 constexpr std::int64_t kYear = 365 * 24 * 3600;
 
 const char* const kGenres[] = {"Drama",   "Comedy",   "Sci-Fi",    "Thriller", "Romance",   "Animation", "Documentary",
@@ -315,6 +317,8 @@ Status GenerateOptions::validate() const {
   const auto bad = [](const std::string& m) { return Status::invalid_argument("generate: " + m); };
   if (users < 1) return bad("users must be at least 1");
   if (items < 1) return bad("items must be at least 1");
+  if (users > kMaxEntities) return bad("users must be at most " + std::to_string(kMaxEntities));
+  if (items > kMaxEntities) return bad("items must be at most " + std::to_string(kMaxEntities));
   if (groups < 1 || groups > kMaxGroups) return bad("groups must be in [1, " + std::to_string(kMaxGroups) + "]");
   if (!(zipf_exponent >= 0.0 && zipf_exponent <= 5.0)) return bad("zipf exponent must be in [0, 5]");
   if (start_time < -(std::int64_t{1} << 40) || start_time > (std::int64_t{1} << 40))
@@ -331,8 +335,22 @@ Status GenerateOptions::validate() const {
   return Status::ok();
 }
 
+namespace {
+Result<SyntheticData> generate_unchecked(const GenerateOptions& options);
+}  // namespace
+
 Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
   ALSREC_RETURN_IF_ERROR(options.validate());
+  try {  // a shape that passes validation can still exceed the memory at hand (wasm: 2–4 GB)
+    return generate_unchecked(options);
+  } catch (const std::bad_alloc&) {
+    return Status::internal("generate: out of memory for " + std::to_string(options.interactions) +
+                            " interactions; ask for fewer");
+  }
+}
+
+namespace {
+Result<SyntheticData> generate_unchecked(const GenerateOptions& options) {
   const std::uint64_t seed = options.seed;
   const std::uint32_t n_items = options.items, n_users = options.users, n_groups = options.groups;
 
@@ -543,6 +561,8 @@ Result<SyntheticData> generate_synthetic(const GenerateOptions& options) {
   data.format.timestamp_column = 3;
   return out;
 }
+
+}  // namespace
 
 void write_ratings_csv(const Dataset& data, const TextSink& sink) {
   ChunkedWriter w(sink);
