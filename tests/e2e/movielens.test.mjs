@@ -77,10 +77,14 @@ test('movies.csv adds titles', { skip }, async () => {
 test('train factors 64 × 15 iterations; recommendations are real, unseen titles', { skip }, async () => {
   await setParams(page, { factors: 64, iterations: 15, regularization: 0.1, alpha: 1, evaluate: false });
   // The page must not freeze while the worker trains: record main-thread long tasks meanwhile.
+  // Only tasks that start before the trained model arrives count: drawing the results afterwards is not training.
   await page.evaluate(() => {
     window.__longTasks = [];
-    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration)))
-      .observe({ type: 'longtask' });
+    window.__modelAt = Infinity;
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries()
+      .map((e) => ({ start: e.startTime, duration: e.duration })))).observe({ type: 'longtask' });
+    new MutationObserver(() => { window.__modelAt = Math.min(window.__modelAt, performance.now()); })
+      .observe(document.body, { attributes: true, attributeFilter: ['data-model-version'] });
   });
   assert.equal(await train(page), 'model');
   const timing = await page.$eval('[data-testid=timing]', (el) => ({ ...el.dataset, text: el.textContent }));
@@ -91,9 +95,10 @@ test('train factors 64 × 15 iterations; recommendations are real, unseen titles
   console.log(`ml-latest-small in headless Chromium: read+parse ${parse.toFixed(3)} s, ` +
               `train (64 factors, 15 iterations) ${fit.toFixed(3)} s, total ${(parse + fit).toFixed(3)} s`);
   console.log(`page timing line: ${timing.text}`);
-  const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
-  console.log(`longest main-thread task while training: ${longest.toFixed(0)} ms`);
-  assert.ok(longest < Math.max(500, fit * 1000 / 3), `the page froze for ${longest} ms while training`);
+  const longest = await page.evaluate(() => Math.max(0, ...window.__longTasks
+    .filter((t) => t.start < window.__modelAt - 50).map((t) => t.duration)));
+  console.log(`longest main-thread task while training: ${longest.toFixed(0)} ms (training took ${fit.toFixed(2)} s)`);
+  assert.ok(longest < 250, `the page froze for ${longest} ms while training`);
 
   const titles = readMovies();
   for (const userId of ['414', '1']) {
