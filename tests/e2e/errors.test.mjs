@@ -152,3 +152,23 @@ test('a file too large for the tab is refused before it is read', async () => {
   assert.match(text, /huge-ratings\.csv is 1\.6 GB/);
   assert.equal(await page.$eval('#summary-stats', (el) => el.textContent), before, 'the loaded data is kept');
 });
+
+test('a few bad rows are skipped and listed with their line numbers', async () => {
+  const rows = ['userId;movieId;rating'];
+  for (let i = 0; i < 60; i++) rows.push(`${i % 9};${i % 13};${1 + (i % 5)}`);
+  rows.splice(7, 0, '3;4;NaN');       // becomes line 8 (the header is line 1)
+  rows.splice(20, 0, 'only-one-field');  // line 21
+  const file = join(work, 'semicolons.csv');
+  writeFileSync(file, rows.join('\n') + '\n');
+  await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', file));
+  assert.match(await page.textContent('#format-line'), /Delimiter:\s*semicolon/);
+  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  assert.equal(stats['Skipped rows'], '2');
+  assert.equal(stats.Users, '9');
+  assert.equal(stats.Items, '13');
+  const skipped = (await page.$$eval('#skipped li', (els) => els.map((e) => e.textContent))).join(' | ');
+  assert.match(skipped, /line 8\b/);
+  assert.match(skipped, /line 21\b/);
+  assert.equal(await page.isVisible('[data-testid=error]'), false);
+});
