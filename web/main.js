@@ -44,6 +44,7 @@ function startWorker() {
     },
     onFatal: (error) => {
       ui.engineReady = false;
+      ui.engineFailed = true;
       ui.busy = '';
       $('engine-status').textContent = 'Engine not available';
       $('engine-status').classList.add('bad');
@@ -106,7 +107,8 @@ function updateControls() {
   $('cancel').disabled = ui.busy !== 'training';
   $('download-model').disabled = !idle || !ui.hasModel;
   $('download-csv').disabled = !idle || !ui.hasModel;
-  $('train-hint').textContent = !ui.engineReady ? 'Waiting for the engine…'
+  $('train-hint').textContent = ui.engineFailed ? 'The engine is not available: reload the page.'
+    : !ui.engineReady ? 'Waiting for the engine…'
     : ui.busy === 'loading' ? 'Reading the file…'
     : ui.busy === 'training' ? 'Training in the background; the page stays usable.'
     : ui.hasData ? '' : 'Choose data first.';
@@ -469,6 +471,7 @@ async function train() {
   const evaluate = $('p-evaluate').checked;
   await run('training', async () => {
     clearError();
+    $('loss-chart-box').hidden = false;
     resetTrainingView('Starting…');
     const chart = ui.lossChart;
     if (chart) { chart.data.datasets[1].hidden = !evaluate; chart.options.scales.y1.display = evaluate; }

@@ -44,10 +44,11 @@ const ready = startModule().then(
                defaults: api.defaults() }),
   (error) => {
     api = null;
+    const details = String(error?.message || error).replace(/\.?\s*Build with -s ASSERTIONS=1 for more info\.*/g, '');
     post({ type: Reply.ERROR, id: null, code: ErrorCode.LOAD_FAILED,
-           message: `The recommender engine (WebAssembly) could not be loaded: ${error?.message || error}. ` +
-                    'Reload the page; if this keeps happening, the browser may block WebAssembly or the site is ' +
-                    'missing alsrec.js / alsrec.wasm.' });
+           message: 'The recommender engine (WebAssembly) could not be loaded, so nothing can be trained in this ' +
+                    'tab. Reload the page; if this keeps happening, the browser may block WebAssembly or the site ' +
+                    `is missing alsrec.js / alsrec.wasm. (Details: ${details})` });
   });
 
 /** A wasm trap or abort leaves the module unusable: start a fresh one and restore what we can. */

@@ -111,6 +111,7 @@ test('a site whose WebAssembly file is missing says so', async () => {
     const text = (await b.page.textContent('[data-testid=error]')).replace(/\s+/g, ' ');
     assert.match(text, /engine \(WebAssembly\) could not be loaded/);
     assert.equal(await b.page.isDisabled('[data-testid=demo]'), true);
+    assert.match(await b.page.textContent('#train-hint'), /engine is not available/);
     await screenshot(b.page, 'error-no-wasm');
   } finally {
     await b.close();
