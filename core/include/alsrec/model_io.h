@@ -1,12 +1,11 @@
 // The model file, shared by the CLI and the browser. Little-endian throughout:
 //
-//   "ALSR" | u32 version | u32 header_bytes | header | user id table | item id table | user factors | item factors | u32 crc32
+//   "ALSR" | u32 version | u32 header_bytes | header (counts, hyperparameters, dataset fingerprint, flags) |
+//   user id table | item id table | user factors | item factors (float32, row-major) |
+//   seen matrix (the training interactions; may be empty) | u32 crc32 (IEEE, as zlib) over every byte before it
 //
-// header: u32 users, u32 items, u32 factors, u32 confidence, u32 values, u32 solver, u32 cg_steps, u32 iterations,
-//         u32 iterations_done, f32 regularization, f32 alpha, f32 epsilon, f32 unobserved_weight, f32 reg_exponent,
-//         u64 seed, u64 dataset_fingerprint, f64 final_loss  (readers skip header bytes they do not know)
-// id table: for each id, u32 byte length + UTF-8 bytes.  factors: float32 row-major.
-// crc32 (IEEE, as zlib) over every byte before it.
+// The byte-exact layout is documented at the top of core/src/model_io.cpp. Readers skip header bytes they do not
+// know, so a newer writer can extend the header without a version bump.
 #pragma once
 
 #include <cstddef>
