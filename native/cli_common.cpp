@@ -118,6 +118,8 @@ void add_model_flags(CLI::App& app, ModelFlags& f) {
       ->capture_default_str()
       ->group(group);
   app.add_option("--iterations", o.iterations, "ALS iterations")->capture_default_str()->group(group);
+  app.add_flag("--biases", o.biases, "explicit: add global mean + user/item bias terms (needs --values raw)")
+      ->group(group);
   f.solver = solver_name(o.solver);
   app.add_option("--solver", f.solver, "cg (conjugate gradient, warm-started) | cholesky (exact)")
       ->capture_default_str()
@@ -161,6 +163,7 @@ json params_json(const AlsOptions& o) {
   if (o.confidence == ConfidenceMode::kLog) j["epsilon"] = shortest(o.epsilon);
   if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = shortest(o.unobserved_weight);
   j["reg_exponent"] = shortest(o.reg_exponent);
+  if (o.biases) j["biases"] = true;
   j["iterations"] = o.iterations;
   j["solver"] = solver_name(o.solver);
   if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;

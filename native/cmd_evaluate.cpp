@@ -6,6 +6,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "alsrec/baselines.h"
 
 namespace alsrec::cli {
 
@@ -47,18 +48,31 @@ Command add_evaluate_command(CLI::App& parent) {
             const CsrMatrix test = build_user_item_matrix(*data, &split.test);
 
             const auto start = std::chrono::steady_clock::now();
-            auto trainer = AlsTrainer::create(train, *options);
-            if (!trainer) return fail("evaluate", trainer.status());
+            Factors user_factors, item_factors;  // with the bias columns when --biases
+            double final_loss = 0;
             ProgressBar bar("evaluate");
-            const Status fitted = (*trainer)->fit(progress_reporter(bar));
-            bar.finish();
-            if (!fitted.is_ok()) return fail("evaluate", fitted);
+            if (options->biases) {
+              auto fitted = train_biased_explicit(train, *options, progress_reporter(bar));
+              bar.finish();
+              if (!fitted) return fail("evaluate", fitted.status());
+              user_factors = std::move(fitted->user_factors);
+              item_factors = std::move(fitted->item_factors);
+              final_loss = fitted->final_loss;
+            } else {
+              auto trainer = AlsTrainer::create(train, *options);
+              if (!trainer) return fail("evaluate", trainer.status());
+              const Status fitted = (*trainer)->fit(progress_reporter(bar));
+              bar.finish();
+              if (!fitted.is_ok()) return fail("evaluate", fitted);
+              user_factors = (*trainer)->user_factors();
+              item_factors = (*trainer)->item_factors();
+              final_loss = (*trainer)->last_loss();
+            }
             const double fit_seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-            const AlsTrainer& t = **trainer;
             const RankingMetrics model =
-                evaluate_model(t.user_factors(), t.item_factors(), train, test, st->k, options->threads);
+                evaluate_model(user_factors, item_factors, train, test, st->k, options->threads);
             const RankingMetrics popularity = evaluate_popularity(train, test, st->k, options->threads);
 
             json j;
@@ -69,11 +83,16 @@ Command add_evaluate_command(CLI::App& parent) {
             j["metrics"] = metrics_json(model);
             j["baseline"]["popularity"] = metrics_json(popularity);
             if (options->confidence == ConfidenceMode::kExplicit) {
-              const RatingErrors errors = rating_errors(t.user_factors(), t.item_factors(), test);
-              j["rating_errors"] = {{"count", errors.count}, {"rmse", errors.rmse}, {"mae", errors.mae}};
+              const auto errors_json = [](const RatingErrors& e) {
+                return json{{"count", e.count}, {"rmse", e.rmse}, {"mae", e.mae}};
+              };
+              // Rating-prediction baselines on the same split (raw ratings, whatever --values says).
+              j["rating_errors"] = errors_json(rating_errors(user_factors, item_factors, test));
+              j["baseline"]["global_mean"] = errors_json(baseline_errors(fit_global_mean(train), test));
+              j["baseline"]["bias"] = errors_json(baseline_errors(fit_biases(train), test));
             }
             j["fit_seconds"] = fit_seconds;
-            j["final_loss"] = t.last_loss();
+            j["final_loss"] = final_loss;
             j["params"] = params_json(*options);
             j["dataset"] = {{"users", data->num_users()},
                             {"items", data->num_items()},
@@ -98,6 +117,9 @@ Command add_evaluate_command(CLI::App& parent) {
             if (j.contains("rating_errors")) {
               std::printf("rmse %.4f  mae %.4f over %zu held-out ratings\n", j["rating_errors"]["rmse"].get<double>(),
                           j["rating_errors"]["mae"].get<double>(), j["rating_errors"]["count"].get<std::size_t>());
+              for (const char* b : {"global_mean", "bias"})
+                std::printf("baseline %-11s rmse %.4f  mae %.4f\n", b, j["baseline"][b]["rmse"].get<double>(),
+                            j["baseline"][b]["mae"].get<double>());
             }
             return kExitOk;
           }};

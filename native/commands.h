@@ -19,5 +19,7 @@ Command add_recommend_command(CLI::App& parent);
 Command add_similar_command(CLI::App& parent);
 Command add_generate_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
+Command add_tune_command(CLI::App& parent);
+Command add_explain_command(CLI::App& parent);
 
 }  // namespace alsrec::cli

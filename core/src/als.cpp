@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "alsrec/baselines.h"
 #include "solver_row.h"
 #include "thread_pool.h"
 
@@ -103,6 +104,8 @@ Status AlsOptions::validate() const {
   if (threads < 0 || threads > 1024) return bad("threads must be 0..1024 (0 = all), got " + std::to_string(threads));
   if (!std::isfinite(init_scale) || init_scale <= 0)
     return bad("init scale must be a finite number > 0, got " + num(init_scale));
+  if (biases && (confidence != ConfidenceMode::kExplicit || values != ValueTransform::kRaw))
+    return bad("bias terms need the explicit confidence mode with raw values (they model ratings)");
   return Status::ok();
 }
 
@@ -413,6 +416,7 @@ Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, con
     if (data.users[i] >= data.num_users() || data.items[i] >= data.num_items())
       return Status::bad_input("dataset is inconsistent: interaction " + std::to_string(i) +
                                " refers to a user or item index without an id");
+  if (options.biases) return train_biased_model(data, options, progress, subset);
   auto trainer = AlsTrainer::create(build_user_item_matrix(data, subset), options);
   if (!trainer.is_ok()) return trainer.status();
   ALSREC_RETURN_IF_ERROR((*trainer)->fit(progress));

@@ -4,9 +4,10 @@
 // Version 1 layout in full (model_io.h lists the first 80 header bytes; readers skip header bytes they do not know):
 //
 //   "ALSR" | u32 version | u32 header_bytes |
-//   header (84 bytes): u32 users, u32 items, u32 factors, u32 confidence, u32 values, u32 solver, u32 cg_steps,
+//   header (88 bytes): u32 users, u32 items, u32 factors, u32 confidence, u32 values, u32 solver, u32 cg_steps,
 //          u32 iterations, u32 iterations_done, f32 regularization, f32 alpha, f32 epsilon, f32 unobserved_weight,
-//          f32 reg_exponent, u64 seed, u64 dataset_fingerprint, f64 final_loss, f32 init_scale |
+//          f32 reg_exponent, u64 seed, u64 dataset_fingerprint, f64 final_loss, f32 init_scale, u32 flags |
+//          (flags bit 0: biases; the factor count then includes the 2 bias columns of baselines.h) |
 //   user ids | item ids (each: u32 byte length + UTF-8 bytes) |
 //   user factors | item factors (f32, row-major) |
 //   seen matrix: u32 rows (0 = absent, else = users), u32 cols, u64 nnz, u32 row_sizes[rows], u32 indices[nnz],
@@ -28,7 +29,9 @@ namespace {
 
 constexpr char kMagic[4] = {'A', 'L', 'S', 'R'};
 constexpr std::uint32_t kHeaderBytesV1Min = 80;  // up to final_loss
-constexpr std::uint32_t kHeaderBytesV1 = 84;     // + init_scale
+constexpr std::uint32_t kHeaderBytesV1Scale = 84; // + init_scale
+constexpr std::uint32_t kHeaderBytesV1 = 88;     // + flags (bit 0: bias columns, see baselines.h)
+constexpr std::uint32_t kFlagBiases = 1u;
 constexpr std::size_t kPrefixBytes = 12;         // magic, version, header_bytes
 constexpr std::size_t kCrcBytes = 4;
 constexpr std::uint32_t kMaxFactors = 1u << 16;  // far above AlsOptions' limit; only guards the size arithmetic
@@ -244,6 +247,7 @@ std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
   w.u64(model.dataset_fingerprint);
   w.f64(model.final_loss);
   w.f32(o.init_scale);
+  w.u32(o.biases ? kFlagBiases : 0u);
 
   for (const auto& id : model.user_ids) {
     w.u32(static_cast<std::uint32_t>(id.size()));
@@ -341,11 +345,16 @@ Result<AlsModel> deserialize_model(const std::uint8_t* data, std::size_t size, c
   o.seed = r.u64();
   model.dataset_fingerprint = r.u64();
   model.final_loss = r.f64();
-  if (header_bytes >= kHeaderBytesV1) o.init_scale = r.f32();
+  if (header_bytes >= kHeaderBytesV1Scale) o.init_scale = r.f32();
+  if (header_bytes >= kHeaderBytesV1) o.biases = (r.u32() & kFlagBiases) != 0;
   r.skip(kPrefixBytes + header_bytes - r.position());  // header fields from a newer writer
   if (h.factors == 0 || h.factors > kMaxFactors)
     return fail("inconsistent header: " + std::to_string(h.factors) + " factors");
-  o.factors = static_cast<int>(h.factors);
+  // A biased model's factors carry 2 bias columns after the latent ones (readers without the flag still predict
+  // correctly: the dot product includes the biases).
+  const std::uint32_t bias_columns = o.biases ? 2u : 0u;
+  if (h.factors <= bias_columns) return fail("inconsistent header: bias columns without latent factors");
+  o.factors = static_cast<int>(h.factors - bias_columns);
   if (const Status st = o.validate(); !st.is_ok()) return fail("inconsistent header: " + st.message());
 
   // Every id takes at least its 4-byte length: refuse impossible counts before allocating for them.

@@ -53,6 +53,9 @@ struct AlsOptions {
   std::uint64_t seed = 42;
   float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
   bool compute_loss = true;        // the full objective after each iteration (one extra pass over the nonzeros)
+  // explicit + raw only: predict μ + b_u + b_i + x_uᵀy_i (baselines.h). train_model fits the biases, then ALS on
+  // the residuals, and stores factors + 2 bias columns; AlsTrainer itself never reads this flag.
+  bool biases = false;
 
   Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1, ...
 };

@@ -1,0 +1,146 @@
+// Rating-prediction baselines and biased explicit ALS (see baselines.h).
+#include "alsrec/baselines.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace alsrec {
+
+double BiasModel::predict(std::uint32_t u, std::uint32_t i) const {
+  double r = global_mean;
+  if (u < user.size()) r += static_cast<double>(user[u]);
+  if (i < item.size()) r += static_cast<double>(item[i]);
+  return r;
+}
+
+BiasModel fit_global_mean(const CsrMatrix& train) {
+  BiasModel m;
+  double sum = 0;
+  for (float v : train.data) sum += static_cast<double>(v);
+  m.global_mean = train.nnz() > 0 ? sum / static_cast<double>(train.nnz()) : 0.0;
+  m.user.assign(train.rows, 0.0f);
+  m.item.assign(train.cols, 0.0f);
+  return m;
+}
+
+BiasModel fit_biases(const CsrMatrix& train, const BiasOptions& options) {
+  BiasModel m = fit_global_mean(train);
+  if (train.nnz() == 0) return m;
+  const double mu = m.global_mean;
+  std::vector<double> sum(train.cols), count(train.cols);
+  for (int it = 0; it < options.iterations; ++it) {
+    // b_i = Σ_u (r − μ − b_u) / (λ_i + |U_i|), accumulated over the user-major matrix.
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(count.begin(), count.end(), 0.0);
+    for (std::uint32_t u = 0; u < train.rows; ++u)
+      for (std::uint64_t e = train.indptr[u]; e < train.indptr[u + 1]; ++e) {
+        sum[train.indices[e]] += static_cast<double>(train.data[e]) - mu - static_cast<double>(m.user[u]);
+        count[train.indices[e]] += 1.0;
+      }
+    for (std::uint32_t i = 0; i < train.cols; ++i) {
+      const double denominator = static_cast<double>(options.item_regularization) + count[i];
+      m.item[i] = denominator > 0 ? static_cast<float>(sum[i] / denominator) : 0.0f;
+    }
+    // b_u = Σ_i (r − μ − b_i) / (λ_u + |I_u|)
+    for (std::uint32_t u = 0; u < train.rows; ++u) {
+      double s = 0;
+      for (std::uint64_t e = train.indptr[u]; e < train.indptr[u + 1]; ++e)
+        s += static_cast<double>(train.data[e]) - mu - static_cast<double>(m.item[train.indices[e]]);
+      const double denominator = static_cast<double>(options.user_regularization) + train.row_size(u);
+      m.user[u] = denominator > 0 ? static_cast<float>(s / denominator) : 0.0f;
+    }
+  }
+  return m;
+}
+
+RatingErrors baseline_errors(const BiasModel& model, const CsrMatrix& test) {
+  RatingErrors errors;
+  if (test.indptr.size() < static_cast<std::size_t>(test.rows) + 1) return errors;
+  double squared = 0, absolute = 0;
+  for (std::uint32_t u = 0; u < test.rows; ++u)
+    for (std::uint64_t e = test.indptr[u]; e < test.indptr[u + 1]; ++e) {
+      const double error = model.predict(u, test.indices[e]) - static_cast<double>(test.data[e]);
+      squared += error * error;
+      absolute += std::abs(error);
+      ++errors.count;
+    }
+  if (errors.count > 0) {
+    errors.rmse = std::sqrt(squared / static_cast<double>(errors.count));
+    errors.mae = absolute / static_cast<double>(errors.count);
+  }
+  return errors;
+}
+
+CsrMatrix bias_residuals(const BiasModel& model, const CsrMatrix& train) {
+  CsrMatrix r = train;
+  for (std::uint32_t u = 0; u < r.rows; ++u)
+    for (std::uint64_t e = r.indptr[u]; e < r.indptr[u + 1]; ++e)
+      r.data[e] = static_cast<float>(static_cast<double>(train.data[e]) - model.predict(u, train.indices[e]));
+  return r;
+}
+
+void append_bias_columns(const BiasModel& model, Factors& users, Factors& items) {
+  const auto widen = [](const Factors& f, auto&& extra) {
+    Factors out(f.rows, f.cols + kBiasColumns);
+    for (std::uint32_t r = 0; r < f.rows; ++r) {
+      std::copy(f.row(r), f.row(r) + f.cols, out.row(r));
+      extra(r, out.row(r) + f.cols);
+    }
+    return out;
+  };
+  const double mu = model.global_mean;
+  users = widen(users, [&](std::uint32_t u, float* tail) {
+    tail[0] = 1.0f;
+    tail[1] = static_cast<float>(mu + (u < model.user.size() ? model.user[u] : 0.0f));
+  });
+  items = widen(items, [&](std::uint32_t i, float* tail) {
+    tail[0] = i < model.item.size() ? model.item[i] : 0.0f;
+    tail[1] = 1.0f;
+  });
+}
+
+Result<BiasedAlsResult> train_biased_explicit(const CsrMatrix& train, const AlsOptions& options,
+                                              const ProgressCallback& progress, const BiasOptions& bias_options) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  if (options.confidence != ConfidenceMode::kExplicit || options.values != ValueTransform::kRaw)
+    return Status::invalid_argument("bias terms need --confidence explicit --values raw (they model ratings)");
+  if (options.factors + kBiasColumns > 1024)
+    return Status::invalid_argument("bias terms add " + std::to_string(kBiasColumns) +
+                                    " columns: factors must be at most " + std::to_string(1024 - kBiasColumns));
+  if (bias_options.iterations < 0 || !std::isfinite(bias_options.user_regularization) ||
+      !std::isfinite(bias_options.item_regularization) || bias_options.user_regularization < 0 ||
+      bias_options.item_regularization < 0)
+    return Status::invalid_argument("bias options: iterations and regularizations must be >= 0");
+  BiasedAlsResult out;
+  out.biases = fit_biases(train, bias_options);
+  auto trainer = AlsTrainer::create(bias_residuals(out.biases, train), options);
+  if (!trainer.is_ok()) return trainer.status();
+  ALSREC_RETURN_IF_ERROR((*trainer)->fit(progress));
+  out.user_factors = (*trainer)->user_factors();
+  out.item_factors = (*trainer)->item_factors();
+  out.iterations_done = (*trainer)->iteration();
+  out.final_loss = (*trainer)->last_loss();
+  append_bias_columns(out.biases, out.user_factors, out.item_factors);
+  return out;
+}
+
+Result<AlsModel> train_biased_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
+                                    const std::vector<std::uint32_t>* subset) {
+  const CsrMatrix train = build_user_item_matrix(data, subset);
+  auto fitted = train_biased_explicit(train, options, progress);
+  if (!fitted.is_ok()) return fitted.status();
+  AlsModel model;
+  model.options = options;
+  model.user_ids = data.user_ids;
+  model.item_ids = data.item_ids;
+  model.user_factors = std::move(fitted->user_factors);
+  model.item_factors = std::move(fitted->item_factors);
+  model.dataset_fingerprint = data.fingerprint();
+  model.iterations_done = fitted->iterations_done;
+  model.final_loss = fitted->final_loss;
+  model.seen = train;
+  return model;
+}
+
+}  // namespace alsrec
