@@ -90,6 +90,7 @@ Result<FormatOptions> format_options(const FormatFlags& f, const std::string& so
 
 void add_model_flags(CLI::App& app, ModelFlags& f) {
   const char* group = "Model";
+  f.app = &app;
   AlsOptions& o = f.options;
   app.add_option("--factors", o.factors, "Latent factors per user/item")->capture_default_str()->group(group);
   app.add_option("--regularization", o.regularization, "L2 regularization lambda")
@@ -136,7 +137,19 @@ Result<AlsOptions> als_options(const ModelFlags& f) {
   auto conf = parse_confidence_mode(f.confidence);
   if (!conf) return conf.status();
   o.confidence = *conf;
-  auto values = parse_value_transform(f.values);
+  std::string values_text = f.values;
+  if (o.confidence != recommended_options().confidence && f.app != nullptr) {
+    // The recommended hyperparameters belong to ials; other modes start from `implicit`'s (AlsOptions{}).
+    const AlsOptions neutral;
+    const auto given = [&](const char* flag) { return f.app->count(flag) > 0; };
+    if (!given("--factors")) o.factors = neutral.factors;
+    if (!given("--regularization")) o.regularization = neutral.regularization;
+    if (!given("--unobserved-weight")) o.unobserved_weight = neutral.unobserved_weight;
+    if (!given("--reg-exponent")) o.reg_exponent = neutral.reg_exponent;
+    if (!given("--iterations")) o.iterations = neutral.iterations;
+    if (!given("--values")) values_text = value_transform_name(neutral.values);
+  }
+  auto values = parse_value_transform(values_text);
   if (!values) return values.status();
   o.values = *values;
   auto solver = parse_solver(f.solver);

@@ -38,7 +38,10 @@ Result<FormatOptions> format_options(const FormatFlags& flags, const std::string
 
 // --factors, --regularization, --alpha, --confidence, --values, --iterations, --solver, --cg-steps, --threads, --seed, ...
 struct ModelFlags {
-  AlsOptions options;  // starts at the core defaults, which --help prints
+  // Starts at the core's recommended defaults, which --help prints. With another --confidence than theirs, the
+  // model flags not given take AlsOptions' member defaults (`implicit`'s model) instead.
+  AlsOptions options = recommended_options();
+  const CLI::App* app = nullptr;  // to tell given flags from defaults
   std::string confidence;
   std::string values;
   std::string solver;

@@ -9,6 +9,19 @@
 
 namespace alsrec {
 
+AlsOptions recommended_options() {  // see als.h for how these were chosen
+  AlsOptions o;
+  o.confidence = ConfidenceMode::kIals;
+  o.values = ValueTransform::kRaw;
+  o.factors = 128;
+  o.unobserved_weight = 3.0f;
+  o.regularization = 0.0033f;
+  o.reg_exponent = 1.0f;
+  o.iterations = 16;
+  o.solver = SolverKind::kConjugateGradient;
+  return o;
+}
+
 const char* tune_objective_name(TuneObjective o) { return o == TuneObjective::kRecall ? "recall" : "ndcg"; }
 
 Result<TuneObjective> parse_tune_objective(const std::string& s) {
@@ -43,7 +56,7 @@ TuneOptions default_tune_grid(TuneOptions o) {
   const bool explicit_mode = is_explicit(o.base), ials = is_ials(o.base);
   if (o.weights.empty()) {
     if (explicit_mode) o.weights = {1.0f};
-    else if (ials) o.weights = {0.1f, 0.3f, 1.0f, 3.0f};
+    else if (ials) o.weights = {0.3f, 1.0f, 3.0f, 10.0f};
     else o.weights = {1.0f, 3.0f, 10.0f, 30.0f};
   }
   if (o.exponents.empty()) {

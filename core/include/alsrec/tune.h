@@ -32,7 +32,8 @@ const char* tune_objective_name(TuneObjective o);  // "ndcg", "recall"
 Result<TuneObjective> parse_tune_objective(const std::string& s);
 
 struct TuneOptions {
-  AlsOptions base;                // confidence mode, iterations, solver, seed, threads; searched fields overwritten
+  // Confidence mode, iterations, solver, seed, threads; the searched fields are overwritten.
+  AlsOptions base = recommended_options();
   SplitSpec validation;           // applied to the train interactions (same kind as the test split, normally)
   int k = 10;
   TuneObjective objective = TuneObjective::kNdcg;

@@ -1,0 +1,58 @@
+# explain on a trained model; explicit ALS reports rating errors with the global-mean and bias baselines, and
+# --biases survives the model file. Small synthetic data: runs in any build.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+
+run(EXIT 0 ARGS generate --users 200 --items 150 --interactions 5000 --seed 9 --output ratings.csv)
+run(EXIT 0 ARGS train --input ratings.csv --output model.alsr --factors 8 --iterations 5)
+run(EXIT 0 OUT recs ARGS recommend --model model.alsr --user 1 -n 1 --json)
+json(top "${recs}" items 0 item)
+run(EXIT 0 OUT ex ARGS explain --model model.alsr --user 1 --item ${top} -n 3 --json)
+json(ex_item "${ex}" item)
+expect_equal("${ex_item}" "${top}" "explained item")
+json_length(n "${ex}" contributions)
+expect_equal("${n}" "3" "contributions (n = 3)")
+json(c0 "${ex}" contributions 0 contribution)
+json(c1 "${ex}" contributions 1 contribution)
+json(c2 "${ex}" contributions 2 contribution)
+if(c1 GREATER c0 OR c2 GREATER c1)
+  message(FATAL_ERROR "contributions not in descending order: ${c0} ${c1} ${c2}")
+endif()
+# The contributing items are items user 1 rated.
+json(first "${ex}" contributions 0 item)
+file(STRINGS "${WORK}/ratings.csv" rated REGEX "^1,${first},")
+if(NOT rated)
+  message(FATAL_ERROR "explain lists item ${first}, which user 1 did not rate")
+endif()
+run(EXIT 1 ARGS explain --model model.alsr --user nobody --item ${top})
+run(EXIT 1 ARGS explain --model model.alsr --user 1 --item no-such-item)
+run(EXIT 2 ARGS explain --model missing.alsr --user 1 --item ${top})
+
+# Explicit ALS: rating errors with both baselines from the same split; biases beat the global mean.
+run(EXIT 0 OUT ev ARGS evaluate --input ratings.csv --split random:0.2 --confidence explicit --values raw
+                    --reg-exponent 1 --regularization 0.1 --factors 8 --iterations 8 --biases --json)
+json(rmse "${ev}" rating_errors rmse)
+json(gm "${ev}" baseline global_mean rmse)
+json(bias "${ev}" baseline bias rmse)
+json(bias_mae "${ev}" baseline bias mae)
+json(count "${ev}" rating_errors count)
+json(gm_count "${ev}" baseline global_mean count)
+expect_equal("${gm_count}" "${count}" "baselines scored on the same held-out ratings")
+json(flag "${ev}" params biases)
+expect_equal("${flag}" "ON" "params.biases")
+message(STATUS "explicit+biases rmse ${rmse}, bias baseline ${bias}, global mean ${gm}")
+if(NOT bias LESS gm)
+  message(FATAL_ERROR "bias baseline rmse ${bias} does not beat the global mean ${gm}")
+endif()
+expect_between("${rmse}" 0.3 2.0 "explicit rmse")
+expect_between("${bias_mae}" 0.1 2.0 "bias mae")
+run(EXIT 1 ERR e ARGS evaluate --input ratings.csv --confidence ials --biases)
+expect_contains("${e}" "bias terms need")
+
+# A biased model file: train, recommend, reload.
+run(EXIT 0 OUT tr ARGS train --input ratings.csv --output biased.alsr --confidence explicit --values raw --biases
+                    --factors 6 --iterations 4 --json)
+json(tf "${tr}" params factors)
+expect_equal("${tf}" "6" "biased model params.factors (latent only)")
+run(EXIT 0 OUT info ARGS recommend --model biased.alsr --user 1 -n 2 --json)
+json_length(n "${info}" items)
+expect_equal("${n}" "2" "recommendations from a biased model")
