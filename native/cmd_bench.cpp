@@ -1,14 +1,20 @@
 // alsrec bench: where the time goes, as JSON. Phases: load, build matrices, Gramian, user/item solves, loss,
 // recommend-all; achieved GFLOP/s of the solves next to a float32 GEMM measured in the same run.
 //
-// FLOPs counted (k factors, m users, n items, z nonzeros, s CG steps), per iteration:
-//   CG:       2 half-iterations × (s + 1) × (2k²·rows + 4k·z)   [one A·x for the residual + s A·p products;
-//             A·p = w0·G·p (2k²) + Y_uᵀ(a ⊙ Y_u p) (4k per nonzero)] -> (s+1)·(2k²·(m+n) + 8k·z)
-//   Cholesky: Σ_rows (2k²·n_u + k³/3 + 2k²) per half  -> 4k²·z + (k³/3 + 2k²)·(m+n)
-//   Gramian:  2 × 2k²·rows of the fixed side            -> 2k²·(m+n)
+// FLOPs counted per iteration — only arithmetic actually done (k factors, m users, n items, z nonzeros per side,
+// z_a of them with a = c − w₀ ≠ 0, s CG steps); the few O(k) vector updates per row and step are left out:
+//   right-hand sides: b_u = Σ b_ui y_i, 2k per nonzero and side                          -> 4k·z
+//   CG:       (s + 1) products A·v per row: w₀G·v (2k², as one GEMM per block of rows) + Y_uᵀ(a ⊙ Y_u v)
+//             (4k per weighted pair)                                                    -> (s+1)·(2k²·(m+n) + 8k·z_a)
+//   Cholesky: Σ_u a_ui y_i y_iᵀ on the lower triangle (k(k+1) per weighted pair), a factorisation (k³/3) per row that
+//             has weighted pairs (else one shared factor per half-iteration), two triangular solves (2k²) per row
+//                                                                     -> 2k(k+1)·z_a + k³/3·rows_a + 2k²·(m+n)
+//   (implicit's default — alpha 1, binary values — has z_a = 0: no pair enters A, only b.)
+//   Gramian:  2 × k²·rows of the fixed side (symmetric rank update), timed apart from the solves
 #include <sys/resource.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -91,7 +97,9 @@ Command add_bench_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     int gemm_size = 1024;
+    int repeat = 1;
     bool skip_recommend = false;
+    bool no_loss = false;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
@@ -104,6 +112,10 @@ Command add_bench_command(CLI::App& parent) {
   app->add_option("--gemm-size", st->gemm_size, "Size of the reference float32 GEMM (0 = skip)")
       ->capture_default_str();
   app->add_flag("--no-recommend", st->skip_recommend, "Skip the recommend-all phase");
+  app->add_flag("--no-loss", st->no_loss, "Do not compute the loss after each iteration (as `implicit` by default)");
+  app->add_option("--repeat", st->repeat, "Fit this many times from the same start; report every fit time, best and median")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
 
@@ -119,6 +131,7 @@ Command add_bench_command(CLI::App& parent) {
             j["threads"] = threads;
             j["params"] = params_json(*options);
 
+            if (st->no_loss) options->compute_loss = false;
             auto t = Clock::now();
             Result<Dataset> data = Status::internal("unset");
             if (!st->input.empty()) {
@@ -143,41 +156,58 @@ Command add_bench_command(CLI::App& parent) {
             const double m = data->num_users(), n = data->num_items(), z = static_cast<double>(matrix.nnz());
             j["dataset"] = {{"users", data->num_users()}, {"items", data->num_items()}, {"interactions", matrix.nnz()}};
 
-            t = Clock::now();
-            auto trainer = AlsTrainer::create(std::move(matrix), *options);
-            if (!trainer) return fail("bench", trainer.status());
-            const double setup_seconds = since(t);  // transpose + initialisation
-            std::vector<double> per_iteration;
-            const Status fitted = (*trainer)->fit([&](const TrainProgress& p) {
-              per_iteration.push_back(p.seconds);
-              std::cerr << "\rbench: iteration " << p.iteration << "/" << p.iterations << std::flush;
-              return true;
-            });
-            std::cerr << "\n";
-            if (!fitted.is_ok()) return fail("bench", fitted);
-            const TrainTimings& tt = (*trainer)->timings();
+            // Each repetition trains from the same initial factors (same seed); the last one is kept for the phases.
+            std::unique_ptr<AlsTrainer> trainer;
+            std::vector<double> per_iteration, fit_runs;
+            double setup_seconds = 0;
+            for (int rep = 0; rep < st->repeat; ++rep) {
+              t = Clock::now();
+              auto created = AlsTrainer::create(rep + 1 < st->repeat ? CsrMatrix(matrix) : std::move(matrix), *options);
+              if (!created) return fail("bench", created.status());
+              setup_seconds = since(t);  // transpose + initialisation
+              trainer = std::move(*created);
+              per_iteration.clear();
+              const Status fitted = trainer->fit([&](const TrainProgress& p) {
+                per_iteration.push_back(p.seconds);
+                std::cerr << "\rbench: run " << rep + 1 << "/" << st->repeat << " iteration " << p.iteration << "/"
+                          << p.iterations << std::flush;
+                return true;
+              });
+              std::cerr << "\n";
+              if (!fitted.is_ok()) return fail("bench", fitted);
+              double run = 0;
+              for (double s : per_iteration) run += s;
+              fit_runs.push_back(run);
+            }
+            const TrainTimings& tt = trainer->timings();
 
             double recommend_seconds = 0;
             if (!st->skip_recommend) {
               t = Clock::now();
-              const auto recs = recommend_all((*trainer)->user_factors(), (*trainer)->item_factors(), 10,
-                                              &(*trainer)->user_items(), options->threads);
+              const auto recs = recommend_all(trainer->user_factors(), trainer->item_factors(), 10,
+                                              &trainer->user_items(), options->threads);
               recommend_seconds = since(t);
               if (recs.size() != data->num_users()) return fail("bench", Status::internal("recommend_all size"));
             }
 
             const double k = options->factors;
             const double iters = std::max<std::size_t>(1, per_iteration.size());
-            double solve_flops = 0;
+            const double za = static_cast<double>(tt.weighted_pairs);
+            double solve_flops = 4 * k * z;  // right-hand sides, both sides
             if (options->solver == SolverKind::kConjugateGradient) {
-              solve_flops = (options->cg_steps + 1) * (2 * k * k * (m + n) + 8 * k * z);
+              solve_flops += (options->cg_steps + 1) * (2 * k * k * (m + n) + 8 * k * za);
             } else {
-              solve_flops = 4 * k * k * z + (k * k * k / 3 + 2 * k * k) * (m + n);
+              // Rows with weighted pairs need their own factor: at most min(z_a, rows) per side; with every pair
+              // weighted (hu, log, ials, explicit) that is every non-empty row.
+              const double rows_a = za > 0 ? std::min(za, m) + std::min(za, n) : 0;
+              solve_flops += 2 * k * (k + 1) * za + k * k * k / 3 * rows_a + 2 * k * k * (m + n);
             }
             const double solve_seconds = (tt.user_solve + tt.item_solve) / iters;
             const double solve_gflops = solve_seconds > 0 ? solve_flops / solve_seconds / 1e9 : 0;
             double fit_seconds = 0;
             for (double s : per_iteration) fit_seconds += s;
+            std::vector<double> sorted_runs = fit_runs;
+            std::sort(sorted_runs.begin(), sorted_runs.end());
 
             j["phases"] = {{"load", load_seconds},
                            {"build_matrix", build_seconds},
@@ -193,11 +223,17 @@ Command add_bench_command(CLI::App& parent) {
             j["solve_flops_per_iteration"] = solve_flops;
             j["solve_gflops"] = solve_gflops;
             j["flop_formula"] = options->solver == SolverKind::kConjugateGradient
-                                    ? "(cg_steps+1)*(2k^2*(users+items) + 8k*nnz) per iteration"
-                                    : "4k^2*nnz + (k^3/3 + 2k^2)*(users+items) per iteration";
-            if (st->gemm_size > 0) {
+                                    ? "4k*nnz + (cg_steps+1)*(2k^2*(users+items) + 8k*weighted_nnz) per iteration"
+                                    : "4k*nnz + 2k(k+1)*weighted_nnz + k^3/3*rows_with_weighted_pairs + "
+                                      "2k^2*(users+items) per iteration";
+            j["weighted_nnz"] = tt.weighted_pairs;
+            j["fit_runs_seconds"] = fit_runs;
+            j["fit_best_seconds"] = sorted_runs.front();
+            j["fit_median_seconds"] = sorted_runs[sorted_runs.size() / 2];
+            if (st->gemm_size > 0) {  // the yardstick at the fit's thread count, and on one core
               const double gemm = gemm_gflops(st->gemm_size, threads);
               j["gemm_gflops"] = gemm;
+              j["gemm_gflops_1thread"] = threads == 1 ? gemm : gemm_gflops(st->gemm_size, 1);
               j["gemm_size"] = st->gemm_size;
               j["solve_vs_gemm"] = gemm > 0 ? solve_gflops / gemm : 0;
             }

@@ -220,6 +220,16 @@ struct AlsTrainer::Impl {
     pool.run(side.chunks.size(), [&](std::size_t task, int thread) {
       detail::RowScratch& s = scratch[static_cast<std::size_t>(thread)];
       const auto [first, last] = side.chunks[task];
+      if (opt.solver == SolverKind::kConjugateGradient) {  // CG: blocks of rows in lockstep (solver_row.h)
+        const std::uint64_t max_nonzeros = timings.weighted_pairs == 0 ? ~std::uint64_t{0} : detail::kBlockNonzeros;
+        for (std::uint32_t b = first; b < last;) {
+          const std::uint32_t e = detail::block_end(side.m, b, last, max_nonzeros);
+          const detail::RowBlock block{&side.m, side.a.data(), side.b.data(), side.lambda.data(), b, e};
+          detail::solve_block_cg(other_map, block, use_gramian ? &wg : nullptr, opt.cg_steps, s, mine.row(b));
+          b = e;
+        }
+        return;
+      }
       for (std::uint32_t r = first; r < last; ++r) {
         float* x = mine.row(r);
         const std::uint64_t begin = side.m.indptr[r], count = side.m.indptr[r + 1] - begin;
@@ -343,6 +353,7 @@ Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, con
       return Status::invalid_argument("the confidence of value " + num(im.users.m.data[e]) +
                                       " is not finite; lower alpha or use --values binary");
     im.constant_sum += static_cast<double>(w.k);
+    if (w.a != 0.0f) ++im.timings.weighted_pairs;
   }
 
   im.init_factors(im.x, im.users);
@@ -352,6 +363,7 @@ Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, con
   for (const Side* s : {&im.users, &im.items})
     for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
   im.scratch.resize(static_cast<std::size_t>(im.pool.size()));
+  if (options.solver == SolverKind::kConjugateGradient) longest = detail::block_capacity(longest);
   for (auto& s : im.scratch) s.reserve(options.factors, longest);
   return trainer;
 }

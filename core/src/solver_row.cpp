@@ -67,7 +67,14 @@ void RowScratch::reserve(int k, std::size_t capacity) {
   p.resize(k);
   ap.resize(k);
   A.resize(k, k);
-  // The LLTs size themselves on their first compute() (assigning LLT(k) would copy its uninitialised info field).
+  bb.resize(k, kBlockRows);
+  rr.resize(k, kBlockRows);
+  pp.resize(k, kBlockRows);
+  app.resize(k, kBlockRows);
+  rs.resize(kBlockRows);
+  offset.assign(kBlockRows + 1, 0);
+  active.assign(kBlockRows, 0);
+  // The Cholesky factors size themselves on their first compute().
   shared_key = 0;
 }
 
@@ -94,7 +101,27 @@ RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, cons
 
 // A = w₀G + λI + Σ_{a>0} (√a y)(√a y)ᵀ − Σ_{a<0} (√−a y)(√−a y)ᵀ: two symmetric rank updates on gathered columns
 // (one small SYRK each) instead of n outer products. Only the lower triangle is formed; LLT reads only that.
-bool factor_exact(const RowSystem& sys, RowScratch& s, Eigen::LLT<Eigen::MatrixXf>& llt) {
+bool SmallCholesky::compute(const Eigen::MatrixXf& a) {
+  const Eigen::Index k = a.rows();
+  l_ = a;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    auto col = l_.col(j).tail(k - j);
+    if (j > 0) col.noalias() -= l_.block(j, 0, k - j, j) * l_.row(j).head(j).transpose();
+    const float d = col[0];
+    if (!(d > 0.0f)) return false;  // also catches NaN
+    const float root = std::sqrt(d);
+    col[0] = root;
+    col.tail(k - j - 1) *= 1.0f / root;
+  }
+  return true;
+}
+
+void SmallCholesky::solveInPlace(Eigen::VectorXf& b) const {
+  l_.triangularView<Eigen::Lower>().solveInPlace(b);
+  l_.triangularView<Eigen::Lower>().transpose().solveInPlace(b);
+}
+
+bool factor_exact(const RowSystem& sys, RowScratch& s, SmallCholesky& llt) {
   const Eigen::Index k = s.b.size();
   if (sys.wg) {
     s.A = *sys.wg;
@@ -113,8 +140,7 @@ bool factor_exact(const RowSystem& sys, RowScratch& s, Eigen::LLT<Eigen::MatrixX
   }
   if (pos > 0) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.leftCols(pos), 1.0f);
   if (neg < sys.n) s.A.selfadjointView<Eigen::Lower>().rankUpdate(s.z.middleCols(neg, sys.n - neg), -1.0f);
-  llt.compute(s.A);
-  return llt.info() == Eigen::Success;
+  return llt.compute(s.A);
 }
 
 namespace {
@@ -197,6 +223,114 @@ class ConjugateGradientSolver final : public RowSolver {
 std::unique_ptr<RowSolver> make_row_solver(SolverKind kind, int cg_steps) {
   if (kind == SolverKind::kCholesky) return std::make_unique<CholeskySolver>();
   return std::make_unique<ConjugateGradientSolver>(cg_steps);
+}
+
+std::uint32_t block_end(const CsrMatrix& m, std::uint32_t first, std::uint32_t last, std::uint64_t max_nonzeros) {
+  std::uint32_t end = first;
+  std::uint64_t nonzeros = 0;
+  while (end < last && end - first < kBlockRows) {
+    const std::uint64_t next = nonzeros + m.row_size(end);
+    if (end > first && next > max_nonzeros) break;
+    nonzeros = next;
+    ++end;
+  }
+  return end;
+}
+
+namespace {
+
+// out[:, j] = (w₀G + λ_j I + Y_jᵀ diag(a_j) Y_j) v[:, j] for the block's rows j < nb; the w₀G part as one GEMM.
+// Rows with active[j] == 0 get only the GEMM part (their columns are not used).
+template <typename V, typename Out>
+void apply_block(const Eigen::MatrixXf* wg, const float* lambda, Eigen::Index nb, RowScratch& s, const V& v,
+                 Out&& out) {
+  if (wg) {
+    out.noalias() = *wg * v;
+  } else {
+    out.setZero();
+  }
+  for (Eigen::Index j = 0; j < nb; ++j) {
+    if (!s.active[static_cast<std::size_t>(j)]) continue;
+    out.col(j).noalias() += lambda[j] * v.col(j);
+    const Eigen::Index begin = s.offset[static_cast<std::size_t>(j)], n = s.offset[static_cast<std::size_t>(j) + 1] - begin;
+    if (n == 0) continue;
+    const auto yt = s.yt.middleCols(begin, n);
+    auto qn = s.q.segment(begin, n);
+    qn.noalias() = yt.transpose() * v.col(j);
+    qn.array() *= s.a.segment(begin, n).array();
+    out.col(j).noalias() += yt * qn;
+  }
+}
+
+}  // namespace
+
+void solve_block_cg(const ConstFactorMap& other, const RowBlock& block, const Eigen::MatrixXf* wg, int steps,
+                    RowScratch& s, float* x_first) {
+  const Eigen::Index k = other.cols();
+  const Eigen::Index nb = block.last - block.first;
+  Eigen::Map<Eigen::MatrixXf> x(x_first, k, nb);  // row-major rows first..last = the columns of a k × nb matrix
+  auto b = s.bb.leftCols(nb);
+  auto r = s.rr.leftCols(nb);
+  auto p = s.pp.leftCols(nb);
+  auto ap = s.app.leftCols(nb);
+  const float* lambda = block.lambda + block.first;
+
+  // Gather: b_j = Σ_e b_e y_e, and the a ≠ 0 pairs' vectors of all rows side by side in yt.
+  Eigen::Index n = 0;
+  for (Eigen::Index j = 0; j < nb; ++j) {
+    const std::uint32_t row = block.first + static_cast<std::uint32_t>(j);
+    const std::uint64_t begin = block.m->indptr[row], end = block.m->indptr[row + 1];
+    s.offset[static_cast<std::size_t>(j)] = n;
+    s.active[static_cast<std::size_t>(j)] = end > begin;
+    auto bj = b.col(j);
+    bj.setZero();
+    for (std::uint64_t e = begin; e < end; ++e) {
+      const auto y = other.row(block.m->indices[e]);
+      if (block.b[e] != 0.0f) bj.noalias() += block.b[e] * y.transpose();
+      if (block.a[e] != 0.0f) {
+        s.yt.col(n) = y.transpose();
+        s.a[n] = block.a[e];
+        ++n;
+      }
+    }
+    if (end == begin) x.col(j).setZero();  // b = 0: x = 0 (also the minimum-norm solution if A is singular)
+  }
+  s.offset[static_cast<std::size_t>(nb)] = n;
+
+  // r = b − A x, p = r; a row whose residual is already tiny is done.
+  apply_block(wg, lambda, nb, s, x, ap);
+  for (Eigen::Index j = 0; j < nb; ++j) {
+    if (!s.active[static_cast<std::size_t>(j)]) continue;
+    r.col(j) = b.col(j) - ap.col(j);
+    p.col(j) = r.col(j);
+    s.rs[j] = r.col(j).squaredNorm();
+    if (s.rs[j] < 1e-20f) s.active[static_cast<std::size_t>(j)] = 0;
+  }
+  for (int step = 0; step < steps; ++step) {
+    bool any = false;
+    for (Eigen::Index j = 0; j < nb; ++j) any = any || s.active[static_cast<std::size_t>(j)];
+    if (!any) break;
+    apply_block(wg, lambda, nb, s, p, ap);
+    for (Eigen::Index j = 0; j < nb; ++j) {
+      unsigned char& live = s.active[static_cast<std::size_t>(j)];
+      if (!live) continue;
+      const float pap = p.col(j).dot(ap.col(j));
+      if (!(pap > 0.0f)) {  // A not positive definite along p (or p = 0): keep what we have
+        live = 0;
+        continue;
+      }
+      const float alpha = s.rs[j] / pap;
+      x.col(j).noalias() += alpha * p.col(j);
+      r.col(j).noalias() -= alpha * ap.col(j);
+      const float rsnew = r.col(j).squaredNorm();
+      if (rsnew < 1e-20f) {
+        live = 0;
+        continue;
+      }
+      p.col(j) = r.col(j) + (rsnew / s.rs[j]) * p.col(j);
+      s.rs[j] = rsnew;
+    }
+  }
 }
 
 namespace {

@@ -1,7 +1,9 @@
 # `alsrec bench` on a tiny generated set: JSON with every phase, consistent numbers (not a timed test).
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+# `implicit`'s model (the CLI's defaults may differ): confidence implicit, binary values, alpha 1, constant λ.
 run(EXIT 0 OUT out ARGS bench --synthetic users=200,items=150,interactions=3000 --factors 8 --iterations 3
-                     --gemm-size 128)
+                     --gemm-size 128 --confidence implicit --values binary --alpha 1 --regularization 0.1
+                     --reg-exponent 0)
 json(inter "${out}" dataset interactions)
 expect_equal("${inter}" "3000" "interactions")
 foreach(phase load build_matrix gramian user_solve item_solve loss fit recommend_all)
@@ -16,10 +18,21 @@ json(s "${out}" solve_gflops)
 expect_between("${s}" 0.0000001 100000 "solve GFLOP/s")
 json(rss "${out}" peak_rss_mb)
 expect_between("${rss}" 1 4000 "peak RSS MB")
-# CG-3 FLOPs per iteration at k = 8: (3+1) * (2*8*8*(users+items) + 8*8*nonzeros)
+# CG-3 FLOPs per iteration at k = 8, implicit's default (binary values, alpha 1: no weighted pairs, z_a = 0):
+#   right-hand sides 4k*nonzeros + (3+1) * 2k^2*(users+items) = 32*3000 + 4 * 128 * (users + items)
 json(users "${out}" dataset users)
 json(items "${out}" dataset items)
-math(EXPR expected "4 * (128 * (${users} + ${items}) + 64 * 3000)")
+json(za "${out}" weighted_nnz)
+expect_equal("${za}" "0" "weighted pairs at implicit's default")
+math(EXPR expected "32 * 3000 + 4 * 128 * (${users} + ${items})")
 json(f "${out}" solve_flops_per_iteration)
 expect_between("${f}" ${expected} ${expected} "CG FLOP count")
+# --repeat: one fit time per run; best <= median
+run(EXIT 0 OUT out2 ARGS bench --synthetic users=50,items=40,interactions=500 --factors 4 --iterations 2
+                      --gemm-size 0 --repeat 3 --no-loss --no-recommend)
+json_length(runs "${out2}" fit_runs_seconds)
+expect_equal("${runs}" "3" "fit runs")
+json(best "${out2}" fit_best_seconds)
+json(median "${out2}" fit_median_seconds)
+expect_between("${best}" 0 ${median} "best fit seconds <= median")
 run(EXIT 1 ERR err ARGS bench)

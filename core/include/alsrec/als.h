@@ -94,6 +94,7 @@ using ProgressCallback = std::function<bool(const TrainProgress&)>;
 
 struct TrainTimings {      // seconds, accumulated over all iterations (for `alsrec bench`)
   double gramian = 0, user_solve = 0, item_solve = 0, loss = 0;
+  std::uint64_t weighted_pairs = 0;  // observed pairs with a = c − w₀ ≠ 0 (the rest add to the right-hand side only)
 };
 
 // Owns its copy of the user×item matrix (and the transpose). One iteration per step(), so a caller (the browser
