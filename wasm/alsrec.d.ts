@@ -141,6 +141,34 @@ export interface EvaluateResult {
   params: Required<TrainParams>;
 }
 
+/** One trained and scored grid point of tune(). objective: validation NDCG@K / Recall@K, or RMSE (explicit). */
+export interface TuneTrial {
+  stage: number;                    // 0 = the initial grid; s = local search at the s-th rung of the factor ladder
+  params: Required<TrainParams>;
+  objective: number; recall: number; ndcg: number; rmse: number;
+  seconds: number;
+}
+export interface TuneProgress {
+  trialsDone: number; stage: number; stages: number; elapsed: number; budget: number;
+  last: TuneTrial; best: TuneTrial;
+}
+export interface TuneOptions {
+  split?: string;                   // default 'temporal:0.2'; the validation split is the same kind, on train only
+  k?: number;                       // default 10
+  budgetSeconds?: number;           // default 60; 0 = no limit (at least one trial always runs)
+  maxTrials?: number;               // reproducible alternative to the time budget
+  objective?: 'ndcg' | 'recall';    // explicit mode always minimises RMSE
+  params?: TrainParams;             // base parameters (mode, iterations, solver, seed); searched ones overwritten
+  onProgress?: (p: TuneProgress) => boolean | void;  // return false to cancel (AlsrecError 'cancelled')
+}
+/** evaluate()'s result for the winner (trained on the whole train part, scored once on test), plus the search. */
+export interface TuneResult extends EvaluateResult {
+  tuning: {
+    trials: TuneTrial[]; best: number; params: Required<TrainParams>; budgetExhausted: boolean; seconds: number;
+    objective: 'ndcg' | 'recall' | 'rmse'; fitInteractions: number; validationInteractions: number;
+  };
+}
+
 export interface GenerateOptions {
   users?: number; items?: number; interactions?: number; groups?: number; zipfExponent?: number; seed?: number;
 }
@@ -159,6 +187,8 @@ export interface Alsrec {
   train(dataset: Dataset, params?: TrainParams, onProgress?: (p: StepProgress) => boolean | void): Model;
   evaluate(dataset: Dataset, params?: TrainParams,
            options?: { split?: string; k?: number; onProgress?: (p: StepProgress) => boolean | void }): EvaluateResult;
+  /** d-doubling hyperparameter search on a validation split of the train part, then one evaluation on test. */
+  tune(dataset: Dataset, options?: TuneOptions): TuneResult;
   loadModel(bytes: Uint8Array, sourceName?: string): Model;
   generateDemo(options?: GenerateOptions): { dataset: Dataset; items: ItemInfo[]; ratingsCsv: Uint8Array; itemsCsv: Uint8Array };
 }

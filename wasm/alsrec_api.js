@@ -76,6 +76,7 @@ const KINDS = {
   header: [(v) => typeof v === 'boolean' || v === 'auto', "true, false or 'auto'"],
   nullableNumber: [(v) => v === null || (typeof v === 'number' && Number.isFinite(v)), 'a finite number or null'],
   callback: [(v) => v === null || typeof v === 'function', 'a function'],
+  object: [(v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'an object'],
 };
 
 const TRAIN_PARAMS = {
@@ -361,6 +362,16 @@ function runToEnd(trainer, onProgress) {
 
 function makeApi(module) {
   const defaults = cleanParams(call(() => module.defaultParams()));
+  // The recommended defaults belong to ials; with another confidence mode the parameters not given take
+  // `implicit`'s (as the CLI does).
+  const implicitDefaults = cleanParams(call(() => module.implicitParams()));
+  function mergedParams(params) {
+    const given = checkOptions('parameters', params, TRAIN_PARAMS);
+    const base = given.confidence !== undefined && given.confidence !== defaults.confidence
+      ? { ...implicitDefaults, seed: defaults.seed, solver: defaults.solver, cgSteps: defaults.cgSteps }
+      : defaults;
+    return { ...base, ...given };
+  }
 
   function newHandle(Type) { return call(() => new module[Type]()); }
 
@@ -407,7 +418,7 @@ function makeApi(module) {
 
     createTrainer(dataset, params, options = {}) {
       const raw = checkDataset(dataset);
-      const p = { ...defaults, ...checkOptions('parameters', params, TRAIN_PARAMS) };
+      const p = mergedParams(params);
       const o = checkOptions('trainer options', options, { split: 'string', splitSeed: 'bigcount' });
       const split = o.split ?? 'none';
       const splitSeed = o.splitSeed ?? p.seed;
@@ -447,6 +458,46 @@ function makeApi(module) {
       } finally {
         trainer.delete();
       }
+    },
+
+    // Searches α₀ (or alpha), λ, ν and factors (d-doubling) on a validation split carved from the train part of
+    // `split` only, then trains the winner on the whole train part and evaluates it once on test. onProgress gets
+    // {trialsDone, stage, stages, elapsed, budget, last, best} after every trial; returning false cancels.
+    tune(dataset, options = {}) {
+      const raw = checkDataset(dataset);
+      const o = checkOptions('tune options', options, {
+        split: 'string', k: 'integer', budgetSeconds: 'number', maxTrials: 'integer', objective: ['ndcg', 'recall'],
+        params: 'object', onProgress: 'callback',
+      });
+      const { split = 'temporal:0.2', k = 10, budgetSeconds = 60, onProgress = null } = o;
+      asK(k);
+      if (split === 'none') throw invalid("tune needs a split such as 'temporal:0.2' (got 'none')");
+      if (!(budgetSeconds >= 0)) throw invalid(`budgetSeconds must be ≥ 0 (got ${describe(budgetSeconds)})`);
+      const progress = onProgressFn(onProgress);
+      const p = mergedParams(o.params);
+      let thrown = null;
+      const report = progress && ((pr) => {
+        try {
+          return progress(pr) !== false;
+        } catch (e) {
+          thrown = e;
+          return false;
+        }
+      });
+      const search = { k, budgetSeconds };
+      if (o.maxTrials !== undefined) search.maxTrials = asCount(o.maxTrials, 'maxTrials');
+      if (o.objective !== undefined) search.objective = o.objective;
+      let tuning;
+      try {
+        tuning = run(() => module.tune(raw, p, split, p.seed, search, report || null));
+      } catch (e) {
+        if (thrown) throw thrown;
+        throw e;
+      }
+      tuning.params = cleanParams(tuning.params);
+      for (const t of tuning.trials) t.params = cleanParams(t.params);
+      const result = api.evaluate(dataset, tuning.params, { split, k });
+      return { ...result, tuning };
     },
 
     loadModel(bytes, sourceName = 'model file') {

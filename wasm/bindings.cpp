@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "alsrec/alsrec.h"
+#include "alsrec/tune.h"
 
 namespace {
 
@@ -238,7 +239,10 @@ bool has_simd() {
 
 int thread_count() { return hardware_threads(); }
 
-val default_params() { return params_object(AlsOptions{}); }
+// The recommended defaults (ials, see als.h); implicit_params: AlsOptions' member defaults, `implicit`'s model,
+// which the JS layer uses for the parameters not given when another confidence mode is chosen (as the CLI).
+val default_params() { return params_object(recommended_options()); }
+val implicit_params() { return params_object(AlsOptions{}); }
 
 // {ok, value: DetectedFormat} of the first bytes of a file.
 val sniff(const val& bytes, const val& options) {
@@ -261,6 +265,27 @@ val load_items(const val& bytes, const val& options) {
   Result<std::vector<ItemInfo>> items = read_items(buf.data(), buf.size(), format);
   if (!items) return status_object(items.status());
   return ok_object(item_infos(*items));
+}
+
+// ---- tuning ------------------------------------------------------------------------------------------------
+
+val trial_object(const TuneTrial& t) {
+  val out = val::object();
+  out.set("stage", t.stage);
+  out.set("params", params_object(t.options));
+  out.set("objective", t.objective);
+  out.set("recall", t.recall);
+  out.set("ndcg", t.ndcg);
+  out.set("rmse", t.rmse);
+  out.set("seconds", t.seconds);
+  return out;
+}
+
+std::vector<float> floats_from(const val& array) {
+  std::vector<float> out;
+  const unsigned n = array["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) out.push_back(array[i].as<float>());
+  return out;
 }
 
 // ---- DatasetHandle -----------------------------------------------------------------------------------------
@@ -699,12 +724,73 @@ class ModelHandle {
 
 }  // namespace
 
+// The d-doubling search (core tune()) on the train part of `split`: {ok, value: {trials, best, params,
+// budgetExhausted, seconds, objective, fitInteractions, validationInteractions}}. on_progress(progress) is called
+// after every trial; returning false cancels (code kCancelled). options: {k, budgetSeconds, maxTrials, objective,
+// weights, lambdas, exponents, ladder} (JS-checked).
+val tune_dataset(const DatasetHandle& dataset, const val& params, const std::string& split, double split_seed,
+                 const val& options, const val& on_progress) {
+  TuneOptions to;
+  Status st = als_options_from(params, to.base);
+  if (!st) return status_object(st);
+  Result<SplitSpec> spec = parse_split(split);
+  if (!spec) return status_object(spec.status());
+  if (spec->kind == SplitKind::kNone)
+    return status_object(Status::invalid_argument("tune needs a split such as 'temporal:0.2' (got 'none')"));
+  to.validation = *spec;
+  if (present(options, "k")) to.k = options["k"].as<int>();
+  if (present(options, "budgetSeconds")) to.budget_seconds = options["budgetSeconds"].as<double>();
+  if (present(options, "maxTrials")) to.max_trials = options["maxTrials"].as<int>();
+  if (present(options, "objective")) {
+    Result<TuneObjective> o = parse_tune_objective(options["objective"].as<std::string>());
+    if (!o) return status_object(o.status());
+    to.objective = *o;
+  }
+  if (present(options, "weights")) to.weights = floats_from(options["weights"]);
+  if (present(options, "lambdas")) to.lambdas = floats_from(options["lambdas"]);
+  if (present(options, "exponents")) to.exponents = floats_from(options["exponents"]);
+  if (present(options, "ladder"))
+    for (float f : floats_from(options["ladder"])) to.factors.push_back(static_cast<int>(f));
+  const Dataset& data = dataset.data();
+  if (data.size() == 0) return status_object(Status::invalid_argument("the dataset has no interactions"));
+  const SplitResult parts = split_dataset(data, *spec, static_cast<std::uint64_t>(split_seed));
+  const bool report = !on_progress.isNull() && !on_progress.isUndefined();
+  Result<TuneResult> r = tune(data, parts.train, to, [&](const TuneProgress& p) {
+    if (!report) return true;
+    val progress = val::object();
+    progress.set("trialsDone", p.trials_done);
+    progress.set("stage", p.stage);
+    progress.set("stages", p.stages);
+    progress.set("elapsed", p.elapsed);
+    progress.set("budget", p.budget);
+    progress.set("last", trial_object(*p.last));
+    progress.set("best", trial_object(*p.best));
+    return !on_progress(progress).strictlyEquals(val(false));
+  });
+  if (!r) return status_object(r.status());
+  val trials = val::array();
+  for (std::size_t i = 0; i < r->trials.size(); ++i) trials.set(i, trial_object(r->trials[i]));
+  val out = val::object();
+  out.set("trials", trials);
+  out.set("best", static_cast<double>(r->best));
+  out.set("params", params_object(r->best_options));
+  out.set("budgetExhausted", r->budget_exhausted);
+  out.set("seconds", r->seconds);
+  out.set("objective", std::string(to.base.confidence == ConfidenceMode::kExplicit ? "rmse"
+                                                                                   : tune_objective_name(to.objective)));
+  out.set("fitInteractions", static_cast<double>(r->fit_interactions));
+  out.set("validationInteractions", static_cast<double>(r->validation_interactions));
+  return ok_object(out);
+}
+
 EMSCRIPTEN_BINDINGS(alsrec) {
   using namespace emscripten;
   function("version", &version_string);
   function("hasSimd", &has_simd);
   function("threadCount", &thread_count);
   function("defaultParams", &default_params);
+  function("implicitParams", &implicit_params);
+  function("tune", &tune_dataset);
   function("sniffFormat", &sniff);
   function("loadItems", &load_items);
 

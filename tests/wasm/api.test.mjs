@@ -35,12 +35,12 @@ test('module facts and defaults are the CLI defaults', () => {
   assert.equal(alsrec.simd, true);
   assert.equal(alsrec.threads, 1);
   assert.deepEqual(alsrec.defaults(), {
-    factors: 64, regularization: 0.1, alpha: 1, confidence: 'implicit', values: 'binary', epsilon: 1,
-    unobservedWeight: 1, regExponent: 0, iterations: 15, solver: 'cg', cgSteps: 3, seed: 42, computeLoss: true,
+    factors: 128, regularization: 0.0033, alpha: 1, confidence: 'ials', values: 'raw', epsilon: 1,
+    unobservedWeight: 3, regExponent: 1, iterations: 16, solver: 'cg', cgSteps: 3, seed: 42, computeLoss: true,
   });
   // defaults() hands out a copy.
   alsrec.defaults().factors = 3;
-  assert.equal(alsrec.defaults().factors, 64);
+  assert.equal(alsrec.defaults().factors, 128);
 });
 
 test('loadRatings: summary counts, density, histogram, format, bad-row report', () => {

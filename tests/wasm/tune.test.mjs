@@ -1,0 +1,47 @@
+// api.tune(): the core's d-doubling search through the JS API — result shape as evaluate() plus `tuning`,
+// progress and cancellation, reproducible by seed with a trial limit, bad options refused.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { AlsrecError, loadApi } from './harness.mjs';
+
+const alsrec = await loadApi();
+const { dataset } = alsrec.generateDemo({ users: 150, items: 120, interactions: 4000, seed: 11 });
+const SEARCH = {
+  split: 'temporal:0.2', k: 10, budgetSeconds: 0, maxTrials: 5,
+  params: { iterations: 4, seed: 5 },
+};
+
+test('tune returns evaluate()\'s keys for the winner plus the trial table', () => {
+  const seen = [];
+  const r = alsrec.tune(dataset, { ...SEARCH, onProgress: (p) => { seen.push(p.trialsDone); } });
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  assert.equal(r.tuning.trials.length, 5);
+  assert.equal(r.tuning.budgetExhausted, true);
+  assert.equal(r.tuning.objective, 'ndcg');
+  const chosen = r.tuning.trials[r.tuning.best];
+  for (const t of r.tuning.trials) assert.ok(t.objective <= chosen.objective);
+  assert.deepEqual(r.params, { ...chosen.params, computeLoss: r.params.computeLoss });
+  assert.equal(r.params.confidence, 'ials');
+  assert.ok(r.metrics.ndcg > 0 && r.metrics.ndcg <= 1);
+  assert.ok(r.baseline.popularity.recall >= 0);
+  assert.ok(r.tuning.validationInteractions > 0);
+  // Same seed and trial limit: the same choice and the same test metrics.
+  const again = alsrec.tune(dataset, SEARCH);
+  assert.equal(again.tuning.best, r.tuning.best);
+  assert.equal(again.metrics.ndcg, r.metrics.ndcg);
+});
+
+test('onProgress returning false cancels; a throwing onProgress rethrows its error', () => {
+  assert.throws(() => alsrec.tune(dataset, { ...SEARCH, onProgress: () => false }),
+    (e) => e instanceof AlsrecError && e.code === 'cancelled');
+  const boom = new Error('boom');
+  assert.throws(() => alsrec.tune(dataset, { ...SEARCH, onProgress: () => { throw boom; } }), (e) => e === boom);
+});
+
+test('bad tune options are refused', () => {
+  assert.throws(() => alsrec.tune(dataset, { split: 'none' }), AlsrecError);
+  assert.throws(() => alsrec.tune(dataset, { budgetSeconds: -1 }), AlsrecError);
+  assert.throws(() => alsrec.tune(dataset, { objective: 'auc' }), AlsrecError);
+  assert.throws(() => alsrec.tune(dataset, { budgetSecond: 3 }), /did you mean 'budgetSeconds'/);
+});
