@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the numbers of bench/README.md. Usage: bench/run.sh [path/to/alsrec] [out-dir]
 #   ALSREC_BENCH_SKIP_25M=1   skip the 25M-interaction runs (they generate ~0.6 GB in /tmp, deleted afterwards)
+#   ALSREC_BENCH_ONLY_25M=1   only those
 # Every run prints JSON (alsrec bench); this script keeps them in out-dir and prints one summary line per target.
 set -euo pipefail
 ALSREC=${1:-build/h-perf/alsrec}
@@ -25,6 +26,7 @@ PY
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(uptime | sed 's/.*load/load/')"
 
+if [ -z "${ALSREC_BENCH_ONLY_25M:-}" ]; then
 # Targets 1, 2, 4: ML-1M shape, CG, factors 64, 20 iterations; no loss (implicit computes none by default).
 for t in 1 2; do
   "$ALSREC" bench --synthetic "$ML1M" $IMPLICIT --factors 64 --iterations 20 --threads $t --repeat "$REPEAT" --no-loss \
@@ -53,6 +55,7 @@ for rep in 2 3; do
 done
 for f in "$OUT"/load-1m*.json; do summary "$f" "5 load 1M CSV ($(du -h "$CSV1M" | cut -f1))"; done
 rm -f "$CSV1M"
+fi
 
 # Target 6 (and 5's 25M file): per-iteration time at 1M / 5M / 25M interactions on the MovieLens-25M shape.
 if [ -z "${ALSREC_BENCH_SKIP_25M:-}" ]; then
