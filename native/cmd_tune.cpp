@@ -32,8 +32,11 @@ json trial_json(const TuneTrial& t, bool explicit_mode) {
 std::string trial_line(const TuneTrial& t) {
   char text[160];
   const bool ials = t.options.confidence == ConfidenceMode::kIals;
-  std::snprintf(text, sizeof text, "d=%-4d %s=%-8.4g lambda=%-8.4g nu=%-4.2g", t.options.factors,
-                ials ? "alpha0" : "alpha", static_cast<double>(ials ? t.options.unobserved_weight : t.options.alpha),
+  char weight[32] = "";  // explicit ALS has no confidence weight
+  if (t.options.confidence != ConfidenceMode::kExplicit)
+    std::snprintf(weight, sizeof weight, "%s=%-8.4g", ials ? "alpha0" : "alpha",
+                  static_cast<double>(ials ? t.options.unobserved_weight : t.options.alpha));
+  std::snprintf(text, sizeof text, "d=%-4d %-15s lambda=%-8.4g nu=%-4.2g", t.options.factors, weight,
                 static_cast<double>(t.options.regularization), static_cast<double>(t.options.reg_exponent));
   return text;
 }
