@@ -177,7 +177,8 @@ export interface Alsrec {
   readonly version: string;
   readonly simd: boolean;
   readonly threads: number;
-  defaults(): Required<TrainParams>;
+  /** The recommended parameters; with a confidence mode other than theirs, that mode's starting point. */
+  defaults(confidence?: TrainParams['confidence']): Required<TrainParams>;
   sniffFormat(bytes: Uint8Array, options?: FormatOptions): DetectedFormat;
   loadRatings(bytes: Uint8Array, options?: FormatOptions): Dataset;
   loadItems(bytes: Uint8Array, options?: FormatOptions): ItemInfo[];

@@ -385,7 +385,12 @@ function makeApi(module) {
     simd: call(() => module.hasSimd()),
     threads: call(() => module.threadCount()),
 
-    defaults() { return { ...defaults }; },
+    // defaults(): the recommended (ials) parameters; defaults(mode) for another confidence mode: the starting point
+    // createTrainer() uses for it (`implicit`'s parameters with that mode), e.g. to refill a form.
+    defaults(confidence) {
+      if (confidence === undefined || confidence === defaults.confidence) return { ...defaults };
+      return mergedParams({ confidence });
+    },
 
     sniffFormat(bytes, options) {
       const data = asBytes(bytes, 'bytes');

@@ -45,3 +45,14 @@ test('bad tune options are refused', () => {
   assert.throws(() => alsrec.tune(dataset, { objective: 'auc' }), AlsrecError);
   assert.throws(() => alsrec.tune(dataset, { budgetSecond: 3 }), /did you mean 'budgetSeconds'/);
 });
+
+test('defaults(mode): implicit\'s parameters for the other confidence modes', () => {
+  const d = alsrec.defaults('implicit');
+  assert.equal(d.confidence, 'implicit');
+  assert.equal(d.factors, 64);
+  assert.equal(d.regularization, 0.1);
+  assert.equal(d.regExponent, 0);
+  assert.equal(d.values, 'binary');
+  assert.deepEqual(alsrec.defaults('ials'), alsrec.defaults());
+  assert.throws(() => alsrec.defaults('sometimes'), AlsrecError);
+});
