@@ -13,3 +13,9 @@ native=$("$ALSREC" bench --input "$RATINGS" $IMPLICIT --factors 64 --iterations 
 wasm=$(NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node bench/wasm_fit.mjs "$SITE" "$RATINGS" "$ITER" 3 |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["fit_best_seconds"])')
 python3 -c "print(f'native 1 thread fit {$native:.3f} s, wasm (node) fit {$wasm:.3f} s, ratio {$wasm/$native:.2f}x')"
+if [ -f "$SITE/alsrec-mt.js" ]; then  # the threaded module (ALSREC_WASM_THREADS=ON), on all cores
+  mt=$(NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node bench/wasm_fit.mjs "$SITE" "$RATINGS" "$ITER" 3 multi |
+    python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["fit_best_seconds"], j["threads"])')
+  set -- $mt
+  python3 -c "print(f'threaded wasm ($2 threads) fit {$1:.3f} s: {$wasm/$1:.2f}x the single-threaded wasm')"
+fi

@@ -362,13 +362,12 @@ function runToEnd(trainer, onProgress) {
 
 function makeApi(module) {
   const defaults = cleanParams(call(() => module.defaultParams()));
-  // The recommended defaults belong to ials; with another confidence mode the parameters not given take
-  // `implicit`'s (as the CLI does).
-  const implicitDefaults = cleanParams(call(() => module.implicitParams()));
+  // The recommended defaults belong to ials; with another confidence mode the parameters not given take that
+  // mode's starting point (`implicit`'s for implicit/hu/log, ALS-WR for explicit), as the CLI does.
   function mergedParams(params) {
     const given = checkOptions('parameters', params, TRAIN_PARAMS);
     const base = given.confidence !== undefined && given.confidence !== defaults.confidence
-      ? { ...implicitDefaults, seed: defaults.seed, solver: defaults.solver, cgSteps: defaults.cgSteps }
+      ? cleanParams(run(() => module.modeParams(given.confidence)))
       : defaults;
     return { ...base, ...given };
   }
@@ -386,7 +385,7 @@ function makeApi(module) {
     threads: call(() => module.threadCount()),
 
     // defaults(): the recommended (ials) parameters; defaults(mode) for another confidence mode: the starting point
-    // createTrainer() uses for it (`implicit`'s parameters with that mode), e.g. to refill a form.
+    // createTrainer() uses for it, e.g. to refill a form.
     defaults(confidence) {
       if (confidence === undefined || confidence === defaults.confidence) return { ...defaults };
       return mergedParams({ confidence });
@@ -536,8 +535,17 @@ function makeApi(module) {
 const IN_NODE = typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined' && typeof importScripts !== 'function';
 
-/** Load the module (alsrec.js + alsrec.wasm next to this file) and return the API. */
-export async function loadAlsrec(options = {}) {
+// Which module loadAlsrec uses. 'auto': the threaded build (alsrec-mt.*) when the page is cross-origin isolated
+// (SharedArrayBuffer usable: the server sends COOP/COEP) and the file loads, else the single-threaded one; 'single' and
+// 'multi' force one ('multi' fails where SharedArrayBuffer is unavailable).
+function wantThreads(threads) {
+  if (threads === undefined || threads === 'single') return false;
+  if (threads === 'multi') return true;
+  if (threads === 'auto') return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+  throw invalid(`threads must be 'auto', 'single' or 'multi' (got ${describe(threads)})`);
+}
+
+async function instantiate(name, options) {
   const { wasmBinary, locateFile } = options ?? {};
   const moduleArgs = {};
   try {
@@ -548,17 +556,34 @@ export async function loadAlsrec(options = {}) {
     }
     // Node cannot fetch a file: URL; read the binary ourselves when the caller did not.
     if (!moduleArgs.wasmBinary && !moduleArgs.locateFile && IN_NODE && process.getBuiltinModule) {
-      moduleArgs.wasmBinary = process.getBuiltinModule('fs').readFileSync(new URL('./alsrec.wasm', import.meta.url));
+      moduleArgs.wasmBinary = process.getBuiltinModule('fs').readFileSync(new URL(`./${name}.wasm`, import.meta.url));
     }
   } catch (e) {
     throw new AlsrecError('load_failed', `could not read the alsrec WebAssembly module: ${e?.message ?? e}`);
   }
-  let module;
   try {
-    const { default: createAlsrecModule } = await import('./alsrec.js');
-    module = await createAlsrecModule(moduleArgs);
+    const { default: createAlsrecModule } = name === 'alsrec-mt' ? await import('./alsrec-mt.js')
+      : await import('./alsrec.js');
+    return await createAlsrecModule(moduleArgs);
   } catch (e) {
     throw new AlsrecError('load_failed', `could not load the alsrec WebAssembly module: ${e?.message ?? e}`);
   }
-  return makeApi(module);
+}
+
+/**
+ * Load the module (alsrec.js + alsrec.wasm next to this file) and return the API.
+ * options.threads: 'single' (default), 'auto' (the threaded alsrec-mt build when crossOriginIsolated, falling back
+ * to the single-threaded one if it is missing or fails to start) or 'multi'. The API's `threads` tells which ran.
+ * A wasmBinary passed in belongs to the module chosen (pass none with 'auto').
+ */
+export async function loadAlsrec(options = {}) {
+  const threads = options?.threads;
+  if (wantThreads(threads)) {
+    try {
+      return makeApi(await instantiate('alsrec-mt', options));
+    } catch (e) {
+      if (threads === 'multi') throw e;
+    }
+  }
+  return makeApi(await instantiate('alsrec', options));
 }
