@@ -1,0 +1,44 @@
+// Target 7 in Chromium: fit time of the single-threaded and the threaded module in a cross-origin isolated page.
+//   node bench/browser_fit.mjs SITE_DIR RATINGS.csv [iterations]
+// SITE_DIR must hold alsrec_api.js, alsrec.{js,wasm} and (for the threaded run) alsrec-mt.{js,wasm,worker.js}, plus a
+// copy of RATINGS.csv named ratings.csv (the page fetches it). Serves SITE_DIR with web/serve.mjs --isolated
+// (COOP/COEP), opens it in headless Chromium (playwright-core, /usr/bin/chromium) and trains in the page.
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const [site, , iterations = '20'] = process.argv.slice(2);
+const server = spawn(process.execPath, ['web/serve.mjs', '--port', '0', '--dir', site, '--isolated']);
+const url = await new Promise((ok, fail) => {
+  server.stdout.on('data', (d) => { const m = /(http:\/\/\S+)/.exec(String(d)); if (m) ok(m[1]); });
+  server.on('exit', () => fail(new Error('server exited')));
+});
+const browser = await chromium.launch({ executablePath: process.env.ALSREC_CHROMIUM || '/usr/bin/chromium' });
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => console.error('page:', m.text()));
+  await page.goto(url + 'package.json');
+  for (const threads of ['single', 'multi']) {
+    const result = await page.evaluate(async ({ threads, iterations }) => {
+      const { loadAlsrec } = await import('./alsrec_api.js');
+      const api = await loadAlsrec({ threads });
+      const bytes = new Uint8Array(await (await fetch('./ratings.csv')).arrayBuffer());
+      const dataset = api.loadRatings(bytes, { sourceName: 'ratings.csv' });
+      const params = { confidence: 'implicit', values: 'binary', alpha: 1, regularization: 0.1, regExponent: 0,
+        factors: 64, iterations, solver: 'cg', cgSteps: 3, computeLoss: false };
+      const runs = [];
+      for (let rep = 0; rep < 3; ++rep) {
+        const trainer = api.createTrainer(dataset, params, { split: 'none' });
+        let seconds = 0;
+        while (!trainer.done) seconds += trainer.step().seconds;
+        trainer.delete();
+        runs.push(seconds);
+      }
+      dataset.delete();
+      return { threads: api.threads, simd: api.simd, isolated: crossOriginIsolated, runs };
+    }, { threads, iterations: Number(iterations) });
+    console.log(JSON.stringify({ requested: threads, ...result, best: Math.min(...result.runs) }));
+  }
+} finally {
+  await browser.close();
+  server.kill();
+}
