@@ -119,7 +119,8 @@ void add_model_flags(CLI::App& app, ModelFlags& f) {
       ->capture_default_str()
       ->group(group);
   app.add_option("--iterations", o.iterations, "ALS iterations")->capture_default_str()->group(group);
-  app.add_flag("--biases", o.biases, "explicit: add global mean + user/item bias terms (needs --values raw)")
+  app.add_flag("--biases,!--no-biases", o.biases,
+               "explicit: global mean + user/item bias terms (needs --values raw; on by default in explicit mode)")
       ->group(group);
   f.solver = solver_name(o.solver);
   app.add_option("--solver", f.solver, "cg (conjugate gradient, warm-started) | cholesky (exact)")
@@ -139,8 +140,8 @@ Result<AlsOptions> als_options(const ModelFlags& f) {
   o.confidence = *conf;
   std::string values_text = f.values;
   if (o.confidence != recommended_options().confidence && f.app != nullptr) {
-    // The recommended hyperparameters belong to ials; other modes start from `implicit`'s (AlsOptions{}).
-    const AlsOptions neutral;
+    // The recommended hyperparameters belong to ials; other modes start from their own (als.h mode_defaults).
+    const AlsOptions neutral = mode_defaults(o.confidence);
     const auto given = [&](const char* flag) { return f.app->count(flag) > 0; };
     if (!given("--factors")) o.factors = neutral.factors;
     if (!given("--regularization")) o.regularization = neutral.regularization;
@@ -148,6 +149,7 @@ Result<AlsOptions> als_options(const ModelFlags& f) {
     if (!given("--reg-exponent")) o.reg_exponent = neutral.reg_exponent;
     if (!given("--iterations")) o.iterations = neutral.iterations;
     if (!given("--values")) values_text = value_transform_name(neutral.values);
+    if (!given("--biases")) o.biases = neutral.biases;
   }
   auto values = parse_value_transform(values_text);
   if (!values) return values.status();

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "alsrec/baselines.h"
 #include "alsrec/tune.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -94,8 +95,6 @@ Command add_tune_command(CLI::App& parent) {
             if (!format) return fail("tune", format.status());
             auto options = als_options(st->model);
             if (!options) return fail("tune", options.status());
-            if (options->biases)
-              return fail("tune", Status::invalid_argument("tune does not search bias models; drop --biases"));
             auto spec = parse_split(st->split);
             if (!spec) return fail("tune", spec.status());
             if (spec->kind == SplitKind::kNone)
@@ -138,17 +137,29 @@ Command add_tune_command(CLI::App& parent) {
             AlsOptions best = r.best_options;
             best.compute_loss = options->compute_loss;
             const auto start = std::chrono::steady_clock::now();
-            auto trainer = AlsTrainer::create(train, best);
-            if (!trainer) return fail("tune", trainer.status());
+            Factors user_factors, item_factors;
+            double final_loss = 0;
             ProgressBar bar("tune: final fit");
-            const Status fitted = (*trainer)->fit(progress_reporter(bar));
-            bar.finish();
-            if (!fitted.is_ok()) return fail("tune", fitted);
+            if (best.biases) {
+              auto fitted = train_biased_explicit(train, best, progress_reporter(bar));
+              bar.finish();
+              if (!fitted) return fail("tune", fitted.status());
+              user_factors = std::move(fitted->user_factors);
+              item_factors = std::move(fitted->item_factors);
+              final_loss = fitted->final_loss;
+            } else {
+              auto trainer = AlsTrainer::create(train, best);
+              if (!trainer) return fail("tune", trainer.status());
+              const Status fitted = (*trainer)->fit(progress_reporter(bar));
+              bar.finish();
+              if (!fitted.is_ok()) return fail("tune", fitted);
+              user_factors = (*trainer)->user_factors();
+              item_factors = (*trainer)->item_factors();
+              final_loss = (*trainer)->last_loss();
+            }
             const double fit_seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            const AlsTrainer& t = **trainer;
-            const RankingMetrics model = evaluate_model(t.user_factors(), t.item_factors(), train, test, st->k,
-                                                        best.threads);
+            const RankingMetrics model = evaluate_model(user_factors, item_factors, train, test, st->k, best.threads);
             const RankingMetrics popularity = evaluate_popularity(train, test, st->k, best.threads);
 
             json j;
@@ -159,11 +170,11 @@ Command add_tune_command(CLI::App& parent) {
             j["metrics"] = metrics_json(model);
             j["baseline"]["popularity"] = metrics_json(popularity);
             if (explicit_mode) {
-              const RatingErrors e = rating_errors(t.user_factors(), t.item_factors(), test);
+              const RatingErrors e = rating_errors(user_factors, item_factors, test);
               j["rating_errors"] = {{"count", e.count}, {"rmse", e.rmse}, {"mae", e.mae}};
             }
             j["fit_seconds"] = fit_seconds;
-            j["final_loss"] = t.last_loss();
+            j["final_loss"] = final_loss;
             j["params"] = params_json(best);
             json trials = json::array();
             for (const TuneTrial& trial : r.trials) trials.push_back(trial_json(trial, explicit_mode));

@@ -239,10 +239,15 @@ bool has_simd() {
 
 int thread_count() { return hardware_threads(); }
 
-// The recommended defaults (ials, see als.h); implicit_params: AlsOptions' member defaults, `implicit`'s model,
-// which the JS layer uses for the parameters not given when another confidence mode is chosen (as the CLI).
+// The recommended defaults (ials, see als.h); mode_params: a confidence mode's starting point (als.h
+// mode_defaults), which the JS layer uses for the parameters not given when another mode is chosen (as the CLI).
+// (Bias terms are CLI-only: the wasm trainer fits plain explicit ALS.)
 val default_params() { return params_object(recommended_options()); }
-val implicit_params() { return params_object(AlsOptions{}); }
+val mode_params(const std::string& mode) {
+  Result<ConfidenceMode> m = parse_confidence_mode(mode);
+  if (!m) return status_object(m.status());
+  return ok_object(params_object(mode_defaults(*m)));
+}
 
 // {ok, value: DetectedFormat} of the first bytes of a file.
 val sniff(const val& bytes, const val& options) {
@@ -789,7 +794,7 @@ EMSCRIPTEN_BINDINGS(alsrec) {
   function("hasSimd", &has_simd);
   function("threadCount", &thread_count);
   function("defaultParams", &default_params);
-  function("implicitParams", &implicit_params);
+  function("modeParams", &mode_params);
   function("tune", &tune_dataset);
   function("sniffFormat", &sniff);
   function("loadItems", &load_items);

@@ -1,6 +1,8 @@
 // The d-doubling hyperparameter search (see tune.h).
 #include "alsrec/tune.h"
 
+#include "alsrec/baselines.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +21,18 @@ AlsOptions recommended_options() {  // see als.h for how these were chosen
   o.reg_exponent = 1.0f;
   o.iterations = 16;
   o.solver = SolverKind::kConjugateGradient;
+  return o;
+}
+
+AlsOptions mode_defaults(ConfidenceMode mode) {
+  if (mode == ConfidenceMode::kIals) return recommended_options();
+  AlsOptions o;  // `implicit`'s model
+  o.confidence = mode;
+  if (mode == ConfidenceMode::kExplicit) {  // ALS-WR (λ·|I_u|) on the ratings, with bias terms
+    o.values = ValueTransform::kRaw;
+    o.reg_exponent = 1.0f;
+    o.biases = true;
+  }
   return o;
 }
 
@@ -190,20 +204,31 @@ class Search {
     const auto t0 = Clock::now();
     candidate.compute_loss = false;  // the objective is the validation metric, not the training loss
     ALSREC_RETURN_IF_ERROR(candidate.validate());
-    auto trainer = AlsTrainer::create(fit_, candidate);
-    if (!trainer.is_ok()) return trainer.status();
     TuneTrial trial;
     trial.stage = stage;
     trial.options = candidate;
-    const Status fitted = (*trainer)->fit();
-    const AlsTrainer& t = **trainer;
+    Factors users, items;
+    Status fitted;
+    if (candidate.biases) {  // explicit ALS on the bias residuals (baselines.h)
+      auto biased = train_biased_explicit(fit_, candidate);
+      fitted = biased.status();
+      if (biased.is_ok()) {
+        users = std::move(biased->user_factors);
+        items = std::move(biased->item_factors);
+      }
+    } else {
+      auto trainer = AlsTrainer::create(fit_, candidate);
+      if (!trainer.is_ok()) return trainer.status();
+      fitted = (*trainer)->fit();
+      users = (*trainer)->user_factors();
+      items = (*trainer)->item_factors();
+    }
     if (fitted.is_ok()) {
-      const RankingMetrics m =
-          evaluate_model(t.user_factors(), t.item_factors(), fit_, validation_, o_.k, candidate.threads);
+      const RankingMetrics m = evaluate_model(users, items, fit_, validation_, o_.k, candidate.threads);
       trial.recall = m.recall;
       trial.ndcg = m.ndcg;
       if (is_explicit(candidate)) {
-        trial.rmse = rating_errors(t.user_factors(), t.item_factors(), validation_).rmse;
+        trial.rmse = rating_errors(users, items, validation_).rmse;
         trial.objective = trial.rmse;
       } else {
         trial.objective = o_.objective == TuneObjective::kRecall ? m.recall : m.ndcg;

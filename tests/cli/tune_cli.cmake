@@ -56,11 +56,21 @@ run(EXIT 0 OUT text ARGS tune --input ratings.csv --split temporal:0.2 --budget 
 expect_contains("${text}" "<- chosen")
 expect_contains("${text}" "recall@10")
 
-# Refused: descending ladder, no split, negative budget, unknown objective, --biases.
+# Refused: descending ladder, no split, negative budget, unknown objective, --biases outside explicit mode.
 run(EXIT 1 ERR e ARGS tune --input ratings.csv --ladder 8,4)
 expect_contains("${e}" "ascending")
 run(EXIT 1 ARGS tune --input ratings.csv --split none)
 run(EXIT 1 ARGS tune --input ratings.csv --budget -1)
 run(EXIT 1 ARGS tune --input ratings.csv --objective auc)
-run(EXIT 1 ARGS tune --input ratings.csv --confidence explicit --values raw --biases)
+run(EXIT 1 ARGS tune --input ratings.csv --confidence ials --biases)
+
+# Explicit mode (ALS-WR with biases by default): minimises validation RMSE, reports test RMSE.
+run(EXIT 0 OUT ex ARGS tune --input ratings.csv --split random:0.2 --confidence explicit --budget 0 --max-trials 3
+                    --ladder 4 --iterations 3 --json)
+json(obj "${ex}" tuning objective)
+expect_equal("${obj}" "rmse" "explicit objective")
+json(bias "${ex}" params biases)
+expect_equal("${bias}" "ON" "explicit mode starts with biases")
+json(rmse "${ex}" rating_errors rmse)
+expect_between("${rmse}" 0.3 2.0 "explicit test rmse")
 run(EXIT 2 ARGS tune --input missing.csv)

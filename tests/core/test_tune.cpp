@@ -221,3 +221,25 @@ TEST_CASE("tune: trial limit, cancellation and bad options", "[tune]") {
   // No train interactions at all: bad input, not a crash.
   CHECK(tune(d, {}, small_grid(ConfidenceMode::kIals)).status().code() == StatusCode::kBadInput);
 }
+
+TEST_CASE("mode defaults: ials is the recommended set, explicit is ALS-WR with biases, the rest implicit's", "[tune]") {
+  const AlsOptions r = recommended_options();
+  CHECK(r.confidence == ConfidenceMode::kIals);
+  CHECK(r.values == ValueTransform::kRaw);
+  CHECK(r.factors == 128);
+  CHECK(r.unobserved_weight == 3.0f);
+  CHECK(r.regularization == 0.0033f);
+  CHECK(r.reg_exponent == 1.0f);
+  CHECK(r.iterations == 16);
+  CHECK(r.validate().is_ok());
+  const AlsOptions e = mode_defaults(ConfidenceMode::kExplicit);
+  CHECK(e.biases);
+  CHECK(e.reg_exponent == 1.0f);
+  CHECK(e.values == ValueTransform::kRaw);
+  CHECK(e.validate().is_ok());
+  const AlsOptions h = mode_defaults(ConfidenceMode::kHu);
+  CHECK(h.confidence == ConfidenceMode::kHu);
+  CHECK(h.factors == AlsOptions{}.factors);
+  CHECK(h.reg_exponent == 0.0f);
+  CHECK(h.values == ValueTransform::kBinary);
+}

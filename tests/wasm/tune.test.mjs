@@ -46,7 +46,7 @@ test('bad tune options are refused', () => {
   assert.throws(() => alsrec.tune(dataset, { budgetSecond: 3 }), /did you mean 'budgetSeconds'/);
 });
 
-test('defaults(mode): implicit\'s parameters for the other confidence modes', () => {
+test('defaults(mode): each confidence mode\'s starting point', () => {
   const d = alsrec.defaults('implicit');
   assert.equal(d.confidence, 'implicit');
   assert.equal(d.factors, 64);
@@ -54,5 +54,8 @@ test('defaults(mode): implicit\'s parameters for the other confidence modes', ()
   assert.equal(d.regExponent, 0);
   assert.equal(d.values, 'binary');
   assert.deepEqual(alsrec.defaults('ials'), alsrec.defaults());
+  const ex = alsrec.defaults('explicit');  // ALS-WR: lambda times the row count, on the ratings
+  assert.equal(ex.regExponent, 1);
+  assert.equal(ex.values, 'raw');
   assert.throws(() => alsrec.defaults('sometimes'), AlsrecError);
 });

@@ -66,9 +66,12 @@ struct AlsOptions {
 // ml-latest-small (temporal:0.2 and random:0.2) and a generated 2000×3000 catalogue: on all three the validation
 // optimum lies on the ridge α₀·λ ≈ 0.01 with ν = 1 and α₀ in 1..6; α₀ = 3, λ = 0.0033 sits in its middle, and 128
 // factors give up the last ~1% of NDCG (256, 512) for half or a quarter of the time. AlsOptions' member defaults
-// stay `implicit`'s model (the neutral starting point the unit tests are written against); the CLI and the JS API
-// use them for the flags not given whenever another confidence mode than ials is chosen.
+// stay `implicit`'s model (the neutral starting point the unit tests are written against).
 AlsOptions recommended_options();
+// The starting point the CLI and the JS API use for the parameters not given, per confidence mode: ials →
+// recommended_options(); explicit → ALS-WR with biases (values raw, ν 1, λ 0.1, biases on: without a global mean,
+// items and users unseen in training predict 0 stars); the other modes → AlsOptions{} (`implicit`'s model).
+AlsOptions mode_defaults(ConfidenceMode mode);
 
 // Dense row-major float32 matrix (rows × cols); the shape used for user and item factors.
 struct Factors {
