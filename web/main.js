@@ -35,6 +35,7 @@ function startWorker() {
   client = new WorkerClient(worker, {
     onReady: (info) => {
       ui.engineReady = true;
+      for (const d of Object.values(info.modeDefaults || {})) modeDefaults[d.confidence] = d;
       applyDefaults(info.defaults || {});
       $('engine-status').textContent = `Engine ready · alsrec ${info.version}${info.simd ? ' · SIMD' : ''}` +
         `${info.threads > 1 ? ` · ${info.threads} threads` : ''}`;
@@ -78,13 +79,15 @@ const ERROR_TITLES = {
   [ErrorCode.BUSY]: 'Busy',
 };
 
-function showError(error, context = '') {
+function showError(error, context = '', { training = false } = {}) {
   // The reader's advice names the CLI flag; on this page the same setting is "Bad rows allowed".
   let message = (error?.message || String(error))
     .replace(/\(raise max-bad-fraction to accept them\)/,
              '(to load the good rows anyway, choose more “Bad rows allowed” under “Not right? Correct the format”)');
   if (error?.code === ErrorCode.NUMERICAL) {
     message += ' The previous model is kept. Try a larger regularization, a smaller alpha, or fewer factors.';
+  } else if (training && ui.hasModel) {
+    message += ' The previous model is kept.';
   }
   $('error-title').textContent = context || ERROR_TITLES[error?.code] || 'Something went wrong';
   $('error-message').textContent = message;
@@ -365,8 +368,17 @@ function formatOverrides() {
 
 // --- training ------------------------------------------------------------------------------------------------------
 
+// Each model's full parameter set from the engine (defaults(mode)); the form shows the common ones and α₀.
+const modeDefaults = {};
+
 function applyDefaults(d) {
   const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = String(v); };
+  if (d.confidence) {
+    modeDefaults[d.confidence] = d;
+    $('p-confidence').value = d.confidence;
+  }
+  set('p-unobserved', d.unobservedWeight);
+  $('f-unobserved').hidden = $('p-confidence').value !== 'ials';
   set('p-factors', d.factors);
   set('p-regularization', d.regularization);
   set('p-alpha', d.alpha);
@@ -388,13 +400,19 @@ function readParams() {
     el.removeAttribute('aria-invalid');
     return v;
   };
-  return {
+  const confidence = $('p-confidence').value;
+  const params = {
+    ...(modeDefaults[confidence] || { confidence }),
     factors: num('p-factors', { min: 1, max: 512, integer: true, name: 'Factors' }),
     regularization: num('p-regularization', { min: 0, name: 'Regularization' }),
     alpha: num('p-alpha', { min: 0, name: 'Alpha' }),
     iterations: num('p-iterations', { min: 1, max: 500, integer: true, name: 'Iterations' }),
     solver: $('p-solver').value,
   };
+  if (confidence === 'ials') {
+    params.unobservedWeight = num('p-unobserved', { min: 0, name: 'Unobserved weight' });
+  }
+  return params;
 }
 
 function chartColors() {
@@ -496,7 +514,7 @@ async function train() {
         bump('cancel');
       } else {
         $('progress-text').textContent = 'Stopped.';
-        showError(error);
+        showError(error, '', { training: true });
       }
     }
   });
@@ -930,6 +948,7 @@ function init() {
     loadRatings(ui.pendingFile || null, formatOverrides());
   });
   $('train').addEventListener('click', train);
+  $('p-confidence').addEventListener('change', () => applyDefaults(modeDefaults[$('p-confidence').value] || {}));
   $('cancel').addEventListener('click', () => {
     client.send(Request.CANCEL);
     $('progress-text').textContent = 'Cancelling after this iteration…';

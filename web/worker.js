@@ -41,7 +41,8 @@ async function startModule() {
 
 const ready = startModule().then(
   () => post({ type: Reply.READY, id: null, version: api.version, simd: api.simd, threads: api.threads,
-               defaults: api.defaults() }),
+               defaults: api.defaults(),
+               modeDefaults: Object.fromEntries(['ials', 'implicit', 'hu'].map((m) => [m, api.defaults(m)])) }),
   (error) => {
     api = null;
     const details = String(error?.message || error).replace(/\.?\s*Build with -s ASSERTIONS=1 for more info\.*/g, '');
