@@ -170,6 +170,7 @@ struct AlsTrainer::Impl {
   std::vector<detail::RowScratch> scratch;  // one per pool thread
   std::unique_ptr<detail::RowSolver> solver;
   Eigen::MatrixXf wg;           // w₀ G of the side being held fixed
+  std::vector<Eigen::MatrixXf> gramian_partials;  // per block of rows (detail::gramian_parallel)
   std::uint64_t half_steps = 0; // counts wg recomputations (the row solvers' cache key)
   int iteration = 0;
   double last_loss = std::numeric_limits<double>::quiet_NaN();
@@ -211,7 +212,7 @@ struct AlsTrainer::Impl {
     const ConstFactorMap other_map = detail::map_factors(other);
     auto t0 = Clock::now();
     const bool use_gramian = w0 != 0.0f;
-    if (use_gramian) detail::gramian(other_map, w0, wg);
+    if (use_gramian) detail::gramian_parallel(other_map, w0, wg, pool, gramian_partials);
     const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
     timings.gramian += seconds_since(t0);
 

@@ -82,6 +82,25 @@ void gramian(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out) {
   }
 }
 
+void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out, ThreadPool& pool,
+                      std::vector<Eigen::MatrixXf>& partials) {
+  const Eigen::Index n = y.rows(), k = y.cols();
+  const auto blocks = static_cast<std::size_t>((n + kGramianRows - 1) / kGramianRows);
+  if (blocks <= 1) {  // (with several blocks the partial sums are used on one thread too: same result)
+    gramian(y, scale, out);
+    return;
+  }
+  partials.resize(blocks);
+  pool.run(blocks, [&](std::size_t b, int) {
+    const Eigen::Index first = static_cast<Eigen::Index>(b) * kGramianRows;
+    const ConstFactorMap rows(y.data() + first * k, std::min(kGramianRows, n - first), k);
+    gramian(rows, 1.0f, partials[b]);
+  });
+  out = partials[0];
+  for (std::size_t b = 1; b < blocks; ++b) out += partials[b];
+  out *= scale;
+}
+
 void RowScratch::reserve(int k, std::size_t capacity) {
   const auto cap = static_cast<Eigen::Index>(std::max<std::size_t>(capacity, 1));
   yt.resize(k, cap);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "thread_pool.h"
 
 namespace alsrec {
 namespace detail {
@@ -45,6 +46,12 @@ float row_lambda(const AlsOptions& options, float w0, std::size_t row_count, std
 
 // out = scale · YᵀY (full symmetric k×k), by a symmetric rank-n update.
 void gramian(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out);
+
+// The same on `pool`: partial Gramians of fixed blocks of kGramianRows rows, summed in block order, so the result does
+// not depend on the thread count (with one block it is gramian() itself). `partials` is the caller's reusable storage.
+constexpr Eigen::Index kGramianRows = 2048;
+void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out, ThreadPool& pool,
+                      std::vector<Eigen::MatrixXf>& partials);
 
 // Cholesky factorisation A = L Lᵀ of a small dense SPD matrix (the k × k row systems), left-looking: column j is
 //   L[j:, j] = (A[j:, j] − L[j:, :j] · L[j, :j]ᵀ) / L[j, j],   L[j, j] = √(A[j, j] − ‖L[j, :j]‖²)
