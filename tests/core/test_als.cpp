@@ -1,28 +1,16 @@
-// GCC 12 + AVX-512: false -Wmaybe-uninitialized inside Eigen's GEMM kernels (see core/src/solver_eigen.h).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "fixtures.h"
 #include "alsrec/als.h"
 
 using namespace alsrec;
+using alsrec::test::checkerboard;
 
 namespace {
-
-// 20 users × 20 items; user u has seen every item of its own parity except item u (the withheld diagonal).
-CsrMatrix checkerboard(std::uint32_t n = 20) {
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (std::uint32_t u = 0; u < n; ++u)
-    for (std::uint32_t i = 0; i < n; ++i)
-      if (i % 2 == u % 2 && i != u) r.push_back(u), c.push_back(i), v.push_back(1.0f);
-  return csr_from_triplets(n, n, r, c, v);
-}
 
 // A deterministic sparse matrix with raw values 1..5 (a small LCG, so no dependence on <random>'s distributions).
 CsrMatrix random_matrix(std::uint32_t users, std::uint32_t items, double density, std::uint32_t seed) {

@@ -1,26 +1,14 @@
-// GCC 12 + AVX-512: false -Wmaybe-uninitialized inside Eigen's GEMM kernels (see core/src/solver_eigen.h).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
+#include "fixtures.h"
 #include "alsrec/recommend.h"
 
 using namespace alsrec;
+using alsrec::test::checkerboard;
 
 namespace {
-
-// User u has seen the items of its own parity except item u (see test_als.cpp).
-CsrMatrix checkerboard(std::uint32_t n = 20) {
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (std::uint32_t u = 0; u < n; ++u)
-    for (std::uint32_t i = 0; i < n; ++i)
-      if (i % 2 == u % 2 && i != u) r.push_back(u), c.push_back(i), v.push_back(1.0f);
-  return csr_from_triplets(n, n, r, c, v);
-}
 
 struct Trained {
   CsrMatrix m;
