@@ -15,10 +15,21 @@ Result<AlsModel> load_model_file(const std::string& path) {
   return deserialize_model(bytes->data(), bytes->size(), path);
 }
 
-json scored_json(const AlsModel& model, const std::vector<ScoredItem>& items) {
-  json list = json::array();
-  for (const ScoredItem& s : items) list.push_back({{"item", model.item_ids[s.index]}, {"score", s.score}});
-  return list;
+// {"<key>": id, "items": [{"item", "score"}...]} as JSON, or a ranked table.
+void print_ranked(const AlsModel& model, const std::vector<ScoredItem>& items, bool as_json, const char* key,
+                  const std::string& id) {
+  if (as_json) {
+    json list = json::array();
+    for (const ScoredItem& s : items) list.push_back({{"item", model.item_ids[s.index]}, {"score", s.score}});
+    json j;
+    j[key] = id;
+    j["items"] = list;
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  for (std::size_t r = 0; r < items.size(); ++r) {
+    std::printf("%3zu  %-20s %.5f\n", r + 1, model.item_ids[items[r].index].c_str(), items[r].score);
+  }
 }
 
 // CSV of every user's top-n: user,rank,item,score.
@@ -85,16 +96,7 @@ Command add_recommend_command(CLI::App& parent) {
             const CsrMatrix* exclude = !st->include_seen && model->seen.rows > 0 ? &model->seen : nullptr;
             const auto items = recommend(model->user_factors, model->item_factors, static_cast<std::uint32_t>(u),
                                          st->n, exclude);
-            if (st->as_json) {
-              json j;
-              j["user"] = st->user;
-              j["items"] = scored_json(*model, items);
-              std::cout << j.dump(2) << "\n";
-            } else {
-              for (std::size_t r = 0; r < items.size(); ++r) {
-                std::printf("%3zu  %-20s %.5f\n", r + 1, model->item_ids[items[r].index].c_str(), items[r].score);
-              }
-            }
+            print_ranked(*model, items, st->as_json, "user", st->user);
             return kExitOk;
           }};
 }
@@ -121,16 +123,7 @@ Command add_similar_command(CLI::App& parent) {
               return fail("similar", Status::bad_input("item '" + st->item + "' is not in " + st->model));
             }
             const auto items = similar_items(model->item_factors, static_cast<std::uint32_t>(i), st->n);
-            if (st->as_json) {
-              json j;
-              j["item"] = st->item;
-              j["items"] = scored_json(*model, items);
-              std::cout << j.dump(2) << "\n";
-            } else {
-              for (std::size_t r = 0; r < items.size(); ++r) {
-                std::printf("%3zu  %-20s %.5f\n", r + 1, model->item_ids[items[r].index].c_str(), items[r].score);
-              }
-            }
+            print_ranked(*model, items, st->as_json, "item", st->item);
             return kExitOk;
           }};
 }
