@@ -199,6 +199,10 @@ export interface LoadOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where alsrec.wasm lives, for browsers (default: next to alsrec.js). */
   locateFile?: (path: string) => string;
+  /** 'single' (default): alsrec.js; 'auto': the threaded alsrec-mt.js when the page is cross-origin isolated
+   *  (SharedArrayBuffer available), else — or if it fails to start — the single-threaded module; 'multi': threaded
+   *  or an error. `Alsrec.threads` tells which ran. */
+  threads?: 'single' | 'auto' | 'multi';
 }
 
 export function loadAlsrec(options?: LoadOptions): Promise<Alsrec>;

@@ -177,7 +177,13 @@ Status als_options_from(const val& p, AlsOptions& o) {
   if (present(p, "cgSteps")) o.cg_steps = p["cgSteps"].as<int>();
   if (present(p, "seed")) o.seed = static_cast<std::uint64_t>(p["seed"].as<double>());  // JS checked: safe integer
   if (present(p, "computeLoss")) o.compute_loss = p["computeLoss"].as<bool>();
-  o.threads = 1;  // the plain wasm build has one thread; the results do not depend on it anyway
+  // The threaded module (alsrec-mt) uses every core the browser offers; the plain one has a single thread. The
+  // results do not depend on it: rows are split by data, never by thread count.
+#ifdef ALSREC_HAVE_THREADS
+  o.threads = 0;
+#else
+  o.threads = 1;
+#endif
   return o.validate();
 }
 

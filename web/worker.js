@@ -35,7 +35,8 @@ const fail = (code, message) => { throw new ProtocolError(code, message); };
 
 async function startModule() {
   apiModule = apiModule || (await import('./alsrec_api.js'));
-  api = await apiModule.loadAlsrec();
+  // The threaded build when the page is cross-origin isolated (SharedArrayBuffer), else the single-threaded one.
+  api = await apiModule.loadAlsrec({ threads: 'auto' });
   return api;
 }
 

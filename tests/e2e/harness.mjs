@@ -18,14 +18,15 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
 
 /** Start web/serve.mjs on a free port (--port 0); resolves once it printed its URL. */
-export function startServer(siteDir = SITE_DIR, { requireWasm = true } = {}) {
+export function startServer(siteDir = SITE_DIR, { requireWasm = true, isolated = false } = {}) {
   const needed = ['index.html', 'main.js', 'worker.js', 'protocol.js', 'alsrec_api.js', 'alsrec.js',
                   ...(requireWasm ? ['alsrec.wasm'] : [])];
   const missing = needed.filter((f) => !existsSync(join(siteDir, f)));
   if (missing.length) {
     throw new Error(`${siteDir} lacks ${missing.join(', ')}: build the wasm preset (the site) first`);
   }
-  const child = spawn(process.execPath, [join(SOURCE_DIR, 'web/serve.mjs'), '--port', '0', '--dir', siteDir],
+  const child = spawn(process.execPath, [join(SOURCE_DIR, 'web/serve.mjs'), '--port', '0', '--dir', siteDir,
+                                              ...(isolated ? ['--isolated'] : [])],
                       { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolvePromise, reject) => {
     let out = '';
