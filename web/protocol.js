@@ -18,6 +18,7 @@ export const Request = Object.freeze({
   GENERATE_DEMO: 'generateDemo',  // {options?: GenerateOptions}
   LOAD_ITEMS: 'loadItems',        // {file: File}
   EXPORT_RECOMMENDATIONS: 'exportRecommendations',  // {n}  → {bytes: Uint8Array} (CSV)
+  TUNE: 'tune',                   // {params, budgetSeconds}  → {params, trials, validation, metrics}
 });
 
 /** Messages the worker sends to the page. */

@@ -385,6 +385,27 @@ const handlers = {
     }
   },
 
+  // Synchronous inside the module (bounded by the budget): progress is posted from its callback; cancel cannot
+  // interrupt it, so the page disables Cancel while tuning.
+  async [Request.TUNE]({ id, params = {}, budgetSeconds = 20 }) {
+    notWhileTraining();
+    const dataset = requireDataset();
+    const split = state.summary.hasTimestamps ? 'temporal:0.2' : 'random:0.2';
+    state.training = true;
+    try {
+      const result = api.tune(dataset, {
+        split, k: K, budgetSeconds, params,
+        onProgress: (p) => post({ type: Reply.PROGRESS, id, trialsDone: p.trialsDone, elapsed: p.elapsed,
+                                  budget: p.budget, best: p.best.objective, factors: p.last.params.factors }),
+      });
+      const t = result.tuning;
+      return { payload: { params: t.params, trials: t.trials.length, validation: t.trials[t.best].objective,
+                          metrics: result.metrics, popularity: result.baseline.popularity } };
+    } finally {
+      state.training = false;
+    }
+  },
+
   async [Request.RECOMMEND]({ userId, n = K }) {
     const model = requireModel();
     const rated = ratedBy(userId);

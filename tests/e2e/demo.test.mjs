@@ -187,3 +187,18 @@ test('narrow (phone) viewport: nothing wider than the screen', async () => {
   assert.deepEqual(overflow, []);
   await screenshot(page, 'demo-phone');
 });
+
+test('tune searches on a validation split and fills the form with the winner', async () => {
+  const before = await page.inputValue('#p-regularization');
+  await nextVersion(page, 'tune', () => page.click('[data-testid=tune]'), 90_000);
+  const text = await page.textContent('#progress-text');
+  assert.match(text, /Tuned in \d+ trials: factors \d+/, text);
+  assert.match(text, /Recall@10 0\.\d+/, text);
+  assert.equal(await page.inputValue('#p-confidence'), 'ials');
+  const factors = Number(await page.inputValue('#p-factors'));
+  assert.ok(Number.isInteger(factors) && factors >= 8, `tuned factors ${factors}`);
+  assert.ok(Number(await page.inputValue('#p-regularization')) > 0, `regularization was ${before}`);
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshot(page, 'demo-tuned');
+});
