@@ -55,21 +55,7 @@ BiasModel fit_biases(const CsrMatrix& train, const BiasOptions& options) {
 }
 
 RatingErrors baseline_errors(const BiasModel& model, const CsrMatrix& test) {
-  RatingErrors errors;
-  if (test.indptr.size() < static_cast<std::size_t>(test.rows) + 1) return errors;
-  double squared = 0, absolute = 0;
-  for (std::uint32_t u = 0; u < test.rows; ++u)
-    for (std::uint64_t e = test.indptr[u]; e < test.indptr[u + 1]; ++e) {
-      const double error = model.predict(u, test.indices[e]) - static_cast<double>(test.data[e]);
-      squared += error * error;
-      absolute += std::abs(error);
-      ++errors.count;
-    }
-  if (errors.count > 0) {
-    errors.rmse = std::sqrt(squared / static_cast<double>(errors.count));
-    errors.mae = absolute / static_cast<double>(errors.count);
-  }
-  return errors;
+  return rating_errors(test, [&](std::uint32_t u, std::uint32_t i) { return model.predict(u, i); });
 }
 
 CsrMatrix bias_residuals(const BiasModel& model, const CsrMatrix& train) {

@@ -275,31 +275,37 @@ RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test
       threads);
 }
 
-RatingErrors rating_errors(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& test) {
+RatingErrors rating_errors(const CsrMatrix& test, const RatingPredictor& predict) {
   RatingErrors errors;
-  if (user_factors.cols != item_factors.cols || test.indptr.size() < static_cast<std::size_t>(test.rows) + 1)
-    return errors;
-  const std::uint32_t f = user_factors.cols;
+  if (test.indptr.size() < static_cast<std::size_t>(test.rows) + 1) return errors;
   double squared = 0, absolute = 0;
-  for (std::uint32_t u = 0; u < test.rows && u < user_factors.rows; ++u) {
-    const float* x = user_factors.row(u);
+  for (std::uint32_t u = 0; u < test.rows; ++u)
     for (std::uint64_t p = test.indptr[u]; p < test.indptr[u + 1]; ++p) {
-      const std::uint32_t i = test.indices[p];
-      if (i >= item_factors.rows) continue;
-      const float* y = item_factors.row(i);
-      double prediction = 0;
-      for (std::uint32_t c = 0; c < f; ++c) prediction += static_cast<double>(x[c]) * static_cast<double>(y[c]);
+      const double prediction = predict(u, test.indices[p]);
+      if (std::isnan(prediction)) continue;  // the predictor cannot score this pair
       const double error = prediction - static_cast<double>(test.data[p]);
       squared += error * error;
       absolute += std::abs(error);
       ++errors.count;
     }
-  }
   if (errors.count > 0) {
     errors.rmse = std::sqrt(squared / static_cast<double>(errors.count));
     errors.mae = absolute / static_cast<double>(errors.count);
   }
   return errors;
+}
+
+RatingErrors rating_errors(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& test) {
+  if (user_factors.cols != item_factors.cols) return {};
+  const std::uint32_t f = user_factors.cols;
+  return rating_errors(test, [&](std::uint32_t u, std::uint32_t i) {
+    if (u >= user_factors.rows || i >= item_factors.rows) return std::numeric_limits<double>::quiet_NaN();
+    const float* x = user_factors.row(u);
+    const float* y = item_factors.row(i);
+    double prediction = 0;
+    for (std::uint32_t c = 0; c < f; ++c) prediction += static_cast<double>(x[c]) * static_cast<double>(y[c]);
+    return prediction;
+  });
 }
 
 }  // namespace alsrec

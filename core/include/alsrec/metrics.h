@@ -50,5 +50,9 @@ struct RatingErrors {
   double rmse = 0, mae = 0;
 };
 RatingErrors rating_errors(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& test);
+// The same for any predictor: RMSE and MAE of predict(user, item) − rating over the test nonzeros (a NaN
+// prediction means "cannot score this pair": it is left out of the count).
+using RatingPredictor = std::function<double(std::uint32_t user, std::uint32_t item)>;
+RatingErrors rating_errors(const CsrMatrix& test, const RatingPredictor& predict);
 
 }  // namespace alsrec
