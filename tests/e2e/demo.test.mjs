@@ -2,22 +2,12 @@
 // rate-yourself by fold-in, cancel keeps the previous model, and the page looks right on a laptop and a phone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { foreignRequests, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+import { foreignRequests, listedItems, nextVersion, openApp, screenshot, setParams, startApp, stopApp, train }
   from './harness.mjs';
 
 let server, browser, page;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  page = browser.page;
-  await openApp(page, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+before(async () => ({ server, browser, page } = await startApp()));
+after(() => stopApp({ server, browser }));
 
 test('the demo dataset loads with one click and shows its summary', async () => {
   await nextVersion(page, 'data', () => page.click('[data-testid=demo]'));

@@ -5,24 +5,14 @@ import { cpSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { SITE_DIR, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+import { launch, listedItems, nextVersion, screenshot, setParams, SITE_DIR, startApp, startServer, stopApp, train }
   from './harness.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'alsrec-e2e-files-'));
 let server, browser, page;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  page = browser.page;
-  await openApp(page, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+before(async () => ({ server, browser, page } = await startApp()));
+after(() => stopApp({ server, browser }));
+after(() => rmSync(work, { recursive: true, force: true }));
 
 async function errorText() {
   await page.waitForSelector('[data-testid=error]', { state: 'visible' });

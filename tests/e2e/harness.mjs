@@ -126,3 +126,16 @@ export function foreignRequests(requests, url) {
   const origin = new URL(url).origin;
   return requests.filter((r) => !r.startsWith(origin) && !r.startsWith('blob:') && !r.startsWith('data:'));
 }
+
+/** Serve the site, launch Chromium and open the app: {server, browser, page}. Pair with stopApp(). */
+export async function startApp() {
+  const server = await startServer();
+  const browser = await launch();
+  await openApp(browser.page, server.url);
+  return { server, browser, page: browser.page };
+}
+
+export async function stopApp(app) {
+  await app?.browser?.close();
+  app?.server?.stop();
+}

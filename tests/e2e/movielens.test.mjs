@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, SHARED_DATA, launch, listedItems, nextVersion, openApp, screenshot, setParams, startServer, train }
+import { ARTIFACTS, listedItems, nextVersion, screenshot, setParams, SHARED_DATA, startApp, stopApp, train }
   from './harness.mjs';
 
 const DIR = join(SHARED_DATA, 'ml-latest-small');
@@ -35,19 +35,8 @@ function readRatedBy(userId) {
 }
 
 let server, browser, page;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launch();
-  page = browser.page;
-  await openApp(page, server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+before(async () => { if (!skip) ({ server, browser, page } = await startApp()); });
+after(() => stopApp({ server, browser }));
 
 test('ratings.csv: detected format and summary', { skip }, async () => {
   await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', RATINGS));
