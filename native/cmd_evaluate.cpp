@@ -21,6 +21,7 @@ Command add_evaluate_command(CLI::App& parent) {
     ModelFlags model;
     bool as_json = false;
     bool distributed = false;
+    bool exact_gramian = false;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
@@ -34,6 +35,9 @@ Command add_evaluate_command(CLI::App& parent) {
   app->add_flag("--json", st->as_json, "Print JSON");
   app->add_flag("--distributed", st->distributed,
                 "Train as one rank of `mpirun -np N alsrec evaluate --distributed ...` (builds with MPI; rank 0 reports)");
+  app->add_flag("--exact-gramian", st->exact_gramian,
+                "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
+                "factors; slightly more traffic)");
 
   return {app, [st]() -> int {
             if (st->distributed) {
@@ -74,7 +78,7 @@ Command add_evaluate_command(CLI::App& parent) {
               auto trainer = AlsTrainer::create(train, *options);
               if (!trainer) return failed(trainer.status());
               const Status fitted =
-                  distributed::fit("evaluate", **trainer, exchange, lead ? progress_reporter(*bar) : nullptr);
+                  distributed::fit("evaluate", **trainer, st->exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
               if (!fitted.is_ok()) return failed(fitted);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone ranks and prints
               bar->finish();
@@ -126,8 +130,10 @@ Command add_evaluate_command(CLI::App& parent) {
             j["params"] = params_json(*options);
             if (st->distributed) {
               j["ranks"] = exchange.ranks;
+              j["exact_gramian"] = st->exact_gramian;
               j["bytes_exchanged_per_iteration"] = exchange.bytes_per_iteration;
               j["seconds_per_iteration"] = exchange.seconds_per_iteration;
+              j["communication_seconds_per_iteration"] = exchange.communication_seconds_per_iteration;
             }
             j["dataset"] = {{"users", data->num_users()},
                             {"items", data->num_items()},

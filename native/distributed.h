@@ -33,15 +33,20 @@ struct ExchangeStats {
   // The bytes every rank receives in one iteration, summed over ranks: per half-iteration each rank receives the
   // reduced k×k Gramian (4k² bytes) and the other ranks' new rows of that side (4k per row), so
   //     N · 8k² + (N − 1) · (users + items) · 4k      (the payload; MPI's own framing is not counted)
+  // and with exact Gramians (N − 1)·(user blocks + item blocks)·4k² in place of N · 8k².
   std::uint64_t bytes_per_iteration = 0;
   double seconds_per_iteration = 0;  // wall time on rank 0, including the loss when compute_loss is on
+  double communication_seconds_per_iteration = 0;  // of which in the allreduces and allgathers (rank 0)
 };
 
 // Runs the trainer's remaining iterations across the ranks (all ranks call it with identical trainers); progress is
 // called on rank 0 only. On return every rank holds the full factors; a non-ok Status is the same on every rank
 // only for failures every rank sees (a failed solve on one rank aborts the job instead).
-// `command` names the command in an abort message.
-Status fit(const std::string& command, AlsTrainer& trainer, ExchangeStats& stats,
+// `command` names the command in an abort message. exact (`--exact-gramian`): instead of the allreduce, gather the
+// Gramian of every 2048-row block (AlsTrainer::block_gramians) and sum them in block order, as one process does:
+// the factors are then bit-identical to one process's, for (blocks − own blocks)·4k² bytes per rank and half-step
+// instead of 4k² (about k/2048 of the factor rows' traffic: 6% at k = 128).
+Status fit(const std::string& command, AlsTrainer& trainer, bool exact, ExchangeStats& stats,
            const ProgressCallback& progress = nullptr);
 
 }  // namespace alsrec::cli::distributed

@@ -457,6 +457,32 @@ Status AlsTrainer::partial_gramian(Side side, std::uint32_t begin, std::uint32_t
   return Status::ok();
 }
 
+std::uint32_t AlsTrainer::gramian_blocks(Side side) const {
+  const std::uint32_t rows = (side == Side::kUsers ? impl_->users : impl_->items).m.rows;
+  return (rows + kGramianBlockRows - 1) / kGramianBlockRows;
+}
+
+Status AlsTrainer::block_gramians(Side side, std::uint32_t first, std::uint32_t last, float* out) {
+  static_assert(kGramianBlockRows == detail::kGramianRows, "the blocks step() sums");
+  Impl& im = *impl_;
+  if (first > last || last > gramian_blocks(side))
+    return Status::invalid_argument("Gramian blocks [" + std::to_string(first) + ", " + std::to_string(last) +
+                                    ") are outside the " + std::to_string(gramian_blocks(side)) + " blocks");
+  const auto t0 = Clock::now();
+  const Factors& f = im.factors_of(side);
+  const auto k = static_cast<Eigen::Index>(f.cols);
+  im.gramian_partials.resize(std::max<std::size_t>(im.gramian_partials.size(), last - first));
+  im.pool.run(last - first, [&](std::size_t task, int) {  // each block as gramian_parallel computes it
+    const std::uint32_t begin = (first + static_cast<std::uint32_t>(task)) * kGramianBlockRows;
+    const std::uint32_t rows = std::min(kGramianBlockRows, f.rows - begin);
+    Eigen::MatrixXf& g = im.gramian_partials[task];
+    detail::gramian(ConstFactorMap(f.row(begin), rows, k), 1.0f, g);
+    Eigen::Map<Eigen::MatrixXf>(out + task * static_cast<std::size_t>(k * k), k, k) = g;
+  });
+  im.timings.gramian += seconds_since(t0);
+  return Status::ok();
+}
+
 Status AlsTrainer::solve_rows(Side side, std::uint32_t begin, std::uint32_t end, const float* gramian) {
   Impl& im = *impl_;
   if (!im.failed.is_ok()) return im.failed;

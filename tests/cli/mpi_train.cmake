@@ -1,6 +1,7 @@
 # `mpirun -np NP alsrec train|evaluate --distributed` against the single-process commands on a generated file.
 # -DMPIEXEC=<mpirun> -DNP=<ranks>. Expected (measured, see README "Distributed training"):
-#   - NP = 1: the model file is byte-identical to the single-process one (same rows, blocks and sums);
+#   - NP = 1, or any NP with --exact-gramian: the model file is byte-identical to the single-process one (same rows,
+#     blocks and sums);
 #   - the exact (Cholesky) solver: factors within 1e-4 (measured ≤ 1e-5: only the Gramian's summation order
 #     differs across ranks, float rounding);
 #   - the default 3-step CG solver: factors within 2e-2 (measured ≤ 4e-3 at 5 iterations: a few CG steps from a
@@ -54,6 +55,16 @@ foreach(solver cholesky cg)
   expect_between("${same}" 0.9 1.0 "top-10 agreement (${solver})")
   message(STATUS "np ${NP} ${solver}: ${cmp}")
 endforeach()
+
+# --exact-gramian: block Gramians summed in one process's order, so the default CG model is byte-identical.
+mpi(EXIT 0 OUT out ARGS train ${common} --output exact.alsrec --distributed --exact-gramian --json)
+file(SHA256 "${WORK}/single-cg.alsrec" a)
+file(SHA256 "${WORK}/exact.alsrec" b)
+expect_equal("${b}" "${a}" "--exact-gramian model file")
+json(bytes "${out}" bytes_exchanged_per_iteration)
+# (1 block of 2048 rows per side: (NP − 1)·2 blocks·4k² for the Gramians)
+math(EXPR expected_bytes "(${NP} - 1) * 2 * 4 * 16 * 16 + (${NP} - 1) * (${users} + ${items}) * 4 * 16")
+expect_equal("${bytes}" "${expected_bytes}" "bytes exchanged per iteration with --exact-gramian")
 
 # A model a distributed run wrote is an ordinary model file.
 run(EXIT 0 OUT rec ARGS recommend --model ranks-cg.alsrec --user 1 --json)

@@ -143,6 +143,13 @@ class AlsTrainer {
   // out (k×k, symmetric, so row- and column-major alike) = Σ_{r ∈ [begin, end)} f_r f_rᵀ over `side`'s current factors,
   // unscaled, summed in the trainer's fixed 2048-row blocks. Empty range → zeros. kInvalidArgument on a bad range.
   Status partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out);
+  // The Gramian exactly as step() sums it, for results bit-identical to one process: step() adds the Gramians of
+  // fixed blocks of kGramianBlockRows rows in block order, G = B₀ + B₁ + … (float adds, left to right). A process
+  // computes blocks [first, last) of `side` into out ((last − first) k×k matrices, one after another); once every
+  // block is gathered, the caller sums them in that order and passes G to solve_rows.
+  static constexpr std::uint32_t kGramianBlockRows = 2048;
+  std::uint32_t gramian_blocks(Side side) const;  // ⌈rows / kGramianBlockRows⌉
+  Status block_gramians(Side side, std::uint32_t first, std::uint32_t last, float* out);
   // Solves rows [begin, end) of `side` against the other side's current factors, with G = YᵀY of those factors
   // given (k×k floats); the trainer scales it by w₀ itself. kNumerical on a failed solve, kInvalidArgument on a bad
   // range. Rows outside the range are left untouched.
