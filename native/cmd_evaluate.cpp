@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "distributed.h"
 #include "alsrec/baselines.h"
 
 namespace alsrec::cli {
@@ -18,6 +20,8 @@ Command add_evaluate_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     bool as_json = false;
+    bool distributed = false;
+    bool exact_gramian = false;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
@@ -29,19 +33,37 @@ Command add_evaluate_command(CLI::App& parent) {
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
   app->add_flag("--json", st->as_json, "Print JSON");
+  app->add_flag("--distributed", st->distributed,
+                "Train as one rank of `mpirun -np N alsrec evaluate --distributed ...` (builds with MPI; rank 0 reports)");
+  app->add_flag("--exact-gramian", st->exact_gramian,
+                "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
+                "factors; slightly more traffic)");
 
   return {app, [st]() -> int {
-            auto format = format_options(st->format, st->input);
-            if (!format) return fail("evaluate", format.status());
-            auto options = als_options(st->model);
-            if (!options) return fail("evaluate", options.status());
-            auto spec = parse_split(st->split);
-            if (!spec) return fail("evaluate", spec.status());
-            if (spec->kind == SplitKind::kNone) {
-              return fail("evaluate", Status::invalid_argument("--split none leaves nothing to evaluate"));
+            if (st->distributed) {
+              const Status started = distributed::start();
+              if (!started.is_ok()) return fail("evaluate", started);
             }
+            // In a distributed run a failure on any rank must end every rank (the others may be in a collective).
+            const auto failed = [&](const Status& status) {
+              if (st->distributed) distributed::abort_job("evaluate", status);
+              return fail("evaluate", status);
+            };
+            auto format = format_options(st->format, st->input);
+            if (!format) return failed(format.status());
+            auto options = als_options(st->model);
+            if (!options) return failed(options.status());
+            auto spec = parse_split(st->split);
+            if (!spec) return failed(spec.status());
+            if (spec->kind == SplitKind::kNone) {
+              return failed(Status::invalid_argument("--split none leaves nothing to evaluate"));
+            }
+            if (st->distributed && options->biases)
+              return failed(Status::invalid_argument("--distributed does not fit --biases (explicit baselines) yet"));
             auto data = load_ratings_file(st->input, *format);
-            if (!data) return fail("evaluate", data.status());
+            if (!data) return failed(data.status());
+            const bool lead = !st->distributed || distributed::rank() == 0;
+            distributed::ExchangeStats exchange;
 
             const SplitResult split = split_dataset(*data, *spec, options->seed);
             CsrMatrix train = build_user_item_matrix(*data, &split.train);
@@ -50,10 +72,22 @@ Command add_evaluate_command(CLI::App& parent) {
             const auto start = std::chrono::steady_clock::now();
             Factors user_factors, item_factors;  // with the bias columns when --biases
             double final_loss = 0;
-            ProgressBar bar("evaluate");
-            if (options->biases) {
-              auto fitted = train_biased_explicit(train, *options, progress_reporter(bar));
-              bar.finish();
+            std::optional<ProgressBar> bar;
+            if (lead) bar.emplace("evaluate");
+            if (st->distributed) {  // the split is a function of the data and the seed: the same on every rank
+              auto trainer = AlsTrainer::create(train, *options);
+              if (!trainer) return failed(trainer.status());
+              const Status fitted =
+                  distributed::fit("evaluate", **trainer, st->exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
+              if (!fitted.is_ok()) return failed(fitted);
+              if (!lead) return distributed::finish(kExitOk);  // rank 0 alone ranks and prints
+              bar->finish();
+              user_factors = (*trainer)->user_factors();
+              item_factors = (*trainer)->item_factors();
+              final_loss = (*trainer)->last_loss();
+            } else if (options->biases) {
+              auto fitted = train_biased_explicit(train, *options, progress_reporter(*bar));
+              bar->finish();
               if (!fitted) return fail("evaluate", fitted.status());
               user_factors = std::move(fitted->user_factors);
               item_factors = std::move(fitted->item_factors);
@@ -61,8 +95,8 @@ Command add_evaluate_command(CLI::App& parent) {
             } else {
               auto trainer = AlsTrainer::create(train, *options);
               if (!trainer) return fail("evaluate", trainer.status());
-              const Status fitted = (*trainer)->fit(progress_reporter(bar));
-              bar.finish();
+              const Status fitted = (*trainer)->fit(progress_reporter(*bar));
+              bar->finish();
               if (!fitted.is_ok()) return fail("evaluate", fitted);
               user_factors = (*trainer)->user_factors();
               item_factors = (*trainer)->item_factors();
@@ -94,6 +128,13 @@ Command add_evaluate_command(CLI::App& parent) {
             j["fit_seconds"] = fit_seconds;
             j["final_loss"] = final_loss;
             j["params"] = params_json(*options);
+            if (st->distributed) {
+              j["ranks"] = exchange.ranks;
+              j["exact_gramian"] = st->exact_gramian;
+              j["bytes_exchanged_per_iteration"] = exchange.bytes_per_iteration;
+              j["seconds_per_iteration"] = exchange.seconds_per_iteration;
+              j["communication_seconds_per_iteration"] = exchange.communication_seconds_per_iteration;
+            }
             j["dataset"] = {{"users", data->num_users()},
                             {"items", data->num_items()},
                             {"interactions", data->size()},
@@ -102,7 +143,7 @@ Command add_evaluate_command(CLI::App& parent) {
                             {"skipped", data->skipped}};
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
-              return kExitOk;
+              return distributed::finish(kExitOk);
             }
             std::printf("%s, split %s: %zu users evaluated (%zu train / %zu test interactions), fit %s\n",
                         st->input.c_str(), split_to_string(*spec).c_str(), model.users, split.train.size(),
@@ -121,7 +162,7 @@ Command add_evaluate_command(CLI::App& parent) {
                 std::printf("baseline %-11s rmse %.4f  mae %.4f\n", b, j["baseline"][b]["rmse"].get<double>(),
                             j["baseline"][b]["mae"].get<double>());
             }
-            return kExitOk;
+            return distributed::finish(kExitOk);
           }};
 }
 

@@ -2,9 +2,11 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "distributed.h"
 
 namespace alsrec::cli {
 
@@ -14,6 +16,8 @@ Command add_train_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     bool as_json = false;
+    bool distributed = false;
+    bool exact_gramian = false;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand("train", "Train a model on a ratings file and save it");
@@ -24,25 +28,66 @@ Command add_train_command(CLI::App& parent) {
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
   app->add_flag("--json", st->as_json, "Print a JSON summary");
+  app->add_flag("--distributed", st->distributed,
+                "Train as one rank of `mpirun -np N alsrec train --distributed ...` (builds with MPI; rank 0 writes)");
+  app->add_flag("--exact-gramian", st->exact_gramian,
+                "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
+                "factors; slightly more traffic)");
 
   return {app, [st]() -> int {
+            if (st->distributed) {
+              const Status started = distributed::start();
+              if (!started.is_ok()) return fail("train", started);
+            }
+            // In a distributed run a failure on any rank must end every rank (the others may be in a collective).
+            const auto failed = [&](const Status& status) {
+              if (st->distributed) distributed::abort_job("train", status);
+              return fail("train", status);
+            };
             auto format = format_options(st->format, st->input);
-            if (!format) return fail("train", format.status());
+            if (!format) return failed(format.status());
             auto options = als_options(st->model);
-            if (!options) return fail("train", options.status());
+            if (!options) return failed(options.status());
             auto data = load_ratings_file(st->input, *format);
-            if (!data) return fail("train", data.status());
+            if (!data) return failed(data.status());
+            const bool lead = !st->distributed || distributed::rank() == 0;
 
             const auto start = std::chrono::steady_clock::now();
-            ProgressBar bar("train");
-            auto trained = train_model(*data, *options, progress_reporter(bar));
-            bar.finish();
-            if (!trained) return fail("train", trained.status());
+            std::optional<ProgressBar> bar;
+            if (lead) bar.emplace("train");
+            distributed::ExchangeStats exchange;
+            Result<AlsModel> trained = Status::internal("not trained");
+            if (!st->distributed) {
+              trained = train_model(*data, *options, progress_reporter(*bar));
+            } else {
+              if (options->biases)
+                return failed(Status::invalid_argument("--distributed does not fit --biases (explicit baselines) yet"));
+              auto trainer = AlsTrainer::create(build_user_item_matrix(*data), *options);
+              if (!trainer) return failed(trainer.status());
+              const Status fitted =
+                  distributed::fit("train", **trainer, st->exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
+              if (!fitted.is_ok()) return failed(fitted);
+              if (!lead) return distributed::finish(kExitOk);  // rank 0 alone writes and prints
+              const AlsTrainer& t = **trainer;
+              AlsModel m;  // packaged as train_model does
+              m.options = *options;
+              m.user_ids = data->user_ids;
+              m.item_ids = data->item_ids;
+              m.user_factors = t.user_factors();
+              m.item_factors = t.item_factors();
+              m.dataset_fingerprint = data->fingerprint();
+              m.iterations_done = t.iteration();
+              m.final_loss = t.last_loss();
+              m.seen = t.user_items();
+              trained = std::move(m);
+            }
+            bar->finish();
+            if (!trained) return distributed::finish(fail("train", trained.status()));
             const AlsModel& model = *trained;
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const std::vector<std::uint8_t> bytes = serialize_model(model);
             const Status written = write_file_atomically(st->output, bytes.data(), bytes.size());
-            if (!written.is_ok()) return fail("train", written);
+            if (!written.is_ok()) return distributed::finish(fail("train", written));
 
             json j;
             j["output"] = st->output;
@@ -54,6 +99,13 @@ Command add_train_command(CLI::App& parent) {
             j["fit_seconds"] = seconds;
             j["final_loss"] = model.final_loss;
             j["params"] = params_json(*options);
+            if (st->distributed) {
+              j["ranks"] = exchange.ranks;
+              j["exact_gramian"] = st->exact_gramian;
+              j["bytes_exchanged_per_iteration"] = exchange.bytes_per_iteration;
+              j["seconds_per_iteration"] = exchange.seconds_per_iteration;
+              j["communication_seconds_per_iteration"] = exchange.communication_seconds_per_iteration;
+            }
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
             } else {
@@ -61,7 +113,7 @@ Command add_train_command(CLI::App& parent) {
                         << data->size() << " interactions) in " << format_seconds(seconds) << ", loss "
                         << model.final_loss << "\nwrote " << st->output << " (" << bytes.size() << " bytes)\n";
             }
-            return kExitOk;
+            return distributed::finish(kExitOk);
           }};
 }
 

@@ -21,5 +21,6 @@ Command add_generate_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
 Command add_tune_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
+Command add_compare_models_command(CLI::App& parent);  // hidden: for the distributed tests
 
 }  // namespace alsrec::cli

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
       add_inspect_command(app),   add_train_command(app),   add_evaluate_command(app),
       add_recommend_command(app), add_similar_command(app), add_generate_command(app),
       add_bench_command(app),
-      add_tune_command(app),      add_explain_command(app),
+      add_tune_command(app),      add_explain_command(app), add_compare_models_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -126,7 +126,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // One side of the problem: its rows against the other side's factors, with the pair weights precomputed.
-struct Side {
+struct SideData {
   const char* name;       // "user" / "item", for messages
   std::uint32_t id;       // 0 / 1, for the initialisation hash
   CsrMatrix m;            // rows of this side × the other side
@@ -162,8 +162,8 @@ struct AlsTrainer::Impl {
   AlsOptions opt;
   detail::ConfidenceModel confidence;
   float w0;
-  Side users{"user", 0, {}, {}, {}, {}, {}};
-  Side items{"item", 1, {}, {}, {}, {}, {}};
+  SideData users{"user", 0, {}, {}, {}, {}, {}};
+  SideData items{"item", 1, {}, {}, {}, {}, {}};
   Factors x, y;                 // user and item factors
   double constant_sum = 0;      // Σ_obs k_ui (see compute_loss)
   mutable ThreadPool pool;
@@ -181,7 +181,7 @@ struct AlsTrainer::Impl {
   Impl(const AlsOptions& o, int threads)
       : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o.solver, o.cg_steps)) {}
 
-  void prepare_side(Side& s, std::size_t other_count) {
+  void prepare_side(SideData& s, std::size_t other_count) {
     const std::uint64_t nnz = s.m.nnz();
     s.a.resize(nnz);
     s.b.resize(nnz);
@@ -198,7 +198,7 @@ struct AlsTrainer::Impl {
         s.m.rows, [&](std::uint32_t r) { return row_base + static_cast<double>(s.m.row_size(r)); }, 256);
   }
 
-  void init_factors(Factors& f, const Side& s) {
+  void init_factors(Factors& f, const SideData& s) {
     f = Factors(s.m.rows, static_cast<std::uint32_t>(opt.factors));
     for (std::uint32_t r = 0; r < f.rows; ++r) {
       float* row = f.row(r);
@@ -208,19 +208,25 @@ struct AlsTrainer::Impl {
 
   // Solves every row of `side` (into `mine`) against the fixed `other` factors. Each row is solved by exactly one
   // thread into its own slot: no shared sums, so the thread count cannot change a bit of the result.
-  Status solve_side(const Side& side, Factors& mine, const Factors& other, double& solve_seconds) {
-    const ConstFactorMap other_map = detail::map_factors(other);
-    auto t0 = Clock::now();
-    const bool use_gramian = w0 != 0.0f;
-    if (use_gramian) detail::gramian_parallel(other_map, w0, wg, pool, gramian_partials);
-    const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
+  Status solve_side(const SideData& side, Factors& mine, const Factors& other, double& solve_seconds) {
+    const auto t0 = Clock::now();
+    if (w0 != 0.0f) detail::gramian_parallel(detail::map_factors(other), w0, wg, pool, gramian_partials);
     timings.gramian += seconds_since(t0);
+    return solve_chunks(side, mine, other, side.chunks, solve_seconds);
+  }
 
-    t0 = Clock::now();
+  // Solves the rows of `chunks` (ranges of `side`'s rows) against `other` with the current wg (w₀G).
+  Status solve_chunks(const SideData& side, Factors& mine, const Factors& other,
+                      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& chunks, double& solve_seconds) {
+    const ConstFactorMap other_map = detail::map_factors(other);
+    const bool use_gramian = w0 != 0.0f;
+    const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
+
+    const auto t0 = Clock::now();
     std::vector<std::int64_t> first_failure(static_cast<std::size_t>(pool.size()), -1);
-    pool.run(side.chunks.size(), [&](std::size_t task, int thread) {
+    pool.run(chunks.size(), [&](std::size_t task, int thread) {
       detail::RowScratch& s = scratch[static_cast<std::size_t>(thread)];
-      const auto [first, last] = side.chunks[task];
+      const auto [first, last] = chunks[task];
       if (opt.solver == SolverKind::kConjugateGradient) {  // CG: blocks of rows in lockstep (solver_row.h)
         const std::uint64_t max_nonzeros = timings.weighted_pairs == 0 ? ~std::uint64_t{0} : detail::kBlockNonzeros;
         for (std::uint32_t b = first; b < last;) {
@@ -260,6 +266,17 @@ struct AlsTrainer::Impl {
   }
 
   Status solve_users() { return solve_side(users, x, y, timings.user_solve); }
+
+  SideData& side_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? users : items; }
+  Factors& factors_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? x : y; }
+  Factors& other_factors_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? y : x; }
+  Status check_range(AlsTrainer::Side s, std::uint32_t begin, std::uint32_t end) {
+    const std::uint32_t rows = side_of(s).m.rows;
+    if (begin > end || end > rows)
+      return Status::invalid_argument("row range [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                      ") is outside the " + std::to_string(rows) + " " + side_of(s).name + " rows");
+    return Status::ok();
+  }
   Status solve_items() { return solve_side(items, y, x, timings.item_solve); }
 
   // The full objective divided by nnz, in double, from the identity (per observed pair, s = x_uᵀy_i)
@@ -361,7 +378,7 @@ Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, con
   im.init_factors(im.y, im.items);
 
   std::size_t longest = 0;
-  for (const Side* s : {&im.users, &im.items})
+  for (const SideData* s : {&im.users, &im.items})
     for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
   im.scratch.resize(static_cast<std::size_t>(im.pool.size()));
   if (options.solver == SolverKind::kConjugateGradient) longest = detail::block_capacity(longest);
@@ -395,6 +412,108 @@ Status AlsTrainer::resolve_users() {
   ALSREC_RETURN_IF_ERROR(im.solve_users());
   if (!im.factors_finite()) return im.diverged();
   return Status::ok();
+}
+
+std::vector<std::uint32_t> AlsTrainer::partition_rows(Side side, int parts) const {
+  const auto& chunks = (side == Side::kUsers ? impl_->users : impl_->items).chunks;
+  const std::uint32_t rows = (side == Side::kUsers ? impl_->users : impl_->items).m.rows;
+  const auto& m = (side == Side::kUsers ? impl_->users : impl_->items).m;
+  parts = std::max(parts, 1);
+  // Cumulative cost at each chunk's end; part p ends at the first chunk boundary reaching p/parts of the total.
+  const double row_base = static_cast<double>(impl_->opt.factors);
+  std::vector<double> cumulative(chunks.size());
+  double total = 0;
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const auto [first, last] = chunks[c];
+    total += row_base * (last - first) + static_cast<double>(m.indptr[last] - m.indptr[first]);
+    cumulative[c] = total;
+  }
+  std::vector<std::uint32_t> bounds{0};
+  std::size_t c = 0;
+  for (int p = 1; p < parts; ++p) {
+    const double target = total * p / parts;
+    while (c < chunks.size() && cumulative[c] < target) ++c;
+    bounds.push_back(c < chunks.size() ? std::max(bounds.back(), chunks[c].second) : rows);
+  }
+  bounds.push_back(rows);
+  return bounds;
+}
+
+Status AlsTrainer::partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out) {
+  Impl& im = *impl_;
+  ALSREC_RETURN_IF_ERROR(im.check_range(side, begin, end));
+  const auto t0 = Clock::now();
+  const Factors& f = im.factors_of(side);
+  const auto k = static_cast<Eigen::Index>(f.cols);
+  Eigen::Map<Eigen::MatrixXf> result(out, k, k);
+  if (begin == end) {
+    result.setZero();
+  } else {
+    Eigen::MatrixXf g;
+    detail::gramian_parallel(ConstFactorMap(f.row(begin), end - begin, k), 1.0f, g, im.pool, im.gramian_partials);
+    result = g;
+  }
+  im.timings.gramian += seconds_since(t0);
+  return Status::ok();
+}
+
+std::uint32_t AlsTrainer::gramian_blocks(Side side) const {
+  const std::uint32_t rows = (side == Side::kUsers ? impl_->users : impl_->items).m.rows;
+  return (rows + kGramianBlockRows - 1) / kGramianBlockRows;
+}
+
+Status AlsTrainer::block_gramians(Side side, std::uint32_t first, std::uint32_t last, float* out) {
+  static_assert(kGramianBlockRows == detail::kGramianRows, "the blocks step() sums");
+  Impl& im = *impl_;
+  if (first > last || last > gramian_blocks(side))
+    return Status::invalid_argument("Gramian blocks [" + std::to_string(first) + ", " + std::to_string(last) +
+                                    ") are outside the " + std::to_string(gramian_blocks(side)) + " blocks");
+  const auto t0 = Clock::now();
+  const Factors& f = im.factors_of(side);
+  const auto k = static_cast<Eigen::Index>(f.cols);
+  im.gramian_partials.resize(std::max<std::size_t>(im.gramian_partials.size(), last - first));
+  im.pool.run(last - first, [&](std::size_t task, int) {  // each block as gramian_parallel computes it
+    const std::uint32_t begin = (first + static_cast<std::uint32_t>(task)) * kGramianBlockRows;
+    const std::uint32_t rows = std::min(kGramianBlockRows, f.rows - begin);
+    Eigen::MatrixXf& g = im.gramian_partials[task];
+    detail::gramian(ConstFactorMap(f.row(begin), rows, k), 1.0f, g);
+    Eigen::Map<Eigen::MatrixXf>(out + task * static_cast<std::size_t>(k * k), k, k) = g;
+  });
+  im.timings.gramian += seconds_since(t0);
+  return Status::ok();
+}
+
+Status AlsTrainer::solve_rows(Side side, std::uint32_t begin, std::uint32_t end, const float* gramian) {
+  Impl& im = *impl_;
+  if (!im.failed.is_ok()) return im.failed;
+  ALSREC_RETURN_IF_ERROR(im.check_range(side, begin, end));
+  const auto k = static_cast<Eigen::Index>(im.opt.factors);
+  if (im.w0 != 0.0f) im.wg = Eigen::Map<const Eigen::MatrixXf>(gramian, k, k) * im.w0;  // as gramian_parallel scales
+  // The trainer's chunks clipped to the range: the same row blocks as step() when the range is on chunk boundaries.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;
+  for (const auto& [first, last] : im.side_of(side).chunks) {
+    const std::uint32_t a = std::max(first, begin), b = std::min(last, end);
+    if (a < b) chunks.emplace_back(a, b);
+  }
+  double& seconds = side == Side::kUsers ? im.timings.user_solve : im.timings.item_solve;
+  const Status st = im.solve_chunks(im.side_of(side), im.factors_of(side), im.other_factors_of(side), chunks, seconds);
+  if (!st.is_ok()) im.failed = st;
+  return st;
+}
+
+Status AlsTrainer::complete_iteration(bool with_loss) {
+  Impl& im = *impl_;
+  if (!im.failed.is_ok()) return im.failed;
+  ++im.iteration;
+  Status st = im.factors_finite() ? Status::ok() : im.diverged();
+  if (st.is_ok() && im.opt.compute_loss && with_loss) {
+    const auto tl = Clock::now();
+    im.last_loss = im.loss();
+    im.timings.loss += seconds_since(tl);
+    if (!std::isfinite(im.last_loss)) st = im.diverged();
+  }
+  if (!st.is_ok()) im.failed = st;
+  return st;
 }
 
 int AlsTrainer::iteration() const { return impl_->iteration; }

@@ -128,6 +128,36 @@ class AlsTrainer {
   Factors& mutable_item_factors();
   const CsrMatrix& user_items() const;
 
+  // ---- Building blocks for training across processes (MPI-free; the native CLI's `--distributed` drives them).
+  // A process owning rows [begin, end) of each side runs, for each half-iteration "side S against the fixed side O":
+  //     G = Σ over processes of partial_gramian(O, its rows of O)     (an allreduce)
+  //     solve_rows(S, its rows of S, G)                               (the same row solver as step())
+  //     then shares its new rows of S with every other process        (an allgather)
+  // and complete_iteration() after both halves. With one process owning everything this is step()'s arithmetic
+  // bit for bit; across processes only the order of the Gramian's sum changes (float rounding).
+  enum class Side { kUsers, kItems };
+  // parts + 1 increasing row boundaries (first 0, last the row count) cutting `side` into `parts` contiguous ranges of
+  // about equal solve cost (k + nonzeros per row). Boundaries fall on the trainer's own work chunks, so a range is
+  // solved in exactly the row blocks step() uses. parts ≥ 1; a range may be empty when rows are few.
+  std::vector<std::uint32_t> partition_rows(Side side, int parts) const;
+  // out (k×k, symmetric, so row- and column-major alike) = Σ_{r ∈ [begin, end)} f_r f_rᵀ over `side`'s current factors,
+  // unscaled, summed in the trainer's fixed 2048-row blocks. Empty range → zeros. kInvalidArgument on a bad range.
+  Status partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out);
+  // The Gramian exactly as step() sums it, for results bit-identical to one process: step() adds the Gramians of
+  // fixed blocks of kGramianBlockRows rows in block order, G = B₀ + B₁ + … (float adds, left to right). A process
+  // computes blocks [first, last) of `side` into out ((last − first) k×k matrices, one after another); once every
+  // block is gathered, the caller sums them in that order and passes G to solve_rows.
+  static constexpr std::uint32_t kGramianBlockRows = 2048;
+  std::uint32_t gramian_blocks(Side side) const;  // ⌈rows / kGramianBlockRows⌉
+  Status block_gramians(Side side, std::uint32_t first, std::uint32_t last, float* out);
+  // Solves rows [begin, end) of `side` against the other side's current factors, with G = YᵀY of those factors
+  // given (k×k floats); the trainer scales it by w₀ itself. kNumerical on a failed solve, kInvalidArgument on a bad
+  // range. Rows outside the range are left untouched.
+  Status solve_rows(Side side, std::uint32_t begin, std::uint32_t end, const float* gramian);
+  // Ends an iteration driven by solve_rows: counts it, checks the factors are finite and (with compute_loss and
+  // `with_loss`) computes the loss step() would, which last_loss() then returns.
+  Status complete_iteration(bool with_loss = true);
+
  private:
   AlsTrainer();
   struct Impl;
