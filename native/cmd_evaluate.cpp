@@ -20,8 +20,7 @@ Command add_evaluate_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     bool as_json = false;
-    bool distributed = false;
-    bool exact_gramian = false;
+    distributed::Flags dist;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
@@ -33,22 +32,12 @@ Command add_evaluate_command(CLI::App& parent) {
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
   app->add_flag("--json", st->as_json, "Print JSON");
-  app->add_flag("--distributed", st->distributed,
-                "Train as one rank of `mpirun -np N alsrec evaluate --distributed ...` (builds with MPI; rank 0 reports)");
-  app->add_flag("--exact-gramian", st->exact_gramian,
-                "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
-                "factors; slightly more traffic)");
+  distributed::add_flags(*app, st->dist, "evaluate");
 
   return {app, [st]() -> int {
-            if (st->distributed) {
-              const Status started = distributed::start();
-              if (!started.is_ok()) return fail("evaluate", started);
-            }
-            // In a distributed run a failure on any rank must end every rank (the others may be in a collective).
-            const auto failed = [&](const Status& status) {
-              if (st->distributed) distributed::abort_job("evaluate", status);
-              return fail("evaluate", status);
-            };
+            Status started;
+            const auto failed = distributed::start_run(st->dist, "evaluate", started);
+            if (!started.is_ok()) return fail("evaluate", started);
             auto format = format_options(st->format, st->input);
             if (!format) return failed(format.status());
             auto options = als_options(st->model);
@@ -58,11 +47,11 @@ Command add_evaluate_command(CLI::App& parent) {
             if (spec->kind == SplitKind::kNone) {
               return failed(Status::invalid_argument("--split none leaves nothing to evaluate"));
             }
-            if (st->distributed && options->biases)
+            if (st->dist.distributed && options->biases)
               return failed(Status::invalid_argument("--distributed does not fit --biases (explicit baselines) yet"));
             auto data = load_ratings_file(st->input, *format);
             if (!data) return failed(data.status());
-            const bool lead = !st->distributed || distributed::rank() == 0;
+            const bool lead = !st->dist.distributed || distributed::rank() == 0;
             distributed::ExchangeStats exchange;
 
             const SplitResult split = split_dataset(*data, *spec, options->seed);
@@ -74,11 +63,11 @@ Command add_evaluate_command(CLI::App& parent) {
             double final_loss = 0;
             std::optional<ProgressBar> bar;
             if (lead) bar.emplace("evaluate");
-            if (st->distributed) {  // the split is a function of the data and the seed: the same on every rank
+            if (st->dist.distributed) {  // the split is a function of the data and the seed: the same on every rank
               auto trainer = AlsTrainer::create(train, *options);
               if (!trainer) return failed(trainer.status());
               const Status fitted =
-                  distributed::fit("evaluate", **trainer, st->exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
+                  distributed::fit("evaluate", **trainer, st->dist.exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
               if (!fitted.is_ok()) return failed(fitted);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone ranks and prints
               bar->finish();
@@ -128,13 +117,7 @@ Command add_evaluate_command(CLI::App& parent) {
             j["fit_seconds"] = fit_seconds;
             j["final_loss"] = final_loss;
             j["params"] = params_json(*options);
-            if (st->distributed) {
-              j["ranks"] = exchange.ranks;
-              j["exact_gramian"] = st->exact_gramian;
-              j["bytes_exchanged_per_iteration"] = exchange.bytes_per_iteration;
-              j["seconds_per_iteration"] = exchange.seconds_per_iteration;
-              j["communication_seconds_per_iteration"] = exchange.communication_seconds_per_iteration;
-            }
+            distributed::add_exchange_json(j, st->dist, exchange);
             j["dataset"] = {{"users", data->num_users()},
                             {"items", data->num_items()},
                             {"interactions", data->size()},

@@ -16,8 +16,7 @@ Command add_train_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     bool as_json = false;
-    bool distributed = false;
-    bool exact_gramian = false;
+    distributed::Flags dist;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand("train", "Train a model on a ratings file and save it");
@@ -28,36 +27,26 @@ Command add_train_command(CLI::App& parent) {
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
   app->add_flag("--json", st->as_json, "Print a JSON summary");
-  app->add_flag("--distributed", st->distributed,
-                "Train as one rank of `mpirun -np N alsrec train --distributed ...` (builds with MPI; rank 0 writes)");
-  app->add_flag("--exact-gramian", st->exact_gramian,
-                "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
-                "factors; slightly more traffic)");
+  distributed::add_flags(*app, st->dist, "train");
 
   return {app, [st]() -> int {
-            if (st->distributed) {
-              const Status started = distributed::start();
-              if (!started.is_ok()) return fail("train", started);
-            }
-            // In a distributed run a failure on any rank must end every rank (the others may be in a collective).
-            const auto failed = [&](const Status& status) {
-              if (st->distributed) distributed::abort_job("train", status);
-              return fail("train", status);
-            };
+            Status started;
+            const auto failed = distributed::start_run(st->dist, "train", started);
+            if (!started.is_ok()) return fail("train", started);
             auto format = format_options(st->format, st->input);
             if (!format) return failed(format.status());
             auto options = als_options(st->model);
             if (!options) return failed(options.status());
             auto data = load_ratings_file(st->input, *format);
             if (!data) return failed(data.status());
-            const bool lead = !st->distributed || distributed::rank() == 0;
+            const bool lead = !st->dist.distributed || distributed::rank() == 0;
 
             const auto start = std::chrono::steady_clock::now();
             std::optional<ProgressBar> bar;
             if (lead) bar.emplace("train");
             distributed::ExchangeStats exchange;
             Result<AlsModel> trained = Status::internal("not trained");
-            if (!st->distributed) {
+            if (!st->dist.distributed) {
               trained = train_model(*data, *options, progress_reporter(*bar));
             } else {
               if (options->biases)
@@ -65,7 +54,7 @@ Command add_train_command(CLI::App& parent) {
               auto trainer = AlsTrainer::create(build_user_item_matrix(*data), *options);
               if (!trainer) return failed(trainer.status());
               const Status fitted =
-                  distributed::fit("train", **trainer, st->exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
+                  distributed::fit("train", **trainer, st->dist.exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
               if (!fitted.is_ok()) return failed(fitted);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone writes and prints
               const AlsTrainer& t = **trainer;
@@ -99,13 +88,7 @@ Command add_train_command(CLI::App& parent) {
             j["fit_seconds"] = seconds;
             j["final_loss"] = model.final_loss;
             j["params"] = params_json(*options);
-            if (st->distributed) {
-              j["ranks"] = exchange.ranks;
-              j["exact_gramian"] = st->exact_gramian;
-              j["bytes_exchanged_per_iteration"] = exchange.bytes_per_iteration;
-              j["seconds_per_iteration"] = exchange.seconds_per_iteration;
-              j["communication_seconds_per_iteration"] = exchange.communication_seconds_per_iteration;
-            }
+            distributed::add_exchange_json(j, st->dist, exchange);
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
             } else {

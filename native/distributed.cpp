@@ -168,4 +168,28 @@ Status fit(const std::string&, AlsTrainer&, bool, ExchangeStats&, const Progress
 
 #endif
 
+void add_flags(CLI::App& app, Flags& flags, const std::string& command) {
+  app.add_flag("--distributed", flags.distributed,
+               "Run as one rank of `mpirun -np N alsrec " + command + " --distributed ...` (builds with MPI; rank 0 " +
+                   "writes and prints)");
+  app.add_flag("--exact-gramian", flags.exact_gramian,
+               "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
+               "factors; slightly more traffic)");
+}
+
+FailureHandler start_run(const Flags& flags, const std::string& command, Status& started) {
+  started = flags.distributed ? start() : Status::ok();
+  if (!flags.distributed) return [command](const Status& status) { return fail(command, status); };
+  return [command](const Status& status) -> int { abort_job(command, status); };
+}
+
+void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const ExchangeStats& stats) {
+  if (!flags.distributed) return;
+  j["ranks"] = stats.ranks;
+  j["exact_gramian"] = flags.exact_gramian;
+  j["bytes_exchanged_per_iteration"] = stats.bytes_per_iteration;
+  j["seconds_per_iteration"] = stats.seconds_per_iteration;
+  j["communication_seconds_per_iteration"] = stats.communication_seconds_per_iteration;
+}
+
 }  // namespace alsrec::cli::distributed

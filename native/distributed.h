@@ -12,7 +12,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "alsrec/alsrec.h"
 
@@ -48,5 +52,21 @@ struct ExchangeStats {
 // instead of 4k² (about k/2048 of the factor rows' traffic: 6% at k = 128).
 Status fit(const std::string& command, AlsTrainer& trainer, bool exact, ExchangeStats& stats,
            const ProgressCallback& progress = nullptr);
+
+// --distributed and --exact-gramian, as `train` and `evaluate` take them.
+struct Flags {
+  bool distributed = false;
+  bool exact_gramian = false;
+};
+void add_flags(CLI::App& app, Flags& flags, const std::string& command);
+
+// How a command reports a failure: in a distributed run every rank must end (the others may wait in a collective),
+// so it aborts the job; otherwise the usual `fail`. start_run() also starts MPI for a distributed run; a failure to
+// start is reported through `started`.
+using FailureHandler = std::function<int(const Status&)>;
+FailureHandler start_run(const Flags& flags, const std::string& command, Status& started);
+
+// The exchange figures added to a command's JSON in a distributed run (nothing otherwise).
+void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const ExchangeStats& stats);
 
 }  // namespace alsrec::cli::distributed
