@@ -262,6 +262,11 @@ json dataset_json(const Dataset& d) {
   return j;
 }
 
+json split_dataset_json(const Dataset& d, const SplitResult& split) {
+  return {{"users", d.num_users()},     {"items", d.num_items()},     {"interactions", d.size()},
+          {"train", split.train.size()}, {"test", split.test.size()}, {"skipped", d.skipped}};
+}
+
 json metrics_json(const RankingMetrics& m) {
   const std::string k = "@" + std::to_string(m.k);
   json j;

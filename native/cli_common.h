@@ -61,6 +61,8 @@ Status write_file_atomically(const std::string& path, const void* data, std::siz
 
 json dataset_json(const Dataset& data);          // the `inspect` keys
 json metrics_json(const RankingMetrics& metrics); // "recall@K", ...
+// The "dataset" object of evaluate/tune: counts of the data and of its train/test split.
+json split_dataset_json(const Dataset& data, const SplitResult& split);
 
 // A progress bar on stderr, drawn only when stderr is a terminal.
 class ProgressBar {

@@ -118,12 +118,7 @@ Command add_evaluate_command(CLI::App& parent) {
             j["final_loss"] = final_loss;
             j["params"] = params_json(*options);
             distributed::add_exchange_json(j, st->dist, exchange);
-            j["dataset"] = {{"users", data->num_users()},
-                            {"items", data->num_items()},
-                            {"interactions", data->size()},
-                            {"train", split.train.size()},
-                            {"test", split.test.size()},
-                            {"skipped", data->skipped}};
+            j["dataset"] = split_dataset_json(*data, split);
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
               return distributed::finish(kExitOk);

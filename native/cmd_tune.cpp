@@ -188,12 +188,7 @@ Command add_tune_command(CLI::App& parent) {
                            {"best", r.best},
                            {"chosen", trial_json(r.trials[r.best], explicit_mode)},
                            {"trials", trials}};
-            j["dataset"] = {{"users", data->num_users()},
-                            {"items", data->num_items()},
-                            {"interactions", data->size()},
-                            {"train", split.train.size()},
-                            {"test", split.test.size()},
-                            {"skipped", data->skipped}};
+            j["dataset"] = split_dataset_json(*data, split);
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
               return kExitOk;
