@@ -8,13 +8,15 @@ endif()
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
-# run(EXIT <code> [OUT var] [ERR var] ARGS ...): runs alsrec with ARGS and fails the test unless it exits with <code>.
+# run(EXIT <code> [OUT var] [ERR var] [LAUNCH launcher...] ARGS ...): runs alsrec with ARGS (behind the launcher,
+# e.g. mpirun, if given) and fails the test unless it exits with <code>. Each run has a 300 s timeout.
 function(run)
-  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "ARGS" ${ARGN})
-  execute_process(COMMAND "${ALSREC}" ${R_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                  WORKING_DIRECTORY "${WORK}")
+  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "ARGS;LAUNCH" ${ARGN})
+  execute_process(COMMAND ${R_LAUNCH} "${ALSREC}" ${R_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                  WORKING_DIRECTORY "${WORK}" TIMEOUT 300)
   if(NOT "${rc}" STREQUAL "${R_EXIT}")
-    message(FATAL_ERROR "alsrec ${R_ARGS}\n  exit ${rc}, expected ${R_EXIT}\n  stdout: ${out}\n  stderr: ${err}")
+    message(FATAL_ERROR "${R_LAUNCH} alsrec ${R_ARGS}\n  exit ${rc}, expected ${R_EXIT}\n  stdout: ${out}\n"
+                        "  stderr: ${err}")
   endif()
   if(R_OUT)
     set(${R_OUT} "${out}" PARENT_SCOPE)
