@@ -480,16 +480,21 @@ function onProgress(p) {
   }
 }
 
+// The form's parameters, or null after showing what is wrong with them.
+function formParams() {
+  try {
+    return readParams();
+  } catch (error) {
+    showError(error, 'Check the parameters');
+    return null;
+  }
+}
+
 // Tune: the core's d-doubling search (iALS) on a validation split carved from the training part, then the form
 // is filled with the winner; the test split is touched once, to report the winner's metrics.
 async function tune() {
-  let params;
-  try {
-    params = readParams();
-  } catch (error) {
-    showError(error, 'Check the parameters');
-    return;
-  }
+  const params = formParams();
+  if (!params) return;
   await run('tuning', async () => {
     clearError();
     resetTrainingView('Tuning…');
@@ -517,13 +522,8 @@ async function tune() {
 }
 
 async function train() {
-  let params;
-  try {
-    params = readParams();
-  } catch (error) {
-    showError(error, 'Check the parameters');
-    return;
-  }
+  const params = formParams();
+  if (!params) return;
   const evaluate = $('p-evaluate').checked;
   await run('training', async () => {
     clearError();
