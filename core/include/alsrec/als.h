@@ -140,6 +140,27 @@ class AlsTrainer {
   // about equal solve cost (k + nonzeros per row). Boundaries fall on the trainer's own work chunks, so a range is
   // solved in exactly the row blocks step() uses. parts ≥ 1; a range may be empty when rows are few.
   std::vector<std::uint32_t> partition_rows(Side side, int parts) const;
+  // The same boundaries from the rows' nonzero counts alone (what a process knows before it holds the rows):
+  // partition_rows(side, parts) == partition_rows(row sizes of side, options.factors, parts).
+  static std::vector<std::uint32_t> partition_rows(const std::vector<std::uint32_t>& row_sizes, int factors, int parts);
+  // A trainer for one process of a distributed run that holds only its own rows. user_rows (users × items) and
+  // item_rows (items × users) have the full shape but nonzeros only in the rows this process solves (each such row
+  // complete); user_sizes / item_sizes give every row's nonzero count over all processes, so λ_u, the work chunks,
+  // partition_rows and the row blocks of solve_rows are exactly those of one process holding everything. Factors are
+  // initialised in full, as create() does. Then drive it with partial_gramian / solve_rows / complete_iteration
+  // (with_loss = false) and partial_loss; step(), fit() and compute_loss() see only the rows held.
+  static Result<std::unique_ptr<AlsTrainer>> create_shard(CsrMatrix user_rows, CsrMatrix item_rows,
+                                                          const std::vector<std::uint32_t>& user_sizes,
+                                                          const std::vector<std::uint32_t>& item_sizes,
+                                                          const AlsOptions& options);
+  // This process's share of the objective, not yet divided by nnz: over user rows [user_begin, user_end)
+  //     Σ_obs (a s² − 2 b s + k) + λ_u‖x_u‖² + w₀ x_uᵀ G_Y x_u       (G_Y = item_gramian, YᵀY over all items)
+  // plus Σ λ_i‖y_i‖² over item rows [item_begin, item_end). Summed over processes whose ranges cover both sides
+  // once, and divided by the total nnz, it is compute_loss() of one process (up to float summation order). The
+  // nonzero count of the rows held is partial_nnz(). item_gramian may be null when w₀ = 0.
+  Result<double> partial_loss(std::uint32_t user_begin, std::uint32_t user_end, std::uint32_t item_begin,
+                              std::uint32_t item_end, const float* item_gramian) const;
+  std::uint64_t partial_nnz(std::uint32_t user_begin, std::uint32_t user_end) const;
   // out (k×k, symmetric, so row- and column-major alike) = Σ_{r ∈ [begin, end)} f_r f_rᵀ over `side`'s current factors,
   // unscaled, summed in the trainer's fixed 2048-row blocks. Empty range → zeros. kInvalidArgument on a bad range.
   Status partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out);

@@ -37,12 +37,21 @@ UserMetrics score_ranking(const std::vector<std::uint32_t>& ranked, const std::v
 using ScoreFunction = std::function<void(std::uint32_t user, float* scores)>;
 
 // train, test: users × items with the same shape.
+// recommended (optional): resized to the item count, set to 1 for every item in some evaluated user's top K
+// (coverage's numerator), so evaluations of disjoint user sets (processes of a distributed run) can be combined:
+// coverage = |∪ recommended| / items, and the other metrics are averages weighted by `users`.
 RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, int k, const ScoreFunction& score,
-                                int threads = 0);
+                                int threads = 0, std::vector<std::uint8_t>* recommended = nullptr);
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
-                              const CsrMatrix& test, int k, int threads = 0);
+                              const CsrMatrix& test, int k, int threads = 0,
+                              std::vector<std::uint8_t>* recommended = nullptr);
 // Scores every item by its number of train interactions (ties: lower index first).
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads = 0);
+// The same with the train counts given (item_counts[i] = train interactions of item i over all processes), for a
+// process whose `train` holds only some users' rows.
+RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k,
+                                   const std::vector<std::uint32_t>& item_counts, int threads = 0,
+                                   std::vector<std::uint8_t>* recommended = nullptr);
 
 // Rating prediction error over the test nonzeros (explicit mode): prediction x_uᵀ y_i.
 struct RatingErrors {

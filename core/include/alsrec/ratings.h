@@ -36,6 +36,9 @@ struct FormatOptions {
   bool strict = false;          // stop at the first bad row
   double max_bad_fraction = 0.05;  // more bad rows than this fraction of data rows is an error
   std::size_t max_examples = 10;   // how many bad rows to keep as examples
+  // The line number of the first byte fed, for a reader given a later part of a file (a process of a distributed
+  // run reading its byte range): every message and BadRow::line counts from it, so they name the file's own lines.
+  std::uint64_t first_line = 1;
 };
 
 struct DetectedFormat {
@@ -78,7 +81,18 @@ struct Dataset {
   std::size_t num_items() const { return item_ids.size(); }
   // Order-independent 64-bit fingerprint of ids and interactions; stored in model files.
   std::uint64_t fingerprint() const;
+  // The fingerprint in two parts, for interactions spread over processes (each holding every id but only some
+  // interactions): fingerprint() == fingerprint_finish(interaction_hash_sum(), size(), num_users(), num_items()),
+  // and the hash sums of disjoint parts add up (mod 2⁶⁴) to the whole's.
+  std::uint64_t interaction_hash_sum() const;
+  static std::uint64_t fingerprint_finish(std::uint64_t interaction_hash_sum, std::uint64_t interactions,
+                                          std::uint64_t users, std::uint64_t items);
 };
+
+// Folds repeated (user, item) pairs of `ds` (rows in file order) by the policy, exactly as RatingsReader::finish()
+// does (see ratings.cpp); returns how many rows were merged away. A process holding every row of some users, in
+// file order, gets the same survivors as one process reading the whole file.
+std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy);
 
 class RatingsReader {
  public:
