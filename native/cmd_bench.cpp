@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "shard_input.h"
 #include "commands.h"
 
 namespace alsrec::cli {

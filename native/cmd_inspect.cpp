@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "shard_input.h"
 #include "commands.h"
 
 namespace alsrec::cli {
@@ -23,7 +24,7 @@ Command add_inspect_command(CLI::App& parent) {
   return {app, [st]() -> int {
             auto options = format_options(st->format, st->input);
             if (!options) return fail("inspect", options.status());
-            auto data = load_ratings_file(st->input, *options);
+            auto data = load_ratings_input(st->input, *options);
             if (!data) return fail("inspect", data.status());
             const json j = dataset_json(*data);
             if (st->as_json) {

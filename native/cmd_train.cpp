@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "distributed.h"
+#include "shard_input.h"
 
 namespace alsrec::cli {
 
@@ -21,7 +22,7 @@ Command add_train_command(CLI::App& parent) {
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand("train", "Train a model on a ratings file and save it");
   add_version_flag(*app);
-  app->add_option("-i,--input", st->input, "Ratings file")->required();
+  app->add_option("-i,--input", st->input, "Ratings file, or a directory of part files (read in name order)")->required();
   app->add_option("-o,--output", st->output, "Model file to write (replaced only when training succeeds)")
       ->required();
   add_format_flags(*app, st->format);
@@ -37,37 +38,44 @@ Command add_train_command(CLI::App& parent) {
             if (!format) return failed(format.status());
             auto options = als_options(st->model);
             if (!options) return failed(options.status());
-            auto data = load_ratings_file(st->input, *format);
-            if (!data) return failed(data.status());
             const bool lead = !st->dist.distributed || distributed::rank() == 0;
-
-            const auto start = std::chrono::steady_clock::now();
+            auto start = std::chrono::steady_clock::now();
             std::optional<ProgressBar> bar;
             if (lead) bar.emplace("train");
             distributed::ExchangeStats exchange;
+            std::uint64_t users = 0, items = 0, interactions = 0, skipped = 0;
             Result<AlsModel> trained = Status::internal("not trained");
             if (!st->dist.distributed) {
+              auto data = load_ratings_input(st->input, *format);
+              if (!data) return fail("train", data.status());
+              users = data->num_users(), items = data->num_items(), interactions = data->size();
+              skipped = data->skipped;
+              start = std::chrono::steady_clock::now();
               trained = train_model(*data, *options, progress_reporter(*bar));
-            } else {
-              if (options->biases)
-                return failed(Status::invalid_argument("--distributed does not fit --biases (explicit baselines) yet"));
-              auto trainer = AlsTrainer::create(build_user_item_matrix(*data), *options);
-              if (!trainer) return failed(trainer.status());
-              const Status fitted =
-                  distributed::fit("train", **trainer, st->dist.exact_gramian, exchange, lead ? progress_reporter(*bar) : nullptr);
-              if (!fitted.is_ok()) return failed(fitted);
+            } else {  // each rank reads its share; rank 0 gathers the model
+              const auto comm = mpi_comm();
+              auto shard = distributed::load_shard(*comm, st->input, *format, options->factors, nullptr,
+                                                   options->seed, exchange);
+              if (!shard) return failed(shard.status());
+              start = std::chrono::steady_clock::now();
+              distributed::Trained fitted;
+              const Status status = distributed::fit("train", *comm, *shard, *options, st->dist, fitted, exchange,
+                                                     lead ? progress_reporter(*bar) : nullptr);
+              if (!status.is_ok()) return failed(status);
+              CsrMatrix seen = distributed::gather_train(*comm, *shard);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone writes and prints
-              const AlsTrainer& t = **trainer;
               AlsModel m;  // packaged as train_model does
               m.options = *options;
-              m.user_ids = data->user_ids;
-              m.item_ids = data->item_ids;
-              m.user_factors = t.user_factors();
-              m.item_factors = t.item_factors();
-              m.dataset_fingerprint = data->fingerprint();
-              m.iterations_done = t.iteration();
-              m.final_loss = t.last_loss();
-              m.seen = t.user_items();
+              m.user_ids = std::move(shard->data.home.user_ids);
+              m.item_ids = std::move(shard->data.home.item_ids);
+              m.user_factors = std::move(fitted.user_factors);
+              m.item_factors = std::move(fitted.item_factors);
+              m.dataset_fingerprint = shard->data.fingerprint;
+              m.iterations_done = fitted.iterations_done;
+              m.final_loss = fitted.final_loss;
+              m.seen = std::move(seen);
+              users = m.user_ids.size(), items = m.item_ids.size(), interactions = shard->data.interactions;
+              skipped = shard->data.skipped;
               trained = std::move(m);
             }
             bar->finish();
@@ -81,10 +89,10 @@ Command add_train_command(CLI::App& parent) {
             json j;
             j["output"] = st->output;
             j["bytes"] = bytes.size();
-            j["users"] = data->num_users();
-            j["items"] = data->num_items();
-            j["interactions"] = data->size();
-            j["skipped"] = data->skipped;
+            j["users"] = users;
+            j["items"] = items;
+            j["interactions"] = interactions;
+            j["skipped"] = skipped;
             j["fit_seconds"] = seconds;
             j["final_loss"] = model.final_loss;
             j["params"] = params_json(*options);
@@ -92,8 +100,8 @@ Command add_train_command(CLI::App& parent) {
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
             } else {
-              std::cout << "trained " << data->num_users() << " users x " << data->num_items() << " items ("
-                        << data->size() << " interactions) in " << format_seconds(seconds) << ", loss "
+              std::cout << "trained " << users << " users x " << items << " items (" << interactions
+                        << " interactions) in " << format_seconds(seconds) << ", loss "
                         << model.final_loss << "\nwrote " << st->output << " (" << bytes.size() << " bytes)\n";
             }
             return distributed::finish(kExitOk);

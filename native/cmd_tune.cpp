@@ -8,6 +8,7 @@
 #include "alsrec/baselines.h"
 #include "alsrec/tune.h"
 #include "cli_common.h"
+#include "shard_input.h"
 #include "commands.h"
 
 namespace alsrec::cli {
@@ -115,7 +116,7 @@ Command add_tune_command(CLI::App& parent) {
             to.factors = st->ladder;
             if (const Status valid = default_tune_grid(to).validate(); !valid.is_ok()) return fail("tune", valid);
 
-            auto data = load_ratings_file(st->input, *format);
+            auto data = load_ratings_input(st->input, *format);
             if (!data) return fail("tune", data.status());
             const SplitResult split = split_dataset(*data, *spec, options->seed);
             const bool explicit_mode = options->confidence == ConfidenceMode::kExplicit;

@@ -1,8 +1,10 @@
-// MPI driver for AlsTrainer's partial_gramian / solve_rows / complete_iteration (see distributed.h).
+// The distributed training job (see distributed.h): MPI start-up and failure handling, and the collective steps
+// written against Comm (comm.h), which is MPI_COMM_WORLD in a run under mpirun.
 #include "distributed.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
@@ -54,106 +56,6 @@ int finish(int code) {
   return code;
 }
 
-namespace {
-
-// One half-iteration: solve my rows of `side` against the full factors of the other side, then share them.
-Status half_step(AlsTrainer& t, AlsTrainer::Side side, const std::vector<std::uint32_t>& mine,
-                 const std::vector<std::uint32_t>& other_rows, std::vector<float>& partial, std::vector<float>& g,
-                 MPI_Datatype row_type, bool exact, MPI_Datatype block_type, double& communication_seconds) {
-  const int me = rank(), n = ranks();
-  const AlsTrainer::Side other = side == AlsTrainer::Side::kUsers ? AlsTrainer::Side::kItems : AlsTrainer::Side::kUsers;
-  auto t0 = std::chrono::steady_clock::now();
-  if (!exact) {  // G = Σ_ranks (my rows' YᵀY): MPI's summation order
-    ALSREC_RETURN_IF_ERROR(t.partial_gramian(other, other_rows[me], other_rows[me + 1], partial.data()));
-    t0 = std::chrono::steady_clock::now();
-    MPI_Allreduce(partial.data(), g.data(), static_cast<int>(g.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-  } else {  // every 2048-row block's Gramian gathered, then summed in block order as one process does
-    const int blocks = static_cast<int>(t.gramian_blocks(other));
-    std::vector<int> counts(n), displs(n);
-    for (int r = 0; r < n; ++r) {
-      displs[r] = r * blocks / n;
-      counts[r] = (r + 1) * blocks / n - displs[r];
-    }
-    partial.resize(static_cast<std::size_t>(blocks) * g.size());
-    ALSREC_RETURN_IF_ERROR(t.block_gramians(other, static_cast<std::uint32_t>(displs[me]),
-                                            static_cast<std::uint32_t>(displs[me] + counts[me]),
-                                            partial.data() + static_cast<std::size_t>(displs[me]) * g.size()));
-    t0 = std::chrono::steady_clock::now();
-    MPI_Allgatherv(MPI_IN_PLACE, 0, block_type, partial.data(), counts.data(), displs.data(), block_type,
-                   MPI_COMM_WORLD);
-    std::copy(partial.begin(), partial.begin() + static_cast<std::ptrdiff_t>(g.size()), g.begin());
-    for (int b = 1; b < blocks; ++b)
-      for (std::size_t j = 0; j < g.size(); ++j) g[j] += partial[static_cast<std::size_t>(b) * g.size() + j];
-  }
-  communication_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ALSREC_RETURN_IF_ERROR(t.solve_rows(side, mine[me], mine[me + 1], g.data()));
-  std::vector<int> counts(n), displs(n);  // in rows (row_type = k floats), so int counts reach 2³¹ rows
-  for (int r = 0; r < n; ++r) {
-    counts[r] = static_cast<int>(mine[r + 1] - mine[r]);
-    displs[r] = static_cast<int>(mine[r]);
-  }
-  Factors& f = side == AlsTrainer::Side::kUsers ? t.mutable_user_factors() : t.mutable_item_factors();
-  t0 = std::chrono::steady_clock::now();
-  MPI_Allgatherv(MPI_IN_PLACE, 0, row_type, f.data.data(), counts.data(), displs.data(), row_type, MPI_COMM_WORLD);
-  communication_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return Status::ok();
-}
-
-}  // namespace
-
-Status fit(const std::string& command, AlsTrainer& t, bool exact, ExchangeStats& stats,
-           const ProgressCallback& progress) {
-  const int n = ranks(), me = rank();
-  const int k = t.options().factors;
-  const auto users = t.partition_rows(AlsTrainer::Side::kUsers, n);
-  const auto items = t.partition_rows(AlsTrainer::Side::kItems, n);
-  stats.ranks = n;
-  const std::uint64_t kk = static_cast<std::uint64_t>(k) * k;
-  const std::uint64_t gramians = exact ? static_cast<std::uint64_t>(n - 1) *
-                                             (t.gramian_blocks(AlsTrainer::Side::kUsers) +
-                                              t.gramian_blocks(AlsTrainer::Side::kItems)) * 4 * kk
-                                       : static_cast<std::uint64_t>(n) * 8 * kk;
-  stats.bytes_per_iteration = gramians + static_cast<std::uint64_t>(n - 1) * (users.back() + items.back()) * 4 * k;
-
-  MPI_Datatype row_type;
-  MPI_Type_contiguous(k, MPI_FLOAT, &row_type);
-  MPI_Type_commit(&row_type);
-  MPI_Datatype block_type;
-  MPI_Type_contiguous(k * k, MPI_FLOAT, &block_type);
-  MPI_Type_commit(&block_type);
-  std::vector<float> partial(kk), g(kk);
-  const auto start = std::chrono::steady_clock::now();
-  int done = 0;
-  double communication = 0;  // (waiting for the slowest rank included)
-  Status st;
-  while (st.is_ok() && t.iteration() < t.options().iterations) {
-    const auto t0 = std::chrono::steady_clock::now();
-    st = half_step(t, AlsTrainer::Side::kUsers, users, items, partial, g, row_type, exact, block_type, communication);
-    if (!st.is_ok()) abort_job(command, st);  // the others are in a collective: only MPI_Abort frees them
-    st = half_step(t, AlsTrainer::Side::kItems, items, users, partial, g, row_type, exact, block_type, communication);
-    if (!st.is_ok()) abort_job(command, st);
-    st = t.complete_iteration(me == 0);  // every rank holds the same factors: one loss is enough
-    ++done;
-    if (st.is_ok() && me == 0 && progress) {
-      TrainProgress p;
-      p.iteration = t.iteration();
-      p.iterations = t.options().iterations;
-      p.loss = t.last_loss();
-      p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      p.elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress(p);  // (no cancelling a job every rank is in)
-    }
-  }
-  MPI_Type_free(&row_type);
-  MPI_Type_free(&block_type);
-  if (done > 0) {
-    stats.seconds_per_iteration =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / done;
-    stats.communication_seconds_per_iteration = communication / done;
-  }
-  return st;
-}
-
 #else  // no MPI in this build
 
 bool available() { return false; }
@@ -164,30 +66,418 @@ int rank() { return 0; }
 int ranks() { return 1; }
 void abort_job(const std::string& command, const Status& status) { std::exit(fail(command, status)); }
 int finish(int code) { return code; }
-Status fit(const std::string&, AlsTrainer&, bool, ExchangeStats&, const ProgressCallback&) { return start(); }
 
 #endif
 
 void add_flags(CLI::App& app, Flags& flags, const std::string& command) {
   app.add_flag("--distributed", flags.distributed,
-               "Run as one rank of `mpirun -np N alsrec " + command + " --distributed ...` (builds with MPI; rank 0 " +
-                   "writes and prints)");
+               "Run as one rank of `mpirun -np N alsrec " + command + " --distributed ...` (builds with MPI): each " +
+                   "rank reads its share of --input (a file or a directory of part files); rank 0 writes and prints");
+  app.add_option("--exchange", flags.exchange,
+                 "With --distributed: how new factor rows reach the other ranks: allgather (every rank gets every "
+                 "row) | blocks (Spark-style: only the ranks whose rows rate it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"allgather", "blocks"}));
   app.add_flag("--exact-gramian", flags.exact_gramian,
-               "With --distributed: gather per-block Gramians and sum them in one process's order (bit-identical "
-               "factors; slightly more traffic)");
+               "With --distributed --exchange allgather: gather per-block Gramians and sum them in one process's "
+               "order (bit-identical factors; slightly more traffic)");
 }
 
 FailureHandler start_run(const Flags& flags, const std::string& command, Status& started) {
   started = flags.distributed ? start() : Status::ok();
+  if (started.is_ok() && flags.distributed && flags.exact_gramian && flags.exchange == "blocks")
+    started = Status::invalid_argument("--exact-gramian needs --exchange allgather (every rank must hold every row)");
   if (!flags.distributed) return [command](const Status& status) { return fail(command, status); };
   return [command](const Status& status) -> int { abort_job(command, status); };
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// The rank whose range of `bounds` holds row r.
+int owner(const std::vector<std::uint32_t>& bounds, std::uint32_t r) {
+  return static_cast<int>(std::upper_bound(bounds.begin() + 1, bounds.end() - 1, r) - (bounds.begin() + 1));
+}
+
+struct Entry {  // an interaction on its way to the rank that solves its user or its item
+  std::uint32_t user, item;
+  float value;
+  std::uint32_t kind;  // kTrainUser, kTrainItem, kTest
+};
+enum : std::uint32_t { kTrainUser, kTrainItem, kTest };
+
+template <typename T>
+std::vector<T> unpack_all(const std::vector<Bytes>& received) {
+  std::vector<T> out;
+  for (const Bytes& b : received) {
+    const std::size_t n = b.size() / sizeof(T), at = out.size();
+    out.resize(at + n);
+    if (n) std::memcpy(out.data() + at, b.data(), n * sizeof(T));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptions& format, int factors,
+                         const SplitSpec* split, std::uint64_t seed, ExchangeStats& stats) {
+  const int n = comm.size();
+  const auto start = Clock::now();
+  const std::uint64_t received_before = comm.received_bytes;
+  Shard s;
+  auto data = load_sharded(comm, input, format);
+  if (!data) return data.status();
+  s.data = std::move(*data);
+  const Dataset& home = s.data.home;
+  const auto users = static_cast<std::uint32_t>(home.num_users()), items = static_cast<std::uint32_t>(home.num_items());
+
+  // The split is per user, and home holds each of its users' rows in file order: one process's split.
+  SplitResult parts;
+  if (split) {
+    parts = split_dataset(home, *split, seed);
+  } else {
+    parts.train.resize(home.size());
+    for (std::size_t i = 0; i < home.size(); ++i) parts.train[i] = static_cast<std::uint32_t>(i);
+  }
+  std::vector<std::uint64_t> sizes(static_cast<std::size_t>(users) + items + 2, 0);
+  for (std::uint32_t i : parts.train) ++sizes[home.users[i]], ++sizes[users + home.items[i]];
+  sizes[users + items] = parts.train.size();
+  sizes[users + items + 1] = parts.test.size();
+  comm.sum(sizes.data(), sizes.size());
+  s.user_sizes.assign(sizes.begin(), sizes.begin() + users);
+  s.item_sizes.assign(sizes.begin() + users, sizes.begin() + users + items);
+  s.train_interactions = sizes[users + items];
+  s.test_interactions = sizes[users + items + 1];
+  sizes = {};
+  s.user_bounds = AlsTrainer::partition_rows(s.user_sizes, factors, n);
+  s.item_bounds = AlsTrainer::partition_rows(s.item_sizes, factors, n);
+
+  // Each train interaction to its user's solver and its item's solver; each test one to its user's solver.
+  std::vector<Bytes> to(static_cast<std::size_t>(n));
+  const auto send = [&](std::uint32_t i, std::uint32_t kind) {
+    const Entry e{home.users[i], home.items[i], home.values[i], kind};
+    const int q = kind == kTrainItem ? owner(s.item_bounds, e.item) : owner(s.user_bounds, e.user);
+    put(to[static_cast<std::size_t>(q)], e);
+  };
+  for (std::uint32_t i : parts.train) send(i, kTrainUser), send(i, kTrainItem);
+  for (std::uint32_t i : parts.test) send(i, kTest);
+  parts = {};
+  const std::vector<Entry> mine = unpack_all<Entry>(comm.alltoall(to));
+  to.clear();
+  std::vector<std::uint32_t> rows[3], cols[3];
+  std::vector<float> values[3];
+  for (const Entry& e : mine) {
+    rows[e.kind].push_back(e.kind == kTrainItem ? e.item : e.user);
+    cols[e.kind].push_back(e.kind == kTrainItem ? e.user : e.item);
+    values[e.kind].push_back(e.value);
+  }
+  s.user_rows = csr_from_triplets(users, items, rows[kTrainUser], cols[kTrainUser], values[kTrainUser]);
+  s.item_rows = csr_from_triplets(items, users, rows[kTrainItem], cols[kTrainItem], values[kTrainItem]);
+  if (split) s.test_rows = csr_from_triplets(users, items, rows[kTest], cols[kTest], values[kTest]);
+  std::uint64_t setup = comm.received_bytes - received_before;
+  comm.sum(&setup, 1);
+  stats.setup_bytes = setup;
+  stats.input_bytes_read = s.data.bytes_read;
+  stats.load_seconds = seconds_since(start);
+  return s;
+}
+
+namespace {
+
+// Bias terms fitted across ranks with fit_biases' arithmetic (baselines.h): an item's sum runs over its row in
+// user order, as one process's user-major pass adds to it; every b is computed by the rank owning its row and
+// shared with a sum in which the other ranks add zeros.
+BiasModel fit_biases_across(Comm& comm, const Shard& s, const BiasOptions& options, bool mean_only) {
+  const CsrMatrix& ur = s.user_rows;
+  const CsrMatrix& ir = s.item_rows;
+  double mean[2] = {0, static_cast<double>(ur.nnz())};
+  for (float v : ur.data) mean[0] += static_cast<double>(v);
+  comm.sum(mean, 2);
+  BiasModel m;
+  m.global_mean = mean[1] > 0 ? mean[0] / mean[1] : 0.0;
+  m.user.assign(ur.rows, 0.0f);
+  m.item.assign(ur.cols, 0.0f);
+  if (mean_only || mean[1] == 0) return m;
+  const int me = comm.rank();
+  const double mu = m.global_mean;
+  // b_r = Σ_{c ∈ row r} (v − μ − b_c) / (λ + |row r|) over my rows of one side, given the other side's biases.
+  const auto pass = [&](const CsrMatrix& rows, const std::vector<std::uint32_t>& bounds, float lambda,
+                        const std::vector<float>& other, std::vector<float>& out) {
+    std::fill(out.begin(), out.end(), 0.0f);
+    for (std::uint32_t r = bounds[me]; r < bounds[me + 1]; ++r) {
+      double sum = 0;
+      for (std::uint64_t e = rows.indptr[r]; e < rows.indptr[r + 1]; ++e)
+        sum += static_cast<double>(rows.data[e]) - mu - static_cast<double>(other[rows.indices[e]]);
+      const double denominator = static_cast<double>(lambda) + rows.row_size(r);
+      out[r] = denominator > 0 ? static_cast<float>(sum / denominator) : 0.0f;
+    }
+    comm.sum(out.data(), out.size());
+  };
+  for (int it = 0; it < options.iterations; ++it) {
+    pass(ir, s.item_bounds, options.item_regularization, m.user, m.item);
+    pass(ur, s.user_bounds, options.user_regularization, m.item, m.user);
+  }
+  return m;
+}
+
+// Spark-style routes for one side S: which of my new rows of S each rank needs (the rows its own rows of the
+// other side rate), and which rows of S I receive from each rank.
+struct Routes {
+  std::vector<std::vector<std::uint32_t>> send, receive;
+};
+
+Routes plan_routes(Comm& comm, const CsrMatrix& other_rows, const std::vector<std::uint32_t>& other_bounds,
+                   const std::vector<std::uint32_t>& bounds, std::uint32_t rows) {
+  const int n = comm.size(), me = comm.rank();
+  std::vector<std::uint8_t> needed(rows, 0);
+  for (std::uint32_t r = other_bounds[me]; r < other_bounds[me + 1]; ++r)
+    for (std::uint64_t e = other_rows.indptr[r]; e < other_rows.indptr[r + 1]; ++e) needed[other_rows.indices[e]] = 1;
+  Routes routes;
+  routes.receive.resize(static_cast<std::size_t>(n));
+  for (std::uint32_t r = 0; r < rows; ++r)
+    if (needed[r] && !(r >= bounds[me] && r < bounds[me + 1])) routes.receive[owner(bounds, r)].push_back(r);
+  std::vector<Bytes> to(static_cast<std::size_t>(n));
+  for (int q = 0; q < n; ++q) put_vector(to[q], routes.receive[q]);
+  for (const Bytes& b : comm.alltoall(to)) routes.send.push_back(Reader(b).get_vector<std::uint32_t>());
+  return routes;
+}
+
+void exchange_blocks(Comm& comm, const Routes& routes, Factors& f) {
+  std::vector<Bytes> to(routes.send.size());
+  for (std::size_t q = 0; q < to.size(); ++q) {
+    to[q].resize(routes.send[q].size() * f.cols * sizeof(float));
+    char* at = to[q].data();
+    for (std::uint32_t r : routes.send[q]) {
+      std::memcpy(at, f.row(r), f.cols * sizeof(float));
+      at += f.cols * sizeof(float);
+    }
+  }
+  const std::vector<Bytes> got = comm.alltoall(to);
+  for (std::size_t q = 0; q < got.size(); ++q) {
+    const char* at = got[q].data();
+    for (std::uint32_t r : routes.receive[q]) {
+      std::memcpy(f.row(r), at, f.cols * sizeof(float));
+      at += f.cols * sizeof(float);
+    }
+  }
+}
+
+void allgather_side(Comm& comm, const std::vector<std::uint32_t>& bounds, Factors& f) {
+  std::vector<std::uint32_t> displs(bounds.begin(), bounds.end() - 1), counts(displs.size());
+  for (std::size_t r = 0; r < counts.size(); ++r) counts[r] = bounds[r + 1] - bounds[r];
+  comm.allgather_rows(f.data.data(), f.cols, displs, counts);
+}
+
+// G = Σ over all rows of `side` of f fᵀ: my rows' part summed across ranks, or (exact) every 2048-row block's
+// Gramian gathered and added in block order, as one process adds them.
+Status gramian(Comm& comm, AlsTrainer& t, AlsTrainer::Side side, const std::vector<std::uint32_t>& bounds, bool exact,
+               std::vector<float>& g) {
+  const int n = comm.size(), me = comm.rank();
+  const std::size_t kk = g.size();
+  if (!exact) {
+    ALSREC_RETURN_IF_ERROR(t.partial_gramian(side, bounds[me], bounds[me + 1], g.data()));
+    comm.sum(g.data(), kk);
+    return Status::ok();
+  }
+  const auto blocks = t.gramian_blocks(side);
+  const auto first = static_cast<std::uint32_t>(std::uint64_t{blocks} * me / n);
+  const auto last = static_cast<std::uint32_t>(std::uint64_t{blocks} * (me + 1) / n);
+  std::vector<float> mine((last - first) * kk);
+  ALSREC_RETURN_IF_ERROR(t.block_gramians(side, first, last, mine.data()));
+  Bytes packed(mine.size() * sizeof(float));
+  if (!mine.empty()) std::memcpy(packed.data(), mine.data(), packed.size());
+  std::vector<float> all;
+  for (const Bytes& b : comm.allgather(packed)) {
+    const std::size_t at = all.size();
+    all.resize(at + b.size() / sizeof(float));
+    if (!b.empty()) std::memcpy(all.data() + at, b.data(), b.size());
+  }
+  std::copy(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kk), g.begin());
+  for (std::size_t b = 1; b < blocks; ++b)
+    for (std::size_t j = 0; j < kk; ++j) g[j] += all[b * kk + j];
+  return Status::ok();
+}
+
+}  // namespace
+
+Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& options, const Flags& flags,
+           Trained& out, ExchangeStats& stats, const ProgressCallback& progress) {
+  const int n = comm.size(), me = comm.rank();
+  const bool blocks = flags.exchange == "blocks";
+  stats.ranks = n;
+  stats.exchange = blocks ? "blocks" : "allgather";
+  CsrMatrix user_rows = s.user_rows, item_rows = s.item_rows;
+  if (options.biases) {  // explicit ALS on the residuals of the bias terms (baselines.h)
+    out.biases = fit_biases_across(comm, s, BiasOptions{}, false);
+    for (std::uint32_t u = s.user_bounds[me]; u < s.user_bounds[me + 1]; ++u)
+      for (std::uint64_t e = user_rows.indptr[u]; e < user_rows.indptr[u + 1]; ++e)
+        user_rows.data[e] = static_cast<float>(static_cast<double>(user_rows.data[e]) -
+                                               out.biases.predict(u, user_rows.indices[e]));
+    for (std::uint32_t i = s.item_bounds[me]; i < s.item_bounds[me + 1]; ++i)
+      for (std::uint64_t e = item_rows.indptr[i]; e < item_rows.indptr[i + 1]; ++e)
+        item_rows.data[e] = static_cast<float>(static_cast<double>(item_rows.data[e]) -
+                                               out.biases.predict(item_rows.indices[e], i));
+  }
+  auto created = AlsTrainer::create_shard(std::move(user_rows), std::move(item_rows), s.user_sizes, s.item_sizes,
+                                          options);
+  if (!created) return created.status();
+  AlsTrainer& t = **created;
+  using Side = AlsTrainer::Side;
+  Routes user_routes, item_routes;
+  if (blocks) {
+    user_routes = plan_routes(comm, s.item_rows, s.item_bounds, s.user_bounds, t.user_factors().rows);
+    item_routes = plan_routes(comm, s.user_rows, s.user_bounds, s.item_bounds, t.item_factors().rows);
+  }
+  const std::size_t kk = static_cast<std::size_t>(options.factors) * options.factors;
+  std::vector<float> g(kk);
+  const auto start = Clock::now();
+  const std::uint64_t received_before = comm.received_bytes;
+  std::uint64_t loss_bytes = 0;
+  double communication = 0;
+  int done = 0;
+  // One half-iteration: solve my rows of `side` against the other side's factors, then share them.
+  const auto half = [&](Side side, Side other, const std::vector<std::uint32_t>& bounds,
+                        const std::vector<std::uint32_t>& other_bounds, const Routes& routes) -> Status {
+    auto t0 = Clock::now();
+    ALSREC_RETURN_IF_ERROR(gramian(comm, t, other, other_bounds, flags.exact_gramian, g));
+    communication += seconds_since(t0);
+    ALSREC_RETURN_IF_ERROR(t.solve_rows(side, bounds[me], bounds[me + 1], g.data()));
+    Factors& f = side == Side::kUsers ? t.mutable_user_factors() : t.mutable_item_factors();
+    t0 = Clock::now();
+    if (blocks) exchange_blocks(comm, routes, f);
+    else allgather_side(comm, bounds, f);
+    communication += seconds_since(t0);
+    return Status::ok();
+  };
+  while (t.iteration() < options.iterations) {
+    const auto t0 = Clock::now();
+    Status st = half(Side::kUsers, Side::kItems, s.user_bounds, s.item_bounds, user_routes);
+    if (st.is_ok()) st = half(Side::kItems, Side::kUsers, s.item_bounds, s.user_bounds, item_routes);
+    if (st.is_ok()) st = t.complete_iteration(false);
+    // A failure seen by one rank alone (a solve): the others wait in a collective, so end the job here.
+    if (!st.is_ok()) abort_job(command, st);
+    ++done;
+    double loss = std::nan("");
+    if (options.compute_loss) {  // Σ over ranks of their rows' share of the objective, ÷ nnz
+      const std::uint64_t before = comm.received_bytes;
+      Status gs = t.partial_gramian(Side::kItems, s.item_bounds[me], s.item_bounds[me + 1], g.data());
+      comm.sum(g.data(), kk);
+      auto part = gs.is_ok() ? t.partial_loss(s.user_bounds[me], s.user_bounds[me + 1], s.item_bounds[me],
+                                              s.item_bounds[me + 1], g.data())
+                             : Result<double>(gs);
+      if (!part) abort_job(command, part.status());
+      double total = *part;
+      comm.sum(&total, 1);
+      loss = total / static_cast<double>(std::max<std::uint64_t>(s.train_interactions, 1));
+      loss_bytes += comm.received_bytes - before;
+      if (!std::isfinite(loss))
+        return Status::numerical("training diverged at iteration " + std::to_string(t.iteration()) +
+                                 "; lower alpha or raise regularization");
+    }
+    out.final_loss = loss;
+    if (me == 0 && progress) {
+      TrainProgress p;
+      p.iteration = t.iteration();
+      p.iterations = options.iterations;
+      p.loss = loss;
+      p.seconds = seconds_since(t0);
+      p.elapsed = seconds_since(start);
+      progress(p);  // (no cancelling a job every rank is in)
+    }
+  }
+  std::uint64_t exchanged = comm.received_bytes - received_before - loss_bytes;
+  const double seconds = seconds_since(start);
+  if (blocks) {  // every rank ends with the full factors (the model, the metrics)
+    allgather_side(comm, s.user_bounds, t.mutable_user_factors());
+    allgather_side(comm, s.item_bounds, t.mutable_item_factors());
+  }
+  comm.sum(&exchanged, 1);
+  if (done > 0) {
+    stats.bytes_per_iteration = exchanged / static_cast<std::uint64_t>(done);
+    stats.seconds_per_iteration = seconds / done;
+    stats.communication_seconds_per_iteration = communication / done;
+  }
+  out.iterations_done = t.iteration();
+  out.user_factors = t.user_factors();
+  out.item_factors = t.item_factors();
+  if (options.biases) append_bias_columns(out.biases, out.user_factors, out.item_factors);
+  return Status::ok();
+}
+
+CsrMatrix gather_train(Comm& comm, const Shard& s) {
+  const int me = comm.rank();
+  std::vector<Bytes> to(static_cast<std::size_t>(comm.size()));
+  const CsrMatrix& m = s.user_rows;
+  for (std::uint32_t u = s.user_bounds[me]; u < s.user_bounds[me + 1]; ++u)
+    for (std::uint64_t e = m.indptr[u]; e < m.indptr[u + 1]; ++e) put(to[0], Entry{u, m.indices[e], m.data[e], 0});
+  const std::vector<Entry> all = unpack_all<Entry>(comm.alltoall(to));
+  if (me != 0) return CsrMatrix{};
+  std::vector<std::uint32_t> r, c;
+  std::vector<float> v;
+  for (const Entry& e : all) r.push_back(e.user), c.push_back(e.item), v.push_back(e.value);
+  return csr_from_triplets(m.rows, m.cols, r, c, v);
+}
+
+namespace {
+
+// Averages over disjoint user sets, weighted by their evaluated users; coverage from the union of top-K items.
+RankingMetrics combine(Comm& comm, const RankingMetrics& mine, const std::vector<std::uint8_t>& recommended) {
+  const double w = static_cast<double>(mine.users);
+  double sums[7] = {w, mine.recall * w, mine.precision * w, mine.ndcg * w, mine.map * w, mine.hit_rate * w,
+                    mine.auc * w};
+  comm.sum(sums, 7);
+  std::vector<std::uint64_t> union_(recommended.begin(), recommended.end());
+  comm.sum(union_.data(), union_.size());
+  RankingMetrics m = mine;
+  m.users = static_cast<std::size_t>(sums[0]);
+  const double users = std::max(sums[0], 1.0);
+  m.recall = sums[1] / users, m.precision = sums[2] / users, m.ndcg = sums[3] / users;
+  m.map = sums[4] / users, m.hit_rate = sums[5] / users, m.auc = sums[6] / users;
+  const auto covered = std::count_if(union_.begin(), union_.end(), [](std::uint64_t x) { return x > 0; });
+  m.coverage = union_.empty() ? 0.0 : static_cast<double>(covered) / static_cast<double>(union_.size());
+  return m;
+}
+
+RatingErrors combine(Comm& comm, const RatingErrors& e) {
+  const double c = static_cast<double>(e.count);
+  double sums[3] = {c, e.rmse * e.rmse * c, e.mae * c};
+  comm.sum(sums, 3);
+  RatingErrors out;
+  out.count = static_cast<std::size_t>(sums[0]);
+  if (sums[0] > 0) out.rmse = std::sqrt(sums[1] / sums[0]), out.mae = sums[2] / sums[0];
+  return out;
+}
+
+}  // namespace
+
+Evaluation evaluate(Comm& comm, const Shard& s, const Trained& trained, const AlsOptions& options, int k) {
+  Evaluation out;
+  std::vector<std::uint8_t> recommended;
+  out.model = combine(comm, evaluate_model(trained.user_factors, trained.item_factors, s.user_rows, s.test_rows, k,
+                                           options.threads, &recommended),
+                      recommended);
+  out.popularity = combine(
+      comm, evaluate_popularity(s.user_rows, s.test_rows, k, s.item_sizes, options.threads, &recommended), recommended);
+  if (options.confidence == ConfidenceMode::kExplicit) {
+    out.has_rating_errors = true;
+    out.rating = combine(comm, rating_errors(trained.user_factors, trained.item_factors, s.test_rows));
+    out.global_mean = combine(comm, baseline_errors(fit_biases_across(comm, s, BiasOptions{}, true), s.test_rows));
+    out.bias = combine(comm, baseline_errors(fit_biases_across(comm, s, BiasOptions{}, false), s.test_rows));
+  }
+  return out;
 }
 
 void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const ExchangeStats& stats) {
   if (!flags.distributed) return;
   j["ranks"] = stats.ranks;
+  j["exchange"] = stats.exchange;
   j["exact_gramian"] = flags.exact_gramian;
   j["bytes_exchanged_per_iteration"] = stats.bytes_per_iteration;
+  j["setup_bytes_exchanged"] = stats.setup_bytes;
+  j["input_bytes_read_by_rank0"] = stats.input_bytes_read;
+  j["load_seconds"] = stats.load_seconds;
   j["seconds_per_iteration"] = stats.seconds_per_iteration;
   j["communication_seconds_per_iteration"] = stats.communication_seconds_per_iteration;
 }

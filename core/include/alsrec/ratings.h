@@ -39,6 +39,9 @@ struct FormatOptions {
   // The line number of the first byte fed, for a reader given a later part of a file (a process of a distributed
   // run reading its byte range): every message and BadRow::line counts from it, so they name the file's own lines.
   std::uint64_t first_line = 1;
+  // finish() returns an empty Dataset (with its counts) instead of the "no usable rows" error: for a part of an
+  // input whose other parts may hold the rows (the caller checks the whole).
+  bool allow_no_rows = false;
 };
 
 struct DetectedFormat {

@@ -1,0 +1,85 @@
+// The collectives a distributed run needs, behind one small interface: Open MPI's for `mpirun … --distributed`, and
+// a one-process stand-in, so the input sharding (shard_input.h) serves a single process reading a directory of part
+// files with the very code the ranks run. Every call is collective: all processes make it, in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alsrec::cli {
+
+using Bytes = std::vector<char>;
+
+class Comm {
+ public:
+  virtual ~Comm() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Every process's buffer, in rank order.
+  virtual std::vector<Bytes> allgather(const Bytes& mine) = 0;
+  // to[q] goes to process q; returns what each process sent to this one, in rank order.
+  virtual std::vector<Bytes> alltoall(const std::vector<Bytes>& to) = 0;
+  // Element-wise sums over processes, in place (every process ends with the same values).
+  virtual void sum(std::uint64_t* values, std::size_t count) = 0;
+  virtual void sum(double* values, std::size_t count) = 0;
+  virtual void sum(float* values, std::size_t count) = 0;
+  // rows[displs[r] .. displs[r] + counts[r]) of `row_floats` floats each come from process r; every process ends
+  // with all of them (this process's own rows already in place).
+  virtual void allgather_rows(float* rows, std::size_t row_floats, const std::vector<std::uint32_t>& displs,
+                              const std::vector<std::uint32_t>& counts) = 0;
+  // Payload bytes this process has received so far (its own data not counted).
+  std::uint64_t received_bytes = 0;
+};
+
+// One process: every collective is the identity.
+std::unique_ptr<Comm> solo_comm();
+// MPI_COMM_WORLD (MPI must be initialised); null in a build without MPI.
+std::unique_ptr<Comm> mpi_comm();
+
+// Packing plain values into Bytes and back (the processes are the same binary on the same kind of machine).
+template <typename T>
+void put(Bytes& out, const T& value) {
+  const auto at = out.size();
+  out.resize(at + sizeof(T));
+  std::memcpy(out.data() + at, &value, sizeof(T));
+}
+template <typename T>
+void put_vector(Bytes& out, const std::vector<T>& values) {
+  put<std::uint64_t>(out, values.size());
+  const auto at = out.size();
+  out.resize(at + values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(out.data() + at, values.data(), values.size() * sizeof(T));
+}
+void put_strings(Bytes& out, const std::vector<std::string>& values);
+
+// Reads back what put/put_vector/put_strings wrote, in the same order.
+class Reader {
+ public:
+  explicit Reader(const Bytes& bytes) : bytes_(bytes) {}
+  template <typename T>
+  T get() {
+    T value;
+    std::memcpy(&value, bytes_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return value;
+  }
+  template <typename T>
+  std::vector<T> get_vector() {
+    std::vector<T> values(get<std::uint64_t>());
+    if (!values.empty()) std::memcpy(values.data(), bytes_.data() + at_, values.size() * sizeof(T));
+    at_ += values.size() * sizeof(T);
+    return values;
+  }
+  std::vector<std::string> get_strings();
+  bool done() const { return at_ >= bytes_.size(); }
+
+ private:
+  const Bytes& bytes_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace alsrec::cli

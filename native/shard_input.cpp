@@ -1,0 +1,373 @@
+// Reading one ratings input across processes (see shard_input.h).
+#include "shard_input.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+#include "cli_common.h"
+
+namespace alsrec::cli {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<InputFile>> list_input(const std::string& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return Status::io_error(path + ": cannot open (No such file or directory)");
+  std::vector<InputFile> files;
+  if (!fs::is_directory(status)) {
+    files.push_back({path, fs::file_size(path, ec)});
+    if (ec) return Status::io_error(path + ": cannot read its size (" + ec.message() + ")");
+    return files;
+  }
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || name[0] == '_' || !entry.is_regular_file()) continue;
+    files.push_back({entry.path().string(), entry.file_size()});
+  }
+  if (ec) return Status::io_error(path + ": cannot list the directory (" + ec.message() + ")");
+  if (files.empty()) return Status::bad_input(path + ": the directory holds no part files");
+  std::sort(files.begin(), files.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  return files;
+}
+
+namespace {
+
+struct Position {
+  std::size_t file = 0;
+  std::uint64_t offset = 0;
+};
+
+// Calls consume(chunk, size) over bytes [begin, end) of `path` in 1 MiB chunks; stops early when it returns false.
+template <typename Consume>
+Status read_range(const std::string& path, std::uint64_t begin, std::uint64_t end, Consume&& consume) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  Status st;
+  if (begin > 0 && std::fseek(file, static_cast<long>(begin), SEEK_SET) != 0)
+    st = Status::io_error(path + ": cannot seek to byte " + std::to_string(begin));
+  std::vector<char> chunk(1 << 20);
+  for (std::uint64_t at = begin; st.is_ok() && at < end;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - at));
+    const std::size_t got = std::fread(chunk.data(), 1, want, file);
+    if (got == 0) {
+      st = Status::io_error(path + ": read failed at byte " + std::to_string(at) + " (did the file change?)");
+      break;
+    }
+    at += got;
+    if (!consume(chunk.data(), got)) break;
+  }
+  std::fclose(file);
+  return st;
+}
+
+// The first line start at or after `byte` of the concatenated input.
+Result<Position> line_start(const std::vector<InputFile>& files, std::uint64_t byte) {
+  std::size_t f = 0;
+  while (f < files.size() && byte >= files[f].size) byte -= files[f++].size;
+  if (f == files.size()) return Position{files.size() - 1, files.back().size};
+  if (byte == 0) return Position{f, 0};
+  // The line that byte−1 belongs to ends at the first '\n' from byte−1 on; the next line starts after it.
+  std::uint64_t at = byte - 1, found = files[f].size;
+  ALSREC_RETURN_IF_ERROR(read_range(files[f].path, at, files[f].size, [&](const char* data, std::size_t size) {
+    const void* nl = std::memchr(data, '\n', size);
+    if (nl) {
+      found = at + static_cast<std::uint64_t>(static_cast<const char*>(nl) - data) + 1;
+      return false;
+    }
+    at += size;
+    return true;
+  }));
+  return Position{f, found};
+}
+
+}  // namespace
+
+Result<std::vector<Segment>> plan_segments(const std::vector<InputFile>& files, int parts, int part) {
+  std::uint64_t total = 0;
+  for (const InputFile& f : files) total += f.size;
+  const auto boundary = [&](int p) {  // ⌊total·p/parts⌋ without overflow
+    const auto n = static_cast<std::uint64_t>(parts), q = static_cast<std::uint64_t>(p);
+    return total / n * q + total % n * q / n;
+  };
+  auto start = line_start(files, boundary(part));
+  if (!start) return start.status();
+  Position end{files.size() - 1, files.back().size};
+  if (part + 1 < parts) {
+    auto e = line_start(files, boundary(part + 1));
+    if (!e) return e.status();
+    end = *e;
+  }
+  std::vector<Segment> segments;
+  for (std::size_t f = start->file; f <= end.file && f < files.size(); ++f) {
+    const std::uint64_t b = f == start->file ? start->offset : 0, e = f == end.file ? end.offset : files[f].size;
+    if (e > b) segments.push_back({f, b, e});
+  }
+  return segments;
+}
+
+int home_of(std::uint32_t user, std::uint32_t users, int parts) {
+  return users == 0 ? 0 : static_cast<int>(static_cast<std::uint64_t>(user) * static_cast<std::uint64_t>(parts) / users);
+}
+
+namespace {
+
+// The reader options for a segment: a file's start reads as one process would; a range inside a file gets the
+// dialect sniffed from that file's start, stated explicitly (no header; columns by position).
+Result<FormatOptions> segment_options(const InputFile& file, const Segment& seg, const FormatOptions& given,
+                                      std::uint64_t first_line) {
+  FormatOptions o = given;
+  o.source_name = file.path;
+  o.max_bad_fraction = 1.0;  // checked over the whole input
+  o.allow_no_rows = true;
+  if (seg.begin == 0) return o;
+  std::vector<char> head;
+  ALSREC_RETURN_IF_ERROR(read_range(file.path, 0, std::min<std::uint64_t>(file.size, RatingsReader::kSniffBytes),
+                                    [&](const char* data, std::size_t size) {
+                                      head.insert(head.end(), data, data + size);
+                                      return true;
+                                    }));
+  auto d = sniff_format(head.data(), head.size(), given);
+  if (!d) return d.status();
+  o.delimiter = d->delimiter;
+  o.header = 0;
+  o.encoding = d->encoding == "latin-1" ? "latin-1" : "utf-8";
+  std::string columns;
+  const std::pair<const char*, int> roles[] = {
+      {"user", d->user_column}, {"item", d->item_column}, {"rating", d->rating_column}, {"timestamp", d->timestamp_column}};
+  for (const auto& [role, column] : roles)
+    if (column >= 0) columns += (columns.empty() ? "" : ",") + std::string(role) + "=" + std::to_string(column + 1);
+  o.columns = columns;
+  o.first_line = first_line;
+  return o;
+}
+
+std::uint64_t count_newlines(const char* data, std::size_t size) {
+  std::uint64_t n = 0;
+  for (const char* p = data; (p = static_cast<const char*>(std::memchr(p, '\n', size - (p - data)))) != nullptr; ++p) ++n;
+  return n;
+}
+
+struct Row {  // one interaction on its way to its user's home
+  std::uint32_t user, item;
+  float value;
+  std::uint32_t unused;
+  std::int64_t timestamp;
+  std::uint64_t order;  // position in the whole input (file order)
+};
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", fraction * 100.0);
+  return buf;
+}
+
+}  // namespace
+
+Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const FormatOptions& options) {
+  const int parts = comm.size(), me = comm.rank();
+  auto files = list_input(input);
+  if (!files) return files.status();
+  auto planned = plan_segments(*files, parts, me);
+  if (!planned) return planned.status();
+  const std::vector<Segment>& segments = *planned;
+  ShardedDataset out;
+
+  // Line numbers: the newlines of every range that has a later range in the same file (all ranks, in file order).
+  Bytes counts;
+  for (const Segment& s : segments) {
+    std::uint64_t n = 0;
+    if (s.end < (*files)[s.file].size)
+      ALSREC_RETURN_IF_ERROR(read_range((*files)[s.file].path, s.begin, s.end, [&](const char* d, std::size_t size) {
+        n += count_newlines(d, size);
+        return true;
+      }));
+    put<std::uint64_t>(counts, s.file);
+    put<std::uint64_t>(counts, s.begin);
+    put<std::uint64_t>(counts, n);
+  }
+  std::vector<std::uint64_t> first_line(segments.size(), 1);
+  for (const Bytes& b : comm.allgather(counts)) {
+    Reader r(b);
+    while (!r.done()) {
+      const auto file = r.get<std::uint64_t>(), begin = r.get<std::uint64_t>(), lines = r.get<std::uint64_t>();
+      for (std::size_t k = 0; k < segments.size(); ++k)
+        if (segments[k].file == file && begin < segments[k].begin) first_line[k] += lines;
+    }
+  }
+
+  // Read my segments.
+  std::vector<Dataset> parsed;
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    const Segment& s = segments[k];
+    auto o = segment_options((*files)[s.file], s, options, first_line[k]);
+    if (!o) return o.status();
+    RatingsReader reader(*o);
+    Status fed;
+    ALSREC_RETURN_IF_ERROR(read_range((*files)[s.file].path, s.begin, s.end, [&](const char* d, std::size_t size) {
+      fed = reader.feed(d, size);
+      return fed.is_ok();
+    }));
+    ALSREC_RETURN_IF_ERROR(fed);
+    auto ds = reader.finish();
+    if (!ds) return ds.status();
+    out.bytes_read += s.end - s.begin;
+    parsed.push_back(std::move(*ds));
+  }
+
+  // Every id, numbered in order of first appearance over the ranks' segments in file order.
+  Bytes ids;
+  std::uint64_t my_rows = 0;
+  for (const Dataset& d : parsed) my_rows += d.size();
+  put<std::uint64_t>(ids, my_rows);
+  put<std::uint64_t>(ids, parsed.size());
+  for (const Dataset& d : parsed) {
+    put_strings(ids, d.user_ids);
+    put_strings(ids, d.item_ids);
+  }
+  std::unordered_map<std::string, std::uint32_t> user_index, item_index;
+  std::vector<std::string>& user_ids = out.home.user_ids;
+  std::vector<std::string>& item_ids = out.home.item_ids;
+  std::uint64_t my_first_row = 0;  // position of my first interaction in the whole input
+  {
+    std::uint64_t before = 0;
+    const std::vector<Bytes> all = comm.allgather(ids);
+    for (int r = 0; r < parts; ++r) {
+      Reader rd(all[static_cast<std::size_t>(r)]);
+      if (r == me) my_first_row = before;
+      before += rd.get<std::uint64_t>();
+      const auto n = rd.get<std::uint64_t>();
+      for (std::uint64_t k = 0; k < n; ++k) {
+        for (auto [list, index] : {std::pair{&user_ids, &user_index}, std::pair{&item_ids, &item_index}})
+          for (std::string& id : rd.get_strings())
+            if (index->emplace(id, static_cast<std::uint32_t>(list->size())).second) list->push_back(std::move(id));
+      }
+    }
+  }
+  const auto users = static_cast<std::uint32_t>(user_ids.size());
+
+  // Each interaction to its user's home, with its place in the input.
+  std::vector<Bytes> to(static_cast<std::size_t>(parts));
+  std::uint64_t order = my_first_row;
+  // counts summed over ranks: rows, skipped, filtered, merged, has_ratings, has_timestamps
+  std::uint64_t totals[6] = {0, 0, 0, 0, 0, 0};
+  for (Dataset& d : parsed) {
+    std::vector<std::uint32_t> u_map(d.user_ids.size()), i_map(d.item_ids.size());
+    for (std::size_t k = 0; k < u_map.size(); ++k) u_map[k] = user_index.at(d.user_ids[k]);
+    for (std::size_t k = 0; k < i_map.size(); ++k) i_map[k] = item_index.at(d.item_ids[k]);
+    for (std::size_t k = 0; k < d.size(); ++k) {
+      const Row row{u_map[d.users[k]], i_map[d.items[k]], d.values[k], 0, d.timestamps[k], order++};
+      put(to[static_cast<std::size_t>(home_of(row.user, users, parts))], row);
+    }
+    totals[0] += d.rows;
+    totals[1] += d.skipped;
+    totals[2] += d.filtered;
+    totals[3] += d.duplicates_merged;
+    totals[4] |= d.has_ratings ? 1 : 0;
+    totals[5] |= d.has_timestamps ? 1 : 0;
+    for (const BadRow& b : d.skipped_examples)
+      if (out.home.skipped_examples.size() < options.max_examples) out.home.skipped_examples.push_back(b);
+    d = Dataset();
+  }
+  user_index.clear();
+  item_index.clear();
+  std::vector<Row> mine;
+  for (const Bytes& b : comm.alltoall(to)) {
+    const std::size_t n = b.size() / sizeof(Row), at = mine.size();
+    mine.resize(at + n);
+    if (n) std::memcpy(mine.data() + at, b.data(), n * sizeof(Row));
+  }
+  to.clear();
+  std::sort(mine.begin(), mine.end(), [](const Row& a, const Row& b) { return a.order < b.order; });
+  Dataset& home = out.home;
+  home.users.reserve(mine.size()), home.items.reserve(mine.size());
+  home.values.reserve(mine.size()), home.timestamps.reserve(mine.size());
+  for (const Row& r : mine) {
+    home.users.push_back(r.user);
+    home.items.push_back(r.item);
+    home.values.push_back(r.value);
+    home.timestamps.push_back(r.timestamp);
+  }
+  mine = {};
+  totals[3] += merge_duplicate_rows(home, options.duplicates);
+  comm.sum(totals, 4);
+  std::uint64_t flags[2] = {totals[4], totals[5]};
+  comm.sum(flags, 2);
+  out.rows = totals[0], out.skipped = totals[1], out.filtered = totals[2], out.duplicates_merged = totals[3];
+  home.has_ratings = flags[0] > 0;
+  home.has_timestamps = flags[1] > 0;
+  std::uint64_t sums[2] = {home.size(), home.interaction_hash_sum()};
+  comm.sum(sums, 2);
+  out.interactions = sums[0];
+  out.fingerprint = Dataset::fingerprint_finish(sums[1], out.interactions, user_ids.size(), item_ids.size());
+  out.first_home_user = static_cast<std::uint32_t>((static_cast<std::uint64_t>(users) * me + parts - 1) / parts);
+  out.end_home_user = static_cast<std::uint32_t>((static_cast<std::uint64_t>(users) * (me + 1) + parts - 1) / parts);
+  home.rows = out.rows, home.skipped = out.skipped, home.filtered = out.filtered;
+  home.duplicates_merged = out.duplicates_merged;
+
+  // The whole input's limits, as one reader checks them (the examples: the first ones, in file order).
+  Bytes examples;
+  put<std::uint64_t>(examples, home.skipped_examples.size());
+  for (const BadRow& b : home.skipped_examples) {
+    put<std::uint64_t>(examples, b.line);
+    put_strings(examples, {b.reason});
+  }
+  home.skipped_examples.clear();
+  for (const Bytes& b : comm.allgather(examples)) {
+    Reader r(b);
+    for (auto n = r.get<std::uint64_t>(); n > 0; --n) {
+      BadRow row;
+      row.line = r.get<std::uint64_t>();
+      row.reason = r.get_strings().at(0);
+      if (home.skipped_examples.size() < options.max_examples) home.skipped_examples.push_back(std::move(row));
+    }
+  }
+  // The same failure on every rank: rank 0 reports it (and ends the job); the others wait to be ended, so the
+  // message is printed once.
+  const auto everyone_fails = [&](Status status) {
+    if (me != 0) {
+      std::uint64_t never = 0;
+      comm.sum(&never, 1);
+    }
+    return status;
+  };
+  std::string first;
+  for (std::size_t k = 0; k < home.skipped_examples.size() && k < 3; ++k)
+    first += (k ? "; " : "") + std::string("line ") + std::to_string(home.skipped_examples[k].line) + ": " +
+             home.skipped_examples[k].reason;
+  if (out.interactions == 0)
+    return everyone_fails(Status::bad_input(input + ": no usable rows (" + std::to_string(out.rows) + " data rows: " +
+                             std::to_string(out.skipped) + " bad, " + std::to_string(out.filtered) +
+                             " below min_rating)" + (first.empty() ? "" : "; first: " + first)));
+  const double bad = static_cast<double>(out.skipped) / static_cast<double>(std::max<std::uint64_t>(out.rows, 1));
+  if (bad > options.max_bad_fraction)
+    return everyone_fails(Status::bad_input(input + ": " + std::to_string(out.skipped) + " of " + std::to_string(out.rows) +
+                             " data rows are bad (" + percent(bad) + ", more than the allowed " +
+                             percent(options.max_bad_fraction) + ")" + (first.empty() ? "" : "; first: " + first) +
+                             " (raise max-bad-fraction to accept them)"));
+  return out;
+}
+
+Result<Dataset> load_ratings_input(const std::string& path, const FormatOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return load_ratings_file(path, options);
+  const auto comm = solo_comm();
+  auto sharded = load_sharded(*comm, path, options);
+  if (!sharded) return sharded.status();
+  auto files = list_input(path);
+  if (files && !files->empty()) {  // the dialect: as the first part file's start reads
+    std::vector<char> head(std::min<std::uint64_t>((*files)[0].size, RatingsReader::kSniffBytes));
+    if (std::FILE* f = std::fopen((*files)[0].path.c_str(), "rb")) {
+      head.resize(std::fread(head.data(), 1, head.size(), f));
+      std::fclose(f);
+      if (auto d = sniff_format(head.data(), head.size(), options)) sharded->home.format = *d;
+    }
+  }
+  return std::move(sharded->home);
+}
+
+}  // namespace alsrec::cli
