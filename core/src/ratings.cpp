@@ -47,74 +47,6 @@ DetectedFormat to_detected_format(const Dialect& d) {
   return f;
 }
 
-// Folds repeated (user, item) pairs according to the policy; returns how many rows were merged away.
-std::uint64_t merge_duplicates(Dataset& ds, DuplicatePolicy policy) {
-  const std::size_t n = ds.size();
-  if (n < 2) return 0;
-  const std::size_t num_users = ds.num_users(), num_items = ds.num_items();
-  // Rows grouped by user (counting sort keeps file order inside a group).
-  std::vector<std::uint32_t> start(num_users + 1, 0);
-  for (std::uint32_t u : ds.users) ++start[u + 1];
-  for (std::size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
-  std::vector<std::uint32_t> order(n);
-  {
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    for (std::size_t r = 0; r < n; ++r) order[fill[ds.users[r]]++] = static_cast<std::uint32_t>(r);
-  }
-  // For each item, the user that last touched it and the surviving row of that (user, item) pair.
-  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
-  std::vector<std::uint32_t> seen_by(num_items, kNone), winner(num_items, 0);
-  std::vector<std::uint8_t> dead(n, 0);
-  std::uint64_t merged = 0;
-  for (std::size_t u = 0; u < num_users; ++u) {
-    for (std::uint32_t k = start[u]; k < start[u + 1]; ++k) {
-      const std::uint32_t r = order[k];
-      const std::uint32_t i = ds.items[r];
-      if (seen_by[i] != u) {
-        seen_by[i] = static_cast<std::uint32_t>(u);
-        winner[i] = r;
-        continue;
-      }
-      ++merged;
-      const std::uint32_t w = winner[i];  // an earlier row of the same pair (w < r)
-      switch (policy) {
-        case DuplicatePolicy::kLast:
-          if (ds.timestamps[r] >= ds.timestamps[w]) { dead[w] = 1; winner[i] = r; }
-          else dead[r] = 1;
-          break;
-        case DuplicatePolicy::kFirst:
-          if (ds.timestamps[r] < ds.timestamps[w]) { dead[w] = 1; winner[i] = r; }
-          else dead[r] = 1;
-          break;
-        case DuplicatePolicy::kSum:
-          ds.values[w] += ds.values[r];
-          ds.timestamps[w] = std::max(ds.timestamps[w], ds.timestamps[r]);
-          dead[r] = 1;
-          break;
-        case DuplicatePolicy::kMax:
-          if (ds.values[r] > ds.values[w]) { ds.values[w] = ds.values[r]; ds.timestamps[w] = ds.timestamps[r]; }
-          dead[r] = 1;
-          break;
-      }
-    }
-  }
-  if (merged == 0) return 0;
-  std::size_t j = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    if (dead[r]) continue;
-    ds.users[j] = ds.users[r];
-    ds.items[j] = ds.items[r];
-    ds.values[j] = ds.values[r];
-    ds.timestamps[j] = ds.timestamps[r];
-    ++j;
-  }
-  ds.users.resize(j);
-  ds.items.resize(j);
-  ds.values.resize(j);
-  ds.timestamps.resize(j);
-  return merged;
-}
-
 std::string examples_text(const std::vector<BadRow>& examples, std::size_t max_shown) {
   std::string out;
   for (std::size_t k = 0; k < examples.size() && k < max_shown; ++k) {
@@ -160,11 +92,94 @@ Result<DuplicatePolicy> parse_duplicate_policy(const std::string& s) {
   return Status::invalid_argument("duplicates policy '" + s + "' is not one of last, first, sum, max");
 }
 
+// --- duplicates ------------------------------------------------------------------------------------------
+
+// Folds repeated (user, item) pairs according to the policy (see the top of this file); returns how many rows were
+// merged away. Indices need not be dense (ids may outnumber the rows' users and items); a dataset whose arrays
+// disagree in length is left alone (0), and missing timestamps count as 0.
+std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy) {
+  const std::size_t n = ds.size();
+  if (n < 2 || ds.items.size() != n || ds.values.size() != n) return 0;
+  const bool has_ts = ds.timestamps.size() == n;
+  auto ts = [&](std::size_t r) { return has_ts ? ds.timestamps[r] : std::int64_t{0}; };
+  // Sized by the largest index in the rows too, so an index without an id cannot write out of bounds.
+  std::size_t num_users = ds.num_users(), num_items = ds.num_items();
+  for (std::size_t r = 0; r < n; ++r) {
+    num_users = std::max<std::size_t>(num_users, std::size_t{ds.users[r]} + 1);
+    num_items = std::max<std::size_t>(num_items, std::size_t{ds.items[r]} + 1);
+  }
+  // Rows grouped by user (counting sort keeps file order inside a group).
+  std::vector<std::uint32_t> start(num_users + 1, 0);
+  for (std::uint32_t u : ds.users) ++start[u + 1];
+  for (std::size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
+  std::vector<std::uint32_t> order(n);
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t r = 0; r < n; ++r) order[fill[ds.users[r]]++] = static_cast<std::uint32_t>(r);
+  }
+  // For each item, the user that last touched it and the surviving row of that (user, item) pair.
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> seen_by(num_items, kNone), winner(num_items, 0);
+  std::vector<std::uint8_t> dead(n, 0);
+  std::uint64_t merged = 0;
+  for (std::size_t u = 0; u < num_users; ++u) {
+    for (std::uint32_t k = start[u]; k < start[u + 1]; ++k) {
+      const std::uint32_t r = order[k];
+      const std::uint32_t i = ds.items[r];
+      if (seen_by[i] != u) {
+        seen_by[i] = static_cast<std::uint32_t>(u);
+        winner[i] = r;
+        continue;
+      }
+      ++merged;
+      const std::uint32_t w = winner[i];  // an earlier row of the same pair (w < r)
+      switch (policy) {
+        case DuplicatePolicy::kLast:
+          if (ts(r) >= ts(w)) { dead[w] = 1; winner[i] = r; }
+          else dead[r] = 1;
+          break;
+        case DuplicatePolicy::kFirst:
+          if (ts(r) < ts(w)) { dead[w] = 1; winner[i] = r; }
+          else dead[r] = 1;
+          break;
+        case DuplicatePolicy::kSum:
+          ds.values[w] += ds.values[r];
+          if (has_ts) ds.timestamps[w] = std::max(ds.timestamps[w], ds.timestamps[r]);
+          dead[r] = 1;
+          break;
+        case DuplicatePolicy::kMax:
+          if (ds.values[r] > ds.values[w]) {
+            ds.values[w] = ds.values[r];
+            if (has_ts) ds.timestamps[w] = ds.timestamps[r];
+          }
+          dead[r] = 1;
+          break;
+      }
+    }
+  }
+  if (merged == 0) return 0;
+  std::size_t j = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (dead[r]) continue;
+    ds.users[j] = ds.users[r];
+    ds.items[j] = ds.items[r];
+    ds.values[j] = ds.values[r];
+    if (has_ts) ds.timestamps[j] = ds.timestamps[r];
+    ++j;
+  }
+  ds.users.resize(j);
+  ds.items.resize(j);
+  ds.values.resize(j);
+  if (has_ts) ds.timestamps.resize(j);
+  return merged;
+}
+
 // --- fingerprint -----------------------------------------------------------------------------------------
 
-std::uint64_t Dataset::fingerprint() const {
-  // Sum over interactions of a mixed hash of (user id, item id, value bits): addition is commutative, so the
-  // row order and the dense numbering (which follows file order) do not matter; the ids and values do.
+// Sum over interactions of a mixed hash of (user id, item id, value bits): addition is commutative, so the row
+// order and the dense numbering (which follows file order) do not matter; the ids and values do. The counts are
+// mixed in last (fingerprint_finish), so parts of a dataset can add their sums first.
+std::uint64_t Dataset::interaction_hash_sum() const {
   std::vector<std::uint64_t> user_hash(user_ids.size()), item_hash(item_ids.size());
   for (std::size_t u = 0; u < user_ids.size(); ++u) user_hash[u] = text::hash_bytes(user_ids[u].data(), user_ids[u].size());
   for (std::size_t i = 0; i < item_ids.size(); ++i)
@@ -180,16 +195,26 @@ std::uint64_t Dataset::fingerprint() const {
     const std::uint64_t ih = items[k] < item_hash.size() ? item_hash[items[k]] : 0;
     acc += text::mix64(uh ^ text::mix64(ih + bits * 0x9E3779B97F4A7C15ULL));
   }
+  return acc;
+}
+
+std::uint64_t Dataset::fingerprint_finish(std::uint64_t interaction_hash_sum, std::uint64_t interactions,
+                                          std::uint64_t users, std::uint64_t items) {
   const std::uint64_t counts =
-      text::mix64(n * 0xD6E8FEB86659FD93ULL ^ text::mix64(user_ids.size() + 0x632BE59BD9B4E019ULL) ^
-                  text::mix64(item_ids.size() * 0x8CB92BA72F3D8DD7ULL + 1));
-  return text::mix64(acc ^ counts);
+      text::mix64(interactions * 0xD6E8FEB86659FD93ULL ^ text::mix64(users + 0x632BE59BD9B4E019ULL) ^
+                  text::mix64(items * 0x8CB92BA72F3D8DD7ULL + 1));
+  return text::mix64(interaction_hash_sum ^ counts);
+}
+
+std::uint64_t Dataset::fingerprint() const {
+  const std::size_t n = std::min({users.size(), items.size(), values.size()});
+  return fingerprint_finish(interaction_hash_sum(), n, user_ids.size(), item_ids.size());
 }
 
 // --- the reader ------------------------------------------------------------------------------------------
 
 struct RatingsReader::Impl {
-  explicit Impl(FormatOptions o) : opt(std::move(o)), users(ds.user_ids), items(ds.item_ids) {}
+  explicit Impl(FormatOptions o) : opt(std::move(o)), users(ds.user_ids), items(ds.item_ids), line(opt.first_line) {}
 
   FormatOptions opt;
   Dataset ds;
@@ -201,7 +226,7 @@ struct RatingsReader::Impl {
   std::string pending;  // an unfinished record carried over to the next chunk
   bool skip_lf = false; // the last record ended with CR at a chunk's end: a following LF belongs to it
   bool header_pending = false;
-  std::uint64_t line = 1;  // physical line where the next record starts
+  std::uint64_t line;  // physical line where the next record starts (counted from opt.first_line)
   Dialect dialect;
   RecordSplitter splitter;
   int col[4] = {-1, -1, -1, -1};
@@ -395,6 +420,7 @@ struct RatingsReader::Impl {
     else ALSREC_RETURN_IF_ERROR(consume(nullptr, 0, true));
     if (!failed.is_ok()) return failed;
     const std::string& src = opt.source_name;
+    if (ds.users.empty() && opt.allow_no_rows) return std::move(ds);  // a part of an input: the caller checks the whole
     if (ds.users.empty()) {
       std::string why;
       if (ds.rows == 0) why = dialect.header ? "the file has a header but no data rows" : "the input has no data rows";
@@ -412,7 +438,7 @@ struct RatingsReader::Impl {
                                percent(opt.max_bad_fraction) + ")" +
                                (ds.skipped_examples.empty() ? "" : "; first: " + examples_text(ds.skipped_examples, 3)) +
                                " (raise max-bad-fraction to accept them)");
-    ds.duplicates_merged = merge_duplicates(ds, opt.duplicates);
+    ds.duplicates_merged = merge_duplicate_rows(ds, opt.duplicates);
     return std::move(ds);
   }
 };

@@ -59,7 +59,7 @@ Result<std::vector<ItemInfo>> read_items(const char* data, std::size_t size, con
   std::vector<ItemInfo> items;
   std::unordered_set<std::string> seen;
   std::vector<BadRow> examples;
-  std::uint64_t rows = 0, bad = 0, line = 1;
+  std::uint64_t rows = 0, bad = 0, line = options.first_line;
   bool header_pending = d.header;
   RecordSplitter splitter(d.delimiter);
   std::vector<Field> fields;

@@ -1,10 +1,12 @@
 // Ratings reader: every dialect of one table loads to the same dataset; bad input is reported, not crashed on.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "alsrec/ratings.h"
@@ -794,4 +796,151 @@ TEST_CASE("ids are exact strings: no numeric folding, long shared prefixes kept 
   CHECK(d.num_users() == users.size() + 4999);
   CHECK(d.users[3 * users.size()] == 9);  // "0"
   CHECK(d.user_ids[d.users.back()] == "14997");
+}
+
+// ---- pieces for a distributed reader: line numbers of a later part, fingerprint parts, merging duplicates alone
+
+TEST_CASE("first_line: a reader fed a later part of a file names the file's own lines", "[ratings][distributed]") {
+  // The part's 3rd line is bad; counting from 101 it is line 101 + 2 = 103.
+  const std::string part = "1,2,3\n1,3,4\n1,4,x\n1,5,5\n";
+  FormatOptions o;
+  o.source_name = "r.csv";
+  o.header = 0;
+  o.first_line = 101;
+  o.max_bad_fraction = 0.5;
+  const Dataset d = must_load(part, o);
+  CHECK(d.size() == 3);
+  REQUIRE(d.skipped_examples.size() == 1);
+  CHECK(d.skipped_examples[0].line == 103);
+  CHECK(d.skipped_examples[0].reason == "rating 'x' is not a number");
+
+  o.strict = true;
+  auto strict = load(part, o);
+  REQUIRE_FALSE(strict.is_ok());
+  CHECK(strict.status().message() == "r.csv line 103: rating 'x' is not a number");
+  // Fed in small chunks (records cut across feeds), the count is the same.
+  auto chunked = load_in_chunks(part, 5, o);
+  REQUIRE_FALSE(chunked.is_ok());
+  CHECK(chunked.status().message() == "r.csv line 103: rating 'x' is not a number");
+
+  // A quoted newline inside the part counts too: the bad row starts at line 101 + 3 = 104.
+  auto quoted = load("1,2,3\n\"a\nb\",3,4\n1,4,x\n", o);
+  REQUIRE_FALSE(quoted.is_ok());
+  CHECK(quoted.status().message() == "r.csv line 104: rating 'x' is not a number");
+
+  // The items reader reads the same option.
+  FormatOptions items;
+  items.source_name = "movies.csv";
+  items.strict = true;
+  items.first_line = 51;
+  const std::string catalogue = "movieId,title\n1,Heat\n,Nameless\n";
+  auto bad_items = read_items(catalogue.data(), catalogue.size(), items);
+  REQUIRE_FALSE(bad_items.is_ok());
+  CHECK(bad_items.status().message().rfind("movies.csv line 53: ", 0) == 0);  // 3rd line: 51 + 2
+}
+
+TEST_CASE("fingerprint in parts: interaction hash sums add up and fingerprint_finish completes them",
+          "[ratings][distributed]") {
+  const Dataset whole = must_load(write_shape(shape("csv", ",", "userId,movieId,rating,timestamp")));
+  // The value the one-piece fingerprint had before it was split (model files store it): it must not change.
+  CHECK(whole.fingerprint() == 0x6983880d5862d6efull);
+  CHECK(Dataset::fingerprint_finish(whole.interaction_hash_sum(), whole.size(), whole.num_users(),
+                                    whole.num_items()) == whole.fingerprint());
+  // Two processes holding every id but disjoint interactions (even and odd rows).
+  Dataset even = whole, odd = whole;
+  for (Dataset* part : {&even, &odd}) {
+    part->users.clear(), part->items.clear(), part->values.clear(), part->timestamps.clear();
+  }
+  for (std::size_t r = 0; r < whole.size(); ++r) {
+    Dataset& part = r % 2 == 0 ? even : odd;
+    part.users.push_back(whole.users[r]);
+    part.items.push_back(whole.items[r]);
+    part.values.push_back(whole.values[r]);
+    part.timestamps.push_back(whole.timestamps[r]);
+  }
+  REQUIRE(even.size() == 4);
+  REQUIRE(odd.size() == 3);
+  const std::uint64_t sum = even.interaction_hash_sum() + odd.interaction_hash_sum();  // mod 2^64
+  CHECK(sum == whole.interaction_hash_sum());
+  CHECK(Dataset::fingerprint_finish(sum, even.size() + odd.size(), whole.num_users(), whole.num_items()) ==
+        whole.fingerprint());
+  // The counts are part of it: the same sum with one interaction fewer, or one more user, is another fingerprint.
+  CHECK(Dataset::fingerprint_finish(sum, 6, whole.num_users(), whole.num_items()) != whole.fingerprint());
+  CHECK(Dataset::fingerprint_finish(sum, 7, whole.num_users() + 1, whole.num_items()) != whole.fingerprint());
+  CHECK(even.interaction_hash_sum() != odd.interaction_hash_sum());
+}
+
+TEST_CASE("merge_duplicate_rows gives the reader's survivors, also per user group and with extra ids",
+          "[ratings][distributed]") {
+  // The rows of "duplicate policies, worked by hand" (same expected survivors), with ids numbered differently
+  // and two ids that no row uses: users {b, a, c}, items {y, x, z}.
+  const std::string text =
+      "user,item,rating,timestamp\n"
+      "a,x,3,100\n"
+      "a,y,2,50\n"
+      "a,x,5,90\n"
+      "b,x,1,10\n"
+      "a,x,4,100\n"
+      "b,x,2,5\n";
+  Dataset hand;
+  hand.user_ids = {"b", "a", "c"};
+  hand.item_ids = {"y", "x", "z"};
+  hand.users = {1, 1, 1, 0, 1, 0};
+  hand.items = {1, 0, 1, 1, 1, 1};
+  hand.values = {3, 2, 5, 1, 4, 2};
+  hand.timestamps = {100, 50, 90, 10, 100, 5};
+  // (user id, item id, value, timestamp) of each row, for comparing across numberings.
+  using Quad = std::tuple<std::string, std::string, float, std::int64_t>;
+  auto rows_of = [](const Dataset& d) {
+    std::vector<Quad> out;
+    for (std::size_t r = 0; r < d.size(); ++r)
+      out.emplace_back(d.user_ids[d.users[r]], d.item_ids[d.items[r]], d.values[r], d.timestamps[r]);
+    return out;
+  };
+  for (auto policy : {DuplicatePolicy::kLast, DuplicatePolicy::kFirst, DuplicatePolicy::kSum, DuplicatePolicy::kMax}) {
+    INFO("policy " << duplicate_policy_name(policy));
+    FormatOptions o;
+    o.duplicates = policy;
+    const Dataset read = must_load(text, o);
+    Dataset d = hand;
+    CHECK(merge_duplicate_rows(d, policy) == 3);  // two extra (a,x) rows + one extra (b,x)
+    CHECK(rows_of(d) == rows_of(read));           // the same survivors, in file order
+    CHECK(d.user_ids == hand.user_ids);           // ids untouched
+    CHECK(d.item_ids == hand.item_ids);
+
+    // Two "processes", each with every row of its users in file order: a's rows and b's rows. The survivors of
+    // the two, merged back in file order, are the whole's (here: survivors of a then b, checked as sets of rows).
+    std::vector<Quad> combined;
+    for (std::uint32_t user : {1u, 0u}) {
+      Dataset part = hand;
+      part.users.clear(), part.items.clear(), part.values.clear(), part.timestamps.clear();
+      for (std::size_t r = 0; r < hand.size(); ++r)
+        if (hand.users[r] == user) {
+          part.users.push_back(user);
+          part.items.push_back(hand.items[r]);
+          part.values.push_back(hand.values[r]);
+          part.timestamps.push_back(hand.timestamps[r]);
+        }
+      merge_duplicate_rows(part, policy);
+      for (const Quad& q : rows_of(part)) combined.push_back(q);
+    }
+    std::vector<Quad> expected = rows_of(read);
+    std::sort(combined.begin(), combined.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(combined == expected);
+  }
+  // Bad input is left alone rather than crashed on: arrays of different lengths, an index without an id.
+  Dataset uneven = hand;
+  uneven.values.pop_back();
+  CHECK(merge_duplicate_rows(uneven, DuplicatePolicy::kSum) == 0);
+  CHECK(uneven.users.size() == 6);
+  Dataset stray = hand;
+  stray.users[5] = 7;  // (7, x) is then unique: only the two extra (a,x) rows merge
+  CHECK(merge_duplicate_rows(stray, DuplicatePolicy::kLast) == 2);
+  // Without timestamps "last" is by file order: (a,x) keeps its 3rd row's value 4.
+  Dataset no_ts = hand;
+  no_ts.timestamps.clear();
+  CHECK(merge_duplicate_rows(no_ts, DuplicatePolicy::kLast) == 3);
+  CHECK(no_ts.values == std::vector<float>{2, 4, 2});
+  CHECK(no_ts.timestamps.empty());
 }
