@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "alsrec/baselines.h"
 #include "solver_row.h"
@@ -132,27 +133,95 @@ struct SideData {
   CsrMatrix m;            // rows of this side × the other side
   std::vector<float> a, b;
   std::vector<float> lambda;  // λ per row
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;  // row ranges balanced by nonzeros
+  // Every row's nonzero count over all processes (= m's row sizes unless this is a shard). λ, the work chunks and
+  // partition_rows come from these, so a shard cuts and regularises its rows exactly as one process would.
+  std::vector<std::uint32_t> sizes;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;  // row ranges balanced by solve cost
 };
 
-Status check_matrix(const CsrMatrix& m) {
+using Chunks = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+// The work chunks of a side: up to 256 row ranges of about equal solve cost. A row costs ~k² (the k×k part of the
+// solve) plus ~k per nonzero; measured in units of k.
+Chunks work_chunks(const std::vector<std::uint32_t>& sizes, int factors) {
+  const double row_base = static_cast<double>(factors);
+  return balanced_chunks(
+      static_cast<std::uint32_t>(sizes.size()), [&](std::uint32_t r) { return row_base + static_cast<double>(sizes[r]); },
+      256);
+}
+
+// The chunks cut to [begin, end): the same row blocks as step() when the range falls on chunk boundaries.
+Chunks clip_chunks(const Chunks& chunks, std::uint32_t begin, std::uint32_t end) {
+  Chunks out;
+  for (const auto& [first, last] : chunks) {
+    const std::uint32_t a = std::max(first, begin), b = std::min(last, end);
+    if (a < b) out.emplace_back(a, b);
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> row_sizes(const CsrMatrix& m) {
+  std::vector<std::uint32_t> sizes(m.rows);
+  for (std::uint32_t r = 0; r < m.rows; ++r) sizes[r] = m.row_size(r);
+  return sizes;
+}
+
+// `what` names the matrix and its rows and columns for messages: {"user-item matrix", "user", "item"}.
+struct MatrixNames {
+  const char* matrix;
+  const char* row;
+  const char* col;
+};
+constexpr MatrixNames kUserItems{"user-item matrix", "user", "item"};
+constexpr MatrixNames kItemUsers{"item-user matrix", "item", "user"};
+
+Status check_matrix(const CsrMatrix& m, const MatrixNames& what) {
+  const std::string name = what.matrix;
   if (m.indptr.size() != static_cast<std::size_t>(m.rows) + 1 || m.indptr.front() != 0 ||
       m.indptr.back() != m.indices.size() || m.data.size() != m.indices.size())
-    return Status::invalid_argument("user-item matrix is malformed: indptr must have rows+1 entries from 0 to nnz, "
+    return Status::invalid_argument(name + " is malformed: indptr must have rows+1 entries from 0 to nnz, "
                                     "and indices and data nnz entries each");
   for (std::uint32_t r = 0; r < m.rows; ++r)
     if (m.indptr[r + 1] < m.indptr[r])
-      return Status::invalid_argument("user-item matrix is malformed: indptr decreases at row " + std::to_string(r));
+      return Status::invalid_argument(name + " is malformed: indptr decreases at row " + std::to_string(r));
   for (std::uint32_t r = 0; r < m.rows; ++r) {
     for (std::uint64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
       if (m.indices[e] >= m.cols)
-        return Status::invalid_argument("user-item matrix: row " + std::to_string(r) + " has column " +
+        return Status::invalid_argument(name + ": row " + std::to_string(r) + " has column " +
                                         std::to_string(m.indices[e]) + " >= " + std::to_string(m.cols) + " columns");
       if (!std::isfinite(m.data[e]))
-        return Status::bad_input("user-item matrix: the value at user " + std::to_string(r) + ", item " +
-                                 std::to_string(m.indices[e]) + " is not a finite number");
+        return Status::bad_input(name + ": the value at " + what.row + " " + std::to_string(r) + ", " + what.col +
+                                 " " + std::to_string(m.indices[e]) + " is not a finite number");
     }
   }
+  return Status::ok();
+}
+
+// A shard's matrices against the global row sizes: the shapes agree, both sides count the same nonzeros in all,
+// and every row held (nonempty) is complete.
+Status check_shard(const CsrMatrix& user_rows, const CsrMatrix& item_rows, const std::vector<std::uint32_t>& user_sizes,
+                   const std::vector<std::uint32_t>& item_sizes) {
+  auto bad = [](const std::string& m) { return Status::invalid_argument("shard: " + m); };
+  if (user_rows.rows != user_sizes.size() || item_rows.cols != user_sizes.size())
+    return bad("the user rows (" + std::to_string(user_rows.rows) + "), the item rows' columns (" +
+               std::to_string(item_rows.cols) + ") and the user sizes (" + std::to_string(user_sizes.size()) +
+               ") must all count the users");
+  if (item_rows.rows != item_sizes.size() || user_rows.cols != item_sizes.size())
+    return bad("the item rows (" + std::to_string(item_rows.rows) + "), the user rows' columns (" +
+               std::to_string(user_rows.cols) + ") and the item sizes (" + std::to_string(item_sizes.size()) +
+               ") must all count the items");
+  std::uint64_t user_total = 0, item_total = 0;
+  for (std::uint32_t s : user_sizes) user_total += s;
+  for (std::uint32_t s : item_sizes) item_total += s;
+  if (user_total != item_total)
+    return bad("the user sizes add up to " + std::to_string(user_total) + " nonzeros but the item sizes to " +
+               std::to_string(item_total));
+  for (const auto& [m, sizes, name] : {std::tuple{&user_rows, &user_sizes, "user"},
+                                       std::tuple{&item_rows, &item_sizes, "item"}})
+    for (std::uint32_t r = 0; r < m->rows; ++r)
+      if (m->row_size(r) != 0 && m->row_size(r) != (*sizes)[r])
+        return bad(std::string(name) + " " + std::to_string(r) + " is held with " + std::to_string(m->row_size(r)) +
+                   " nonzeros but has " + std::to_string((*sizes)[r]) + " in all (a held row must be complete)");
   return Status::ok();
 }
 
@@ -162,8 +231,8 @@ struct AlsTrainer::Impl {
   AlsOptions opt;
   detail::ConfidenceModel confidence;
   float w0;
-  SideData users{"user", 0, {}, {}, {}, {}, {}};
-  SideData items{"item", 1, {}, {}, {}, {}, {}};
+  SideData users{"user", 0, {}, {}, {}, {}, {}, {}};
+  SideData items{"item", 1, {}, {}, {}, {}, {}, {}};
   Factors x, y;                 // user and item factors
   double constant_sum = 0;      // Σ_obs k_ui (see compute_loss)
   mutable ThreadPool pool;
@@ -181,21 +250,48 @@ struct AlsTrainer::Impl {
   Impl(const AlsOptions& o, int threads)
       : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o.solver, o.cg_steps)) {}
 
-  void prepare_side(SideData& s, std::size_t other_count) {
+  // Pair weights of the rows held; λ and the work chunks from the global sizes. kInvalidArgument on a weight that
+  // is not finite.
+  Status prepare_side(SideData& s, std::vector<std::uint32_t> sizes, std::size_t other_count) {
     const std::uint64_t nnz = s.m.nnz();
     s.a.resize(nnz);
     s.b.resize(nnz);
     for (std::uint64_t e = 0; e < nnz; ++e) {
       const detail::PairWeight w = confidence.weight(s.m.data[e]);
+      if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
+        return Status::invalid_argument("the confidence of value " + num(s.m.data[e]) +
+                                        " is not finite; lower alpha or use --values binary");
       s.a[e] = w.a;
       s.b[e] = w.b;
     }
+    s.sizes = std::move(sizes);
     s.lambda.resize(s.m.rows);
-    for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.m.row_size(r), other_count);
-    // A row costs ~k² (the k×k part of the solve) plus ~k per nonzero; measured in units of k.
-    const double row_base = static_cast<double>(opt.factors);
-    s.chunks = balanced_chunks(
-        s.m.rows, [&](std::uint32_t r) { return row_base + static_cast<double>(s.m.row_size(r)); }, 256);
+    for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.sizes[r], other_count);
+    s.chunks = work_chunks(s.sizes, opt.factors);
+    return Status::ok();
+  }
+
+  // Everything create() and create_shard() share, once the inputs are checked: pair weights, λ, chunks, the loss
+  // constant Σ_obs k over the user rows held, initial factors and the per-thread scratch.
+  Status setup(CsrMatrix user_rows, CsrMatrix item_rows, std::vector<std::uint32_t> user_sizes,
+               std::vector<std::uint32_t> item_sizes) {
+    users.m = std::move(user_rows);
+    items.m = std::move(item_rows);
+    ALSREC_RETURN_IF_ERROR(prepare_side(users, std::move(user_sizes), users.m.cols));
+    ALSREC_RETURN_IF_ERROR(prepare_side(items, std::move(item_sizes), users.m.rows));
+    for (std::uint64_t e = 0; e < users.m.nnz(); ++e) {
+      constant_sum += static_cast<double>(confidence.weight(users.m.data[e]).k);
+      if (users.a[e] != 0.0f) ++timings.weighted_pairs;
+    }
+    init_factors(x, users);
+    init_factors(y, items);
+    std::size_t longest = 0;
+    for (const SideData* s : {&users, &items})
+      for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
+    scratch.resize(static_cast<std::size_t>(pool.size()));
+    if (opt.solver == SolverKind::kConjugateGradient) longest = detail::block_capacity(longest);
+    for (auto& sc : scratch) sc.reserve(opt.factors, longest);
+    return Status::ok();
   }
 
   void init_factors(Factors& f, const SideData& s) {
@@ -268,9 +364,10 @@ struct AlsTrainer::Impl {
   Status solve_users() { return solve_side(users, x, y, timings.user_solve); }
 
   SideData& side_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? users : items; }
+  const SideData& side_of(AlsTrainer::Side s) const { return s == AlsTrainer::Side::kUsers ? users : items; }
   Factors& factors_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? x : y; }
   Factors& other_factors_of(AlsTrainer::Side s) { return s == AlsTrainer::Side::kUsers ? y : x; }
-  Status check_range(AlsTrainer::Side s, std::uint32_t begin, std::uint32_t end) {
+  Status check_range(AlsTrainer::Side s, std::uint32_t begin, std::uint32_t end) const {
     const std::uint32_t rows = side_of(s).m.rows;
     if (begin > end || end > rows)
       return Status::invalid_argument("row range [" + std::to_string(begin) + ", " + std::to_string(end) +
@@ -298,24 +395,49 @@ struct AlsTrainer::Impl {
       detail::gramian(ym, 1.0f, gy);
       total += static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
     }
-    std::vector<double> partial(users.chunks.size(), 0.0);
-    pool.run(users.chunks.size(), [&](std::size_t task, int) {
+    total += observed_terms(users.chunks, false, nullptr);
+    total += item_terms(0, y.rows);
+    return total / static_cast<double>(std::max<std::uint64_t>(users.m.nnz(), 1));
+  }
+
+  // Σ over the user rows of `chunks` of  Σ_obs (a s² − 2 b s [+ k]) + λ_u‖x_u‖² [+ x_uᵀ wg x_u]: per-chunk sums on
+  // the pool, added in chunk order (so not dependent on the thread count). wg (w₀G in double) may be null.
+  double observed_terms(const Chunks& chunks, bool with_constants, const Eigen::MatrixXd* wg) const {
+    const ConstFactorMap ym = detail::map_factors(y);
+    const ConstFactorMap xm = detail::map_factors(x);
+    std::vector<double> partial(chunks.size(), 0.0);
+    pool.run(chunks.size(), [&](std::size_t task, int) {
       double sum = 0;
-      const auto [first, last] = users.chunks[task];
+      const auto [first, last] = chunks[task];
+      Eigen::VectorXd xd, wx;
       for (std::uint32_t u = first; u < last; ++u) {
         const auto xu = xm.row(u);
+        if (wg) {
+          xd = xu.transpose().cast<double>();
+          wx.noalias() = *wg * xd;
+          sum += xd.dot(wx);
+        }
         for (std::uint64_t e = users.m.indptr[u]; e < users.m.indptr[u + 1]; ++e) {
           const double s = ym.row(users.m.indices[e]).dot(xu);
           sum += static_cast<double>(users.a[e]) * s * s - 2.0 * static_cast<double>(users.b[e]) * s;
+          if (with_constants) sum += static_cast<double>(confidence.weight(users.m.data[e]).k);
         }
         sum += static_cast<double>(users.lambda[u]) * static_cast<double>(xu.squaredNorm());
       }
       partial[task] = sum;
     });
+    double total = 0;
     for (double p : partial) total += p;
-    for (std::uint32_t i = 0; i < y.rows; ++i)
+    return total;
+  }
+
+  // Σ λ_i‖y_i‖² over item rows [first, last).
+  double item_terms(std::uint32_t first, std::uint32_t last) const {
+    const ConstFactorMap ym = detail::map_factors(y);
+    double total = 0;
+    for (std::uint32_t i = first; i < last; ++i)
       total += static_cast<double>(items.lambda[i]) * static_cast<double>(ym.row(i).squaredNorm());
-    return total / static_cast<double>(std::max<std::uint64_t>(users.m.nnz(), 1));
+    return total;
   }
 
   bool factors_finite() const {
@@ -355,34 +477,27 @@ AlsTrainer::~AlsTrainer() = default;
 
 Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, const AlsOptions& options) {
   ALSREC_RETURN_IF_ERROR(options.validate());
-  ALSREC_RETURN_IF_ERROR(check_matrix(user_items));
-  const int threads = options.threads == 0 ? hardware_threads() : options.threads;
+  ALSREC_RETURN_IF_ERROR(check_matrix(user_items, kUserItems));
   std::unique_ptr<AlsTrainer> trainer(new AlsTrainer());
-  trainer->impl_ = std::make_unique<Impl>(options, threads);
-  Impl& im = *trainer->impl_;
-  im.items.m = user_items.transpose();
-  im.users.m = std::move(user_items);
-  im.prepare_side(im.users, im.users.m.cols);
-  im.prepare_side(im.items, im.users.m.rows);
+  trainer->impl_ = std::make_unique<Impl>(options, options.threads == 0 ? hardware_threads() : options.threads);
+  CsrMatrix item_users = user_items.transpose();
+  std::vector<std::uint32_t> user_sizes = row_sizes(user_items), item_sizes = row_sizes(item_users);
+  ALSREC_RETURN_IF_ERROR(
+      trainer->impl_->setup(std::move(user_items), std::move(item_users), std::move(user_sizes), std::move(item_sizes)));
+  return trainer;
+}
 
-  for (std::uint64_t e = 0; e < im.users.m.nnz(); ++e) {
-    const detail::PairWeight w = im.confidence.weight(im.users.m.data[e]);
-    if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
-      return Status::invalid_argument("the confidence of value " + num(im.users.m.data[e]) +
-                                      " is not finite; lower alpha or use --values binary");
-    im.constant_sum += static_cast<double>(w.k);
-    if (w.a != 0.0f) ++im.timings.weighted_pairs;
-  }
-
-  im.init_factors(im.x, im.users);
-  im.init_factors(im.y, im.items);
-
-  std::size_t longest = 0;
-  for (const SideData* s : {&im.users, &im.items})
-    for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
-  im.scratch.resize(static_cast<std::size_t>(im.pool.size()));
-  if (options.solver == SolverKind::kConjugateGradient) longest = detail::block_capacity(longest);
-  for (auto& s : im.scratch) s.reserve(options.factors, longest);
+Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create_shard(CsrMatrix user_rows, CsrMatrix item_rows,
+                                                             const std::vector<std::uint32_t>& user_sizes,
+                                                             const std::vector<std::uint32_t>& item_sizes,
+                                                             const AlsOptions& options) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_matrix(user_rows, kUserItems));
+  ALSREC_RETURN_IF_ERROR(check_matrix(item_rows, kItemUsers));
+  ALSREC_RETURN_IF_ERROR(check_shard(user_rows, item_rows, user_sizes, item_sizes));
+  std::unique_ptr<AlsTrainer> trainer(new AlsTrainer());
+  trainer->impl_ = std::make_unique<Impl>(options, options.threads == 0 ? hardware_threads() : options.threads);
+  ALSREC_RETURN_IF_ERROR(trainer->impl_->setup(std::move(user_rows), std::move(item_rows), user_sizes, item_sizes));
   return trainer;
 }
 
@@ -415,17 +530,23 @@ Status AlsTrainer::resolve_users() {
 }
 
 std::vector<std::uint32_t> AlsTrainer::partition_rows(Side side, int parts) const {
-  const auto& chunks = (side == Side::kUsers ? impl_->users : impl_->items).chunks;
-  const std::uint32_t rows = (side == Side::kUsers ? impl_->users : impl_->items).m.rows;
-  const auto& m = (side == Side::kUsers ? impl_->users : impl_->items).m;
+  return partition_rows(impl_->side_of(side).sizes, impl_->opt.factors, parts);
+}
+
+std::vector<std::uint32_t> AlsTrainer::partition_rows(const std::vector<std::uint32_t>& row_sizes, int factors,
+                                                      int parts) {
   parts = std::max(parts, 1);
+  const Chunks chunks = work_chunks(row_sizes, factors);
+  const auto rows = static_cast<std::uint32_t>(row_sizes.size());
   // Cumulative cost at each chunk's end; part p ends at the first chunk boundary reaching p/parts of the total.
-  const double row_base = static_cast<double>(impl_->opt.factors);
+  const double row_base = static_cast<double>(factors);
   std::vector<double> cumulative(chunks.size());
   double total = 0;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     const auto [first, last] = chunks[c];
-    total += row_base * (last - first) + static_cast<double>(m.indptr[last] - m.indptr[first]);
+    double nonzeros = 0;
+    for (std::uint32_t r = first; r < last; ++r) nonzeros += static_cast<double>(row_sizes[r]);
+    total += row_base * (last - first) + nonzeros;
     cumulative[c] = total;
   }
   std::vector<std::uint32_t> bounds{0};
@@ -437,6 +558,34 @@ std::vector<std::uint32_t> AlsTrainer::partition_rows(Side side, int parts) cons
   }
   bounds.push_back(rows);
   return bounds;
+}
+
+Result<double> AlsTrainer::partial_loss(std::uint32_t user_begin, std::uint32_t user_end, std::uint32_t item_begin,
+                                        std::uint32_t item_end, const float* item_gramian) const {
+  const Impl& im = *impl_;
+  ALSREC_RETURN_IF_ERROR(im.check_range(Side::kUsers, user_begin, user_end));
+  ALSREC_RETURN_IF_ERROR(im.check_range(Side::kItems, item_begin, item_end));
+  if (im.w0 != 0.0f && item_gramian == nullptr)
+    return Status::invalid_argument("partial_loss needs the item Gramian when the unobserved weight is not 0");
+  for (std::uint32_t u = user_begin; u < user_end; ++u)
+    if (im.users.m.row_size(u) != im.users.sizes[u])
+      return Status::invalid_argument("partial_loss: user " + std::to_string(u) + " is not held by this trainer");
+  // The w₀ term user by user, in double: unlike loss()'s tr(G_X G_Y) it needs no Gramian of the user range, and
+  // the parts of any cover of the users add up to the same total (to double rounding).
+  Eigen::MatrixXd wg;
+  if (im.w0 != 0.0f) {
+    const auto k = static_cast<Eigen::Index>(im.opt.factors);
+    wg = Eigen::Map<const Eigen::MatrixXf>(item_gramian, k, k).cast<double>() * static_cast<double>(im.w0);
+  }
+  const Chunks chunks = clip_chunks(im.users.chunks, user_begin, user_end);
+  return im.observed_terms(chunks, true, im.w0 != 0.0f ? &wg : nullptr) + im.item_terms(item_begin, item_end);
+}
+
+std::uint64_t AlsTrainer::partial_nnz(std::uint32_t user_begin, std::uint32_t user_end) const {
+  const CsrMatrix& m = impl_->users.m;
+  user_end = std::min(user_end, m.rows);
+  user_begin = std::min(user_begin, user_end);
+  return m.indptr[user_end] - m.indptr[user_begin];
 }
 
 Status AlsTrainer::partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out) {
@@ -489,12 +638,7 @@ Status AlsTrainer::solve_rows(Side side, std::uint32_t begin, std::uint32_t end,
   ALSREC_RETURN_IF_ERROR(im.check_range(side, begin, end));
   const auto k = static_cast<Eigen::Index>(im.opt.factors);
   if (im.w0 != 0.0f) im.wg = Eigen::Map<const Eigen::MatrixXf>(gramian, k, k) * im.w0;  // as gramian_parallel scales
-  // The trainer's chunks clipped to the range: the same row blocks as step() when the range is on chunk boundaries.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;
-  for (const auto& [first, last] : im.side_of(side).chunks) {
-    const std::uint32_t a = std::max(first, begin), b = std::min(last, end);
-    if (a < b) chunks.emplace_back(a, b);
-  }
+  const Chunks chunks = clip_chunks(im.side_of(side).chunks, begin, end);
   double& seconds = side == Side::kUsers ? im.timings.user_solve : im.timings.item_solve;
   const Status st = im.solve_chunks(im.side_of(side), im.factors_of(side), im.other_factors_of(side), chunks, seconds);
   if (!st.is_ok()) im.failed = st;
