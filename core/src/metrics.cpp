@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "thread_pool.h"
 
@@ -120,11 +121,13 @@ UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train
 
 int resolve_threads(int threads) { return threads > 0 ? threads : hardware_threads(); }
 
+// recommended_out (optional) receives the coverage numerator's item flags (see metrics.h).
 RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, const BlockScorer& scorer,
-                               int threads) {
+                               int threads, std::vector<std::uint8_t>* recommended_out) {
   RankingMetrics metrics;
   metrics.k = k;
   const std::uint32_t items = train.cols;
+  if (recommended_out) recommended_out->assign(items, 0);
   const std::uint32_t rows = std::min(train.rows, test.rows);
   if (train.indptr.size() < static_cast<std::size_t>(rows) + 1 || test.indptr.size() < static_cast<std::size_t>(rows) + 1)
     return metrics;
@@ -189,6 +192,7 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
   std::size_t distinct = 0;
   for (std::uint8_t r : recommended) distinct += r;
   metrics.coverage = static_cast<double>(distinct) / static_cast<double>(items);
+  if (recommended_out) *recommended_out = std::move(recommended);
   return metrics;
 }
 
@@ -224,18 +228,18 @@ UserMetrics score_ranking(const std::vector<std::uint32_t>& ranked, const std::v
 }
 
 RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, int k, const ScoreFunction& score,
-                                int threads) {
+                                int threads, std::vector<std::uint8_t>* recommended) {
   const std::uint32_t items = train.cols;
   return evaluate_blocks(
       train, test, k,
       [&](const std::uint32_t* users, std::size_t count, float* out) {
         for (std::size_t j = 0; j < count; ++j) score(users[j], out + j * items);
       },
-      threads);
+      threads, recommended);
 }
 
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
-                              const CsrMatrix& test, int k, int threads) {
+                              const CsrMatrix& test, int k, int threads, std::vector<std::uint8_t>* recommended) {
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const std::uint32_t items = train.cols;
   const std::uint32_t f = user_factors.cols;
@@ -259,20 +263,28 @@ RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_f
         }
         scores.noalias() = x * y.transpose();
       },
-      threads);
+      threads, recommended);
 }
 
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads) {
-  const std::uint32_t items = train.cols;
-  std::vector<float> counts(items, 0.0f);
+  std::vector<std::uint32_t> counts(train.cols, 0);
   for (std::uint32_t i : train.indices)
-    if (i < items) counts[i] += 1.0f;
+    if (i < train.cols) ++counts[i];
+  return evaluate_popularity(train, test, k, counts, threads);
+}
+
+RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k,
+                                   const std::vector<std::uint32_t>& item_counts, int threads,
+                                   std::vector<std::uint8_t>* recommended) {
+  const std::uint32_t items = train.cols;
+  std::vector<float> scores(items, 0.0f);  // an item beyond item_counts has no known interactions: 0
+  for (std::uint32_t i = 0; i < items && i < item_counts.size(); ++i) scores[i] = static_cast<float>(item_counts[i]);
   return evaluate_blocks(
       train, test, k,
       [&](const std::uint32_t*, std::size_t count, float* out) {
-        for (std::size_t j = 0; j < count; ++j) std::copy(counts.begin(), counts.end(), out + j * items);
+        for (std::size_t j = 0; j < count; ++j) std::copy(scores.begin(), scores.end(), out + j * items);
       },
-      threads);
+      threads, recommended);
 }
 
 RatingErrors rating_errors(const CsrMatrix& test, const RatingPredictor& predict) {

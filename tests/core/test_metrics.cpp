@@ -239,3 +239,128 @@ TEST_CASE("evaluation of empty inputs is empty, not a crash", "[metrics]") {
   const RatingErrors e = rating_errors(Factors(2, 1), Factors(3, 1), test);
   CHECK(e.count == 0);
 }
+
+// ---- combining evaluations of disjoint user sets (processes of a distributed run)
+
+namespace {
+
+// rows [begin, end) of m kept, the others emptied (same shape).
+CsrMatrix user_share(const CsrMatrix& m, std::uint32_t begin, std::uint32_t end) {
+  CsrMatrix out = m;
+  out.indices.clear();
+  out.data.clear();
+  out.indptr.assign(1, 0);
+  for (std::uint32_t r = 0; r < m.rows; ++r) {
+    if (r >= begin && r < end)
+      for (std::uint64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
+        out.indices.push_back(m.indices[e]);
+        out.data.push_back(m.data[e]);
+      }
+    out.indptr.push_back(out.indices.size());
+  }
+  return out;
+}
+
+struct SplitFixture {
+  static constexpr std::uint32_t nu = 60, ni = 45, f = 3;
+  Factors x{nu, f}, y{ni, f};
+  CsrMatrix train, test;
+  SplitFixture() {
+    for (std::uint32_t i = 0; i < x.data.size(); ++i) x.data[i] = static_cast<float>((i * 7 + 3) % 13) / 8.0f - 0.75f;
+    for (std::uint32_t i = 0; i < y.data.size(); ++i) y.data[i] = static_cast<float>((i * 5 + 1) % 11) / 8.0f - 0.625f;
+    std::vector<std::vector<std::uint32_t>> tr(nu), te(nu);
+    for (std::uint32_t u = 0; u < nu; ++u)
+      for (std::uint32_t i = 0; i < ni; ++i) {
+        const std::uint32_t h = (u * 31 + i * 17 + u * i) % 11;
+        if (h < 2) tr[u].push_back(i);
+        else if (h == 2) te[u].push_back(i);
+      }
+    train = csr(ni, tr);
+    test = csr(ni, te);
+  }
+};
+
+// The whole's metrics from two halves: users add, rates are user-weighted averages, coverage is the union.
+void check_combined(const RankingMetrics& whole, const std::vector<std::uint8_t>& whole_recommended,
+                    const RankingMetrics& a, const std::vector<std::uint8_t>& ra, const RankingMetrics& b,
+                    const std::vector<std::uint8_t>& rb, std::uint32_t items) {
+  REQUIRE(ra.size() == items);
+  REQUIRE(rb.size() == items);
+  REQUIRE(whole_recommended.size() == items);
+  std::size_t distinct = 0, whole_distinct = 0;
+  for (std::uint32_t i = 0; i < items; ++i) {
+    CHECK((ra[i] | rb[i]) == whole_recommended[i]);
+    distinct += ra[i] | rb[i];
+    whole_distinct += whole_recommended[i];
+  }
+  CHECK(whole.coverage == static_cast<double>(whole_distinct) / items);
+  CHECK(static_cast<double>(distinct) / items == whole.coverage);
+  REQUIRE(a.users + b.users == whole.users);
+  CHECK(a.users > 0);
+  CHECK(b.users > 0);
+  const double na = static_cast<double>(a.users), nb = static_cast<double>(b.users), n = na + nb;
+  CHECK(std::fabs((na * a.recall + nb * b.recall) / n - whole.recall) <= 1e-12);
+  CHECK(std::fabs((na * a.ndcg + nb * b.ndcg) / n - whole.ndcg) <= 1e-12);
+  CHECK(std::fabs((na * a.precision + nb * b.precision) / n - whole.precision) <= 1e-12);
+  CHECK(std::fabs((na * a.map + nb * b.map) / n - whole.map) <= 1e-12);
+  CHECK(std::fabs((na * a.hit_rate + nb * b.hit_rate) / n - whole.hit_rate) <= 1e-12);
+}
+
+}  // namespace
+
+TEST_CASE("evaluate_model over two user halves combines to the whole (recommended items, weighted averages)",
+          "[metrics][distributed]") {
+  const SplitFixture fx;
+  std::vector<std::uint8_t> whole_rec, rec_a, rec_b;
+  const RankingMetrics whole = evaluate_model(fx.x, fx.y, fx.train, fx.test, 5, 1, &whole_rec);
+  const RankingMetrics a =
+      evaluate_model(fx.x, fx.y, user_share(fx.train, 0, 25), user_share(fx.test, 0, 25), 5, 1, &rec_a);
+  const RankingMetrics b =
+      evaluate_model(fx.x, fx.y, user_share(fx.train, 25, 60), user_share(fx.test, 25, 60), 5, 1, &rec_b);
+  REQUIRE(whole.users > 40);
+  // The halves recommend different item sets (else the union test would be trivial), and neither covers all.
+  CHECK(rec_a != rec_b);
+  CHECK(whole.coverage < 1.0);
+  check_combined(whole, whole_rec, a, rec_a, b, rec_b, SplitFixture::ni);
+  // The out-parameter is replaced, not added to; an evaluation with no users leaves it all zeros.
+  std::vector<std::uint8_t> reused(3, 1);
+  evaluate_model(fx.x, fx.y, user_share(fx.train, 0, 0), fx.test, 5, 1, &reused);
+  CHECK(reused == std::vector<std::uint8_t>(SplitFixture::ni, 0));
+  // Without the out-parameter, the same metrics.
+  const RankingMetrics plain = evaluate_model(fx.x, fx.y, fx.train, fx.test, 5, 1);
+  CHECK(plain.recall == whole.recall);
+  CHECK(plain.coverage == whole.coverage);
+}
+
+TEST_CASE("popularity with given item counts: equals the old baseline, and halves combine", "[metrics][distributed]") {
+  const SplitFixture fx;
+  std::vector<std::uint32_t> counts(SplitFixture::ni, 0);  // train interactions per item over all users
+  for (std::uint32_t i : fx.train.indices) ++counts[i];
+  const RankingMetrics old = evaluate_popularity(fx.train, fx.test, 4, 1);
+  std::vector<std::uint8_t> whole_rec, rec_a, rec_b;
+  const RankingMetrics given = evaluate_popularity(fx.train, fx.test, 4, counts, 1, &whole_rec);
+  CHECK(given.users == old.users);
+  CHECK(given.recall == old.recall);
+  CHECK(given.precision == old.precision);
+  CHECK(given.ndcg == old.ndcg);
+  CHECK(given.map == old.map);
+  CHECK(given.hit_rate == old.hit_rate);
+  CHECK(given.auc == old.auc);
+  CHECK(given.coverage == old.coverage);
+  // Each half ranks by the global counts, not by its own rows' counts: together they are the whole.
+  const RankingMetrics a =
+      evaluate_popularity(user_share(fx.train, 0, 30), user_share(fx.test, 0, 30), 4, counts, 1, &rec_a);
+  const RankingMetrics b =
+      evaluate_popularity(user_share(fx.train, 30, 60), user_share(fx.test, 30, 60), 4, counts, 1, &rec_b);
+  check_combined(given, whole_rec, a, rec_a, b, rec_b, SplitFixture::ni);
+  // The tiny hand-worked case above, with its counts given (3, 1, 3, 0, 2): the same answer.
+  const CsrMatrix train = csr(5, {{0, 2}, {0, 4}, {0, 1, 2}, {2, 4}});
+  const CsrMatrix test = csr(5, {{4}, {1}, {3}, {0}});
+  const RankingMetrics tiny = evaluate_popularity(train, test, 1, {3, 1, 3, 0, 2}, 1);
+  CHECK(tiny.recall == Approx(0.5));
+  CHECK(tiny.auc == Approx(0.625));
+  CHECK(tiny.coverage == Approx(3.0 / 5.0));
+  // Counts shorter than the item count: the missing items count 0 (no crash).
+  const RankingMetrics short_counts = evaluate_popularity(train, test, 1, {3, 1}, 1);
+  CHECK(short_counts.users == 4);
+}
