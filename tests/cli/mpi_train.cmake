@@ -1,7 +1,8 @@
 # `mpirun -np NP alsrec train|evaluate --distributed` against the single-process commands on a generated file.
+# Each rank reads only its byte range (or its part files) and holds only its rows.
 # -DMPIEXEC=<mpirun> -DNP=<ranks>. Expected (measured, see README "Distributed training"):
-#   - NP = 1, or any NP with --exact-gramian: the model file is byte-identical to the single-process one (same rows,
-#     blocks and sums);
+#   - NP = 1, or any NP with --exact-gramian: the factors are bit-identical to the single-process ones (same rows,
+#     blocks and sums); only the loss, now summed across ranks in another order, may differ in its last digits;
 #   - the exact (Cholesky) solver: factors within 1e-4 (measured ≤ 1e-5: only the Gramian's summation order
 #     differs across ranks, float rounding);
 #   - the default 3-step CG solver: factors within 2e-2 (measured ≤ 4e-3 at 5 iterations: a few CG steps from a
@@ -22,10 +23,11 @@ macro(mpi)
 endmacro()
 
 run(EXIT 0 ARGS generate --users 500 --items 400 --interactions 20000 --seed 7 --output ratings.csv)
-set(common --input ratings.csv --factors 16 --iterations 5 --threads 1)
+set(opts --factors 16 --iterations 5 --threads 1)
+set(common --input ratings.csv ${opts})
 
 foreach(solver cholesky cg)
-  run(EXIT 0 ARGS train ${common} --solver ${solver} --output single-${solver}.alsrec)
+  run(EXIT 0 OUT first_train ARGS train ${common} --solver ${solver} --output single-${solver}.alsrec --json)
   mpi(EXIT 0 OUT out ARGS train ${common} --solver ${solver} --output ranks-${solver}.alsrec --distributed --json)
   json(ranks "${out}" ranks)
   expect_equal("${ranks}" "${NP}" "ranks")
@@ -34,10 +36,15 @@ foreach(solver cholesky cg)
   json(bytes "${out}" bytes_exchanged_per_iteration)
   math(EXPR expected_bytes "${NP} * 8 * 16 * 16 + (${NP} - 1) * (${users} + ${items}) * 4 * 16")
   expect_equal("${bytes}" "${expected_bytes}" "bytes exchanged per iteration")
+  json(read "${out}" input_bytes_read_by_rank0)
+  file(SIZE "${WORK}/ratings.csv" size)
+  # rank 0 reads its ⌈size/NP⌉ bytes, moved to a line start (a line is < 40 bytes here)
+  math(EXPR share "${size} / ${NP} + 40")
+  expect_between("${read}" 1 ${share} "bytes rank 0 read of ${size}")
   if(NP EQUAL 1)
-    file(SHA256 "${WORK}/single-${solver}.alsrec" a)
-    file(SHA256 "${WORK}/ranks-${solver}.alsrec" b)
-    expect_equal("${b}" "${a}" "one-rank model file (${solver})")
+    run(EXIT 0 OUT cmp ARGS compare-models single-${solver}.alsrec ranks-${solver}.alsrec --tolerance 0)
+    json(same "${cmp}" max_user_factor_diff)
+    expect_equal("${same}" "0.0" "one-rank factors (${solver})")
   endif()
   if(solver STREQUAL "cholesky")
     run(EXIT 0 OUT cmp ARGS compare-models single-${solver}.alsrec ranks-${solver}.alsrec --tolerance 1e-4)
@@ -49,15 +56,54 @@ foreach(solver cholesky cg)
   message(STATUS "np ${NP} ${solver}: ${cmp}")
 endforeach()
 
-# --exact-gramian: block Gramians summed in one process's order, so the default CG model is byte-identical.
+# --exact-gramian: block Gramians summed in one process's order, so the default CG factors are bit-identical.
 mpi(EXIT 0 OUT out ARGS train ${common} --output exact.alsrec --distributed --exact-gramian --json)
-file(SHA256 "${WORK}/single-cg.alsrec" a)
-file(SHA256 "${WORK}/exact.alsrec" b)
-expect_equal("${b}" "${a}" "--exact-gramian model file")
+run(EXIT 0 OUT cmp ARGS compare-models single-cg.alsrec exact.alsrec --tolerance 0)
+foreach(side user item)
+  json(diff "${cmp}" max_${side}_factor_diff)
+  expect_equal("${diff}" "0.0" "--exact-gramian ${side} factors")
+endforeach()
 json(bytes "${out}" bytes_exchanged_per_iteration)
 # (1 block of 2048 rows per side: (NP − 1)·2 blocks·4k² for the Gramians)
 math(EXPR expected_bytes "(${NP} - 1) * 2 * 4 * 16 * 16 + (${NP} - 1) * (${users} + ${items}) * 4 * 16")
 expect_equal("${bytes}" "${expected_bytes}" "bytes exchanged per iteration with --exact-gramian")
+
+# --exchange blocks (Spark's in/out blocks): each new row only to the ranks whose rows rate it: never more bytes
+# than the allgather, the same model up to the Gramian's summation order.
+mpi(EXIT 0 OUT out ARGS train ${common} --output blocks.alsrec --distributed --exchange blocks --json)
+json(blocks_bytes "${out}" bytes_exchanged_per_iteration)
+json(exchange "${out}" exchange)
+expect_equal("${exchange}" "blocks" "exchange")
+math(EXPR most "${NP} * 8 * 16 * 16 + (${NP} - 1) * (${users} + ${items}) * 4 * 16")
+expect_between("${blocks_bytes}" 0 ${most} "bytes per iteration with --exchange blocks")
+run(EXIT 0 OUT cmp ARGS compare-models single-cg.alsrec blocks.alsrec --tolerance 2e-2)
+json(same "${cmp}" top_n_same_item_fraction)
+expect_between("${same}" 0.9 1.0 "top-10 agreement (--exchange blocks)")
+
+# Part files: the same rows in a directory of three parts, each with its header (and Spark's _SUCCESS marker).
+# One process reading the directory gives the very model of the single file; NP ranks give the NP-rank model.
+file(STRINGS "${WORK}/ratings.csv" lines)
+list(POP_FRONT lines header)
+list(LENGTH lines count)
+file(REMOVE_RECURSE "${WORK}/parts")
+file(WRITE "${WORK}/parts/_SUCCESS" "")
+math(EXPR per_part "${count} / 3 + 1")
+set(i 0)
+foreach(part 0 1 2)
+  list(SUBLIST lines ${i} ${per_part} rows)
+  list(JOIN rows "\n" text)
+  file(WRITE "${WORK}/parts/part-0000${part}.csv" "${header}\n${text}\n")
+  math(EXPR i "${i} + ${per_part}")
+endforeach()
+run(EXIT 0 ARGS train ${opts} --solver cholesky --input parts --output dir.alsrec)
+file(SHA256 "${WORK}/single-cholesky.alsrec" a)
+file(SHA256 "${WORK}/dir.alsrec" b)
+expect_equal("${b}" "${a}" "model from the part files (one process)")
+mpi(EXIT 0 OUT out ARGS train ${opts} --solver cholesky --input parts --output dir-ranks.alsrec --distributed --json)
+json(n "${out}" interactions)
+json(expected_n "${first_train}" interactions)
+expect_equal("${n}" "${expected_n}" "interactions read from the part files")
+run(EXIT 0 OUT cmp ARGS compare-models single-cholesky.alsrec dir-ranks.alsrec --tolerance 1e-4)
 
 # A model a distributed run wrote is an ordinary model file.
 run(EXIT 0 OUT rec ARGS recommend --model ranks-cg.alsrec --user 1 --json)
@@ -75,6 +121,37 @@ foreach(metric recall@10 ndcg@10)
   string(SUBSTRING "${b}" 0 6 b)
   expect_equal("${b}" "${a}" "distributed ${metric}")
 endforeach()
+
+# Explicit ALS with bias terms (the explicit default): RMSE and the rating baselines summed across ranks.
+set(eval evaluate ${common} --confidence explicit --solver cholesky --json)
+run(EXIT 0 OUT single ARGS ${eval})
+mpi(EXIT 0 OUT ranked ARGS ${eval} --distributed)
+foreach(key "rating_errors;rmse" "baseline;bias;rmse" "baseline;global_mean;rmse")
+  json(a "${single}" ${key})
+  json(b "${ranked}" ${key})
+  string(SUBSTRING "${a}" 0 6 a)
+  string(SUBSTRING "${b}" 0 6 b)
+  expect_equal("${b}" "${a}" "distributed ${key}")
+endforeach()
+
+# Bad rows inside other ranks' byte ranges are named by their line in the file (line 2 is the first data row).
+set(text "user,item,rating\n")
+foreach(i RANGE 2 400)
+  math(EXPR u "${i} % 37")
+  math(EXPR it "${i} % 23")
+  if(i EQUAL 250 OR i EQUAL 390)
+    string(APPEND text "u${u},i${it},oops\n")
+  else()
+    string(APPEND text "u${u},i${it},4\n")
+  endif()
+endforeach()
+file(WRITE "${WORK}/some-bad.csv" "${text}")
+mpi(EXIT 2 ERR err ARGS train --input some-bad.csv --output some-bad.alsrec --max-bad-fraction 0.001 --distributed)
+expect_contains("${err}" "2 of 399 data rows are bad")
+expect_contains("${err}" "line 250: rating 'oops' is not a number; line 390: rating 'oops'")
+mpi(EXIT 0 OUT out ARGS train --input some-bad.csv --output some-bad.alsrec --factors 4 --distributed --json)
+json(skipped "${out}" skipped)
+expect_equal("${skipped}" "2" "bad rows skipped over all ranks")
 
 # Bad input seen by every rank: each prints its message, the job ends with exit code 2, no rank hangs.
 file(WRITE "${WORK}/bad.csv" "user,item,rating\nu1,i1,5\nu2,i2,not-a-number\n")
