@@ -39,6 +39,11 @@ class SoloComm final : public Comm {
   int size() const override { return 1; }
   std::vector<Bytes> allgather(const Bytes& mine) override { return {mine}; }
   std::vector<Bytes> alltoall(const std::vector<Bytes>& to) override { return {to.at(0)}; }
+  void alltoall(const void* send, const std::vector<std::uint64_t>& counts, std::size_t element_bytes,
+                const std::function<void*(std::uint64_t)>& receive_into) override {
+    void* out = receive_into(counts.at(0));
+    if (counts[0] > 0) std::memcpy(out, send, counts[0] * element_bytes);
+  }
   void sum(std::uint64_t*, std::size_t) override {}
   void sum(double*, std::size_t) override {}
   void sum(float*, std::size_t) override {}
@@ -101,6 +106,32 @@ class MpiComm final : public Comm {
       MPI_Alltoallv(packed.data(), send_counts.data(), send_displs.data(), MPI_CHAR, buffer, counts.data(),
                     displs.data(), MPI_CHAR, MPI_COMM_WORLD);
     });
+  }
+
+  void alltoall(const void* send, const std::vector<std::uint64_t>& counts, std::size_t element_bytes,
+                const std::function<void*(std::uint64_t)>& receive_into) override {
+    MPI_Datatype element;  // counted in elements, so int counts reach 2^31 elements
+    MPI_Type_contiguous(count_of(element_bytes, "element"), MPI_BYTE, &element);
+    MPI_Type_commit(&element);
+    const std::size_t n = static_cast<std::size_t>(size_);
+    std::vector<int> send_counts(n), send_displs(n), receive_counts(n), receive_displs(n);
+    std::uint64_t total = 0;
+    for (std::size_t q = 0; q < n; ++q) {
+      send_displs[q] = count_of(total, "alltoall");
+      send_counts[q] = count_of(counts[q], "alltoall");
+      total += counts[q];
+    }
+    MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    std::uint64_t arriving = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      receive_displs[r] = count_of(arriving, "alltoall");
+      arriving += static_cast<std::uint64_t>(receive_counts[r]);
+      if (static_cast<int>(r) != rank_) received_bytes += static_cast<std::uint64_t>(receive_counts[r]) * element_bytes;
+    }
+    void* out = receive_into(arriving);
+    MPI_Alltoallv(send, send_counts.data(), send_displs.data(), element, out, receive_counts.data(),
+                  receive_displs.data(), element, MPI_COMM_WORLD);
+    MPI_Type_free(&element);
   }
 
   void sum(std::uint64_t* v, std::size_t n) override { reduce(v, n, MPI_UINT64_T, sizeof *v); }

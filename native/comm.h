@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ class Comm {
   virtual std::vector<Bytes> allgather(const Bytes& mine) = 0;
   // to[q] goes to process q; returns what each process sent to this one, in rank order.
   virtual std::vector<Bytes> alltoall(const std::vector<Bytes>& to) = 0;
+  // The same without a buffer per process: counts[q] elements of element_bytes each for process q, one after
+  // another in `send`; what arrives (in rank order, one after another) is written to receive_into(elements
+  // arriving), which must return room for them. Element counts, not bytes, are limited to 2³¹ − 1 per process.
+  virtual void alltoall(const void* send, const std::vector<std::uint64_t>& counts, std::size_t element_bytes,
+                        const std::function<void*(std::uint64_t elements)>& receive_into) = 0;
   // Element-wise sums over processes, in place (every process ends with the same values).
   virtual void sum(std::uint64_t* values, std::size_t count) = 0;
   virtual void sum(double* values, std::size_t count) = 0;
@@ -39,6 +45,22 @@ class Comm {
 std::unique_ptr<Comm> solo_comm();
 // MPI_COMM_WORLD (MPI must be initialised); null in a build without MPI.
 std::unique_ptr<Comm> mpi_comm();
+
+// Sends value make(i) to process dest(i) for i < n (two passes over i, no buffer per process) and returns the
+// values every process sent this one, in rank order and, from each process, in order of i.
+template <typename T, typename Dest, typename Make>
+std::vector<T> route(Comm& comm, std::size_t n, Dest&& dest, Make&& make) {
+  std::vector<std::uint64_t> counts(static_cast<std::size_t>(comm.size()), 0), at(counts.size(), 0);
+  for (std::size_t i = 0; i < n; ++i) ++counts[static_cast<std::size_t>(dest(i))];
+  for (std::size_t q = 1; q < counts.size(); ++q) at[q] = at[q - 1] + counts[q - 1];
+  std::vector<T> send(n), out;
+  for (std::size_t i = 0; i < n; ++i) send[at[static_cast<std::size_t>(dest(i))]++] = make(i);
+  comm.alltoall(send.data(), counts, sizeof(T), [&](std::uint64_t elements) -> void* {
+    out.resize(elements);
+    return out.data();
+  });
+  return out;
+}
 
 // Packing plain values into Bytes and back (the processes are the same binary on the same kind of machine).
 template <typename T>

@@ -78,15 +78,18 @@ void add_flags(CLI::App& app, Flags& flags, const std::string& command) {
                  "row) | blocks (Spark-style: only the ranks whose rows rate it)")
       ->capture_default_str()
       ->check(CLI::IsMember({"allgather", "blocks"}));
-  app.add_flag("--exact-gramian", flags.exact_gramian,
-               "With --distributed --exchange allgather: gather per-block Gramians and sum them in one process's "
-               "order (bit-identical factors; slightly more traffic)");
+  app.add_option("--gramian", flags.gramian,
+                 "With --distributed: exact (gather every 2048-row block's Gramian and add them in one process's "
+                 "order: factors bit-identical to one process's, ~k/2048 more traffic; needs allgather) | sum (an "
+                 "allreduce of each rank's part) | auto (exact with allgather, sum with blocks)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "exact", "sum"}));
 }
 
 FailureHandler start_run(const Flags& flags, const std::string& command, Status& started) {
   started = flags.distributed ? start() : Status::ok();
-  if (started.is_ok() && flags.distributed && flags.exact_gramian && flags.exchange == "blocks")
-    started = Status::invalid_argument("--exact-gramian needs --exchange allgather (every rank must hold every row)");
+  if (started.is_ok() && flags.distributed && flags.gramian == "exact" && flags.exchange == "blocks")
+    started = Status::invalid_argument("--gramian exact needs --exchange allgather (every rank must hold every row)");
   if (!flags.distributed) return [command](const Status& status) { return fail(command, status); };
   return [command](const Status& status) -> int { abort_job(command, status); };
 }
@@ -107,17 +110,6 @@ struct Entry {  // an interaction on its way to the rank that solves its user or
   std::uint32_t kind;  // kTrainUser, kTrainItem, kTest
 };
 enum : std::uint32_t { kTrainUser, kTrainItem, kTest };
-
-template <typename T>
-std::vector<T> unpack_all(const std::vector<Bytes>& received) {
-  std::vector<T> out;
-  for (const Bytes& b : received) {
-    const std::size_t n = b.size() / sizeof(T), at = out.size();
-    out.resize(at + n);
-    if (n) std::memcpy(out.data() + at, b.data(), n * sizeof(T));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -155,17 +147,23 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
   s.item_bounds = AlsTrainer::partition_rows(s.item_sizes, factors, n);
 
   // Each train interaction to its user's solver and its item's solver; each test one to its user's solver.
-  std::vector<Bytes> to(static_cast<std::size_t>(n));
-  const auto send = [&](std::uint32_t i, std::uint32_t kind) {
-    const Entry e{home.users[i], home.items[i], home.values[i], kind};
-    const int q = kind == kTrainItem ? owner(s.item_bounds, e.item) : owner(s.user_bounds, e.user);
-    put(to[static_cast<std::size_t>(q)], e);
+  const std::size_t train = parts.train.size();
+  const auto entry = [&](std::size_t i) {  // i < 2·train: train interaction i/2 for its user (even i) or item
+    if (i < 2 * train) {
+      const std::uint32_t k = parts.train[i / 2];
+      return Entry{home.users[k], home.items[k], home.values[k], i % 2 == 0 ? kTrainUser : kTrainItem};
+    }
+    const std::uint32_t k = parts.test[i - 2 * train];
+    return Entry{home.users[k], home.items[k], home.values[k], kTest};
   };
-  for (std::uint32_t i : parts.train) send(i, kTrainUser), send(i, kTrainItem);
-  for (std::uint32_t i : parts.test) send(i, kTest);
+  std::vector<Entry> mine = route<Entry>(
+      comm, 2 * train + parts.test.size(),
+      [&](std::size_t i) {
+        const Entry e = entry(i);
+        return e.kind == kTrainItem ? owner(s.item_bounds, e.item) : owner(s.user_bounds, e.user);
+      },
+      entry);
   parts = {};
-  const std::vector<Entry> mine = unpack_all<Entry>(comm.alltoall(to));
-  to.clear();
   std::vector<std::uint32_t> rows[3], cols[3];
   std::vector<float> values[3];
   for (const Entry& e : mine) {
@@ -173,6 +171,7 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
     cols[e.kind].push_back(e.kind == kTrainItem ? e.user : e.item);
     values[e.kind].push_back(e.value);
   }
+  std::vector<Entry>().swap(mine);
   s.user_rows = csr_from_triplets(users, items, rows[kTrainUser], cols[kTrainUser], values[kTrainUser]);
   s.item_rows = csr_from_triplets(items, users, rows[kTrainItem], cols[kTrainItem], values[kTrainItem]);
   if (split) s.test_rows = csr_from_triplets(users, items, rows[kTest], cols[kTest], values[kTest]);
@@ -245,23 +244,24 @@ Routes plan_routes(Comm& comm, const CsrMatrix& other_rows, const std::vector<st
 }
 
 void exchange_blocks(Comm& comm, const Routes& routes, Factors& f) {
-  std::vector<Bytes> to(routes.send.size());
-  for (std::size_t q = 0; q < to.size(); ++q) {
-    to[q].resize(routes.send[q].size() * f.cols * sizeof(float));
-    char* at = to[q].data();
-    for (std::uint32_t r : routes.send[q]) {
-      std::memcpy(at, f.row(r), f.cols * sizeof(float));
-      at += f.cols * sizeof(float);
+  const std::size_t row_bytes = f.cols * sizeof(float);
+  std::vector<std::uint64_t> counts;
+  std::size_t total = 0;
+  for (const auto& rows : routes.send) counts.push_back(rows.size()), total += rows.size();
+  std::vector<float> send(total * f.cols), got;
+  float* at = send.data();
+  for (const auto& rows : routes.send)
+    for (std::uint32_t r : rows) at = std::copy(f.row(r), f.row(r) + f.cols, at);
+  comm.alltoall(send.data(), counts, row_bytes, [&](std::uint64_t n) -> void* {
+    got.resize(n * f.cols);
+    return got.data();
+  });
+  const float* from = got.data();
+  for (const auto& rows : routes.receive)
+    for (std::uint32_t r : rows) {
+      std::copy(from, from + f.cols, f.row(r));
+      from += f.cols;
     }
-  }
-  const std::vector<Bytes> got = comm.alltoall(to);
-  for (std::size_t q = 0; q < got.size(); ++q) {
-    const char* at = got[q].data();
-    for (std::uint32_t r : routes.receive[q]) {
-      std::memcpy(f.row(r), at, f.cols * sizeof(float));
-      at += f.cols * sizeof(float);
-    }
-  }
 }
 
 void allgather_side(Comm& comm, const std::vector<std::uint32_t>& bounds, Factors& f) {
@@ -341,7 +341,7 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
   const auto half = [&](Side side, Side other, const std::vector<std::uint32_t>& bounds,
                         const std::vector<std::uint32_t>& other_bounds, const Routes& routes) -> Status {
     auto t0 = Clock::now();
-    ALSREC_RETURN_IF_ERROR(gramian(comm, t, other, other_bounds, flags.exact_gramian, g));
+    ALSREC_RETURN_IF_ERROR(gramian(comm, t, other, other_bounds, flags.exact_gramian(), g));
     communication += seconds_since(t0);
     ALSREC_RETURN_IF_ERROR(t.solve_rows(side, bounds[me], bounds[me + 1], g.data()));
     Factors& f = side == Side::kUsers ? t.mutable_user_factors() : t.mutable_item_factors();
@@ -408,15 +408,21 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
 
 CsrMatrix gather_train(Comm& comm, const Shard& s) {
   const int me = comm.rank();
-  std::vector<Bytes> to(static_cast<std::size_t>(comm.size()));
   const CsrMatrix& m = s.user_rows;
-  for (std::uint32_t u = s.user_bounds[me]; u < s.user_bounds[me + 1]; ++u)
-    for (std::uint64_t e = m.indptr[u]; e < m.indptr[u + 1]; ++e) put(to[0], Entry{u, m.indices[e], m.data[e], 0});
-  const std::vector<Entry> all = unpack_all<Entry>(comm.alltoall(to));
+  const std::uint64_t first = m.indptr[s.user_bounds[me]], end = m.indptr[s.user_bounds[me + 1]];
+  std::uint32_t u = s.user_bounds[me];
+  const std::vector<Entry> all = route<Entry>(
+      comm, end - first, [](std::size_t) { return 0; },
+      [&](std::size_t i) {  // called in order of i in each pass: walk the rows alongside
+        const std::uint64_t e = first + i;
+        if (i == 0) u = s.user_bounds[me];
+        while (m.indptr[u + 1] <= e) ++u;
+        return Entry{u, m.indices[e], m.data[e], 0};
+      });
   if (me != 0) return CsrMatrix{};
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (const Entry& e : all) r.push_back(e.user), c.push_back(e.item), v.push_back(e.value);
+  std::vector<std::uint32_t> r(all.size()), c(all.size());
+  std::vector<float> v(all.size());
+  for (std::size_t k = 0; k < all.size(); ++k) r[k] = all[k].user, c[k] = all[k].item, v[k] = all[k].value;
   return csr_from_triplets(m.rows, m.cols, r, c, v);
 }
 
@@ -473,7 +479,7 @@ void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const Exch
   if (!flags.distributed) return;
   j["ranks"] = stats.ranks;
   j["exchange"] = stats.exchange;
-  j["exact_gramian"] = flags.exact_gramian;
+  j["gramian"] = flags.exact_gramian() ? "exact" : "sum";
   j["bytes_exchanged_per_iteration"] = stats.bytes_per_iteration;
   j["setup_bytes_exchanged"] = stats.setup_bytes;
   j["input_bytes_read_by_rank0"] = stats.input_bytes_read;

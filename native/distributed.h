@@ -7,7 +7,10 @@
 // row) and holds only those rows (AlsTrainer::create_shard). Every rating is held twice, as in Spark's ALS.
 //
 // Per half-iteration, for side S against the fixed side O:
-//     G = allreduce_sum(OᵀO over my rows of O)        k² floats
+//     G = OᵀO over all rows of O: with --gramian exact (the default with allgather) every 2048-row block's
+//         Gramian is gathered and they are added in one process's order, so the factors are bit-identical to
+//         one process's; with sum (the default with blocks) allreduce_sum(OᵀO over my rows of O), k² floats,
+//         whose summation order differs from one process's in the last bits (CG amplifies that: see README)
 //     solve my rows of S with the core's row solver    (AlsTrainer::solve_rows)
 //     exchange my new rows of S:
 //       allgather  every rank receives every other rank's rows            (N − 1)·|S|·4k bytes per rank
@@ -46,11 +49,12 @@ int finish(int code);
 
 enum class Exchange { kAllgather, kBlocks };
 
-// --distributed, --exact-gramian and --exchange, as `train` and `evaluate` take them.
+// --distributed, --exchange and --gramian, as `train` and `evaluate` take them.
 struct Flags {
   bool distributed = false;
-  bool exact_gramian = false;
   std::string exchange = "allgather";
+  std::string gramian = "auto";  // exact | sum | auto (exact with allgather, sum with blocks)
+  bool exact_gramian() const { return gramian == "exact" || (gramian == "auto" && exchange == "allgather"); }
 };
 void add_flags(CLI::App& app, Flags& flags, const std::string& command);
 
@@ -66,7 +70,7 @@ struct ExchangeStats {
   // Payload bytes received per iteration, summed over ranks: the Gramian allreduces and the factor rows (the
   // loss's few scalars and MPI's own framing not counted). With allgather that is
   //     N · 8k² + (N − 1) · (users + items) · 4k
-  // and with exact Gramians (N − 1)·(user blocks + item blocks)·4k² in place of N · 8k².
+  // with --gramian sum, and with exact Gramians (N − 1)·(user blocks + item blocks)·4k² in place of N · 8k².
   std::uint64_t bytes_per_iteration = 0;
   std::uint64_t setup_bytes = 0;        // reading: ids, the shuffles of interactions (summed over ranks)
   std::uint64_t input_bytes_read = 0;   // by rank 0

@@ -157,7 +157,6 @@ struct Row {  // one interaction on its way to its user's home
   float value;
   std::uint32_t unused;
   std::int64_t timestamp;
-  std::uint64_t order;  // position in the whole input (file order)
 };
 
 std::string percent(double fraction) {
@@ -221,9 +220,6 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
 
   // Every id, numbered in order of first appearance over the ranks' segments in file order.
   Bytes ids;
-  std::uint64_t my_rows = 0;
-  for (const Dataset& d : parsed) my_rows += d.size();
-  put<std::uint64_t>(ids, my_rows);
   put<std::uint64_t>(ids, parsed.size());
   for (const Dataset& d : parsed) {
     put_strings(ids, d.user_ids);
@@ -232,14 +228,10 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   std::unordered_map<std::string, std::uint32_t> user_index, item_index;
   std::vector<std::string>& user_ids = out.home.user_ids;
   std::vector<std::string>& item_ids = out.home.item_ids;
-  std::uint64_t my_first_row = 0;  // position of my first interaction in the whole input
   {
-    std::uint64_t before = 0;
     const std::vector<Bytes> all = comm.allgather(ids);
     for (int r = 0; r < parts; ++r) {
       Reader rd(all[static_cast<std::size_t>(r)]);
-      if (r == me) my_first_row = before;
-      before += rd.get<std::uint64_t>();
       const auto n = rd.get<std::uint64_t>();
       for (std::uint64_t k = 0; k < n; ++k) {
         for (auto [list, index] : {std::pair{&user_ids, &user_index}, std::pair{&item_ids, &item_index}})
@@ -250,19 +242,17 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   }
   const auto users = static_cast<std::uint32_t>(user_ids.size());
 
-  // Each interaction to its user's home, with its place in the input.
-  std::vector<Bytes> to(static_cast<std::size_t>(parts));
-  std::uint64_t order = my_first_row;
-  // counts summed over ranks: rows, skipped, filtered, merged, has_ratings, has_timestamps
-  std::uint64_t totals[6] = {0, 0, 0, 0, 0, 0};
-  for (Dataset& d : parsed) {
-    std::vector<std::uint32_t> u_map(d.user_ids.size()), i_map(d.item_ids.size());
-    for (std::size_t k = 0; k < u_map.size(); ++k) u_map[k] = user_index.at(d.user_ids[k]);
-    for (std::size_t k = 0; k < i_map.size(); ++k) i_map[k] = item_index.at(d.item_ids[k]);
-    for (std::size_t k = 0; k < d.size(); ++k) {
-      const Row row{u_map[d.users[k]], i_map[d.items[k]], d.values[k], 0, d.timestamps[k], order++};
-      put(to[static_cast<std::size_t>(home_of(row.user, users, parts))], row);
-    }
+  // Each interaction to its user's home. Every rank sends its rows in file order and ranks hold consecutive parts
+  // of the input, so what a home receives (in rank order) is already in file order.
+  std::uint64_t totals[6] = {0, 0, 0, 0, 0, 0};  // over ranks: rows, skipped, filtered, merged, ratings?, timestamps?
+  std::vector<std::size_t> starts{0};
+  std::vector<std::vector<std::uint32_t>> user_maps, item_maps;
+  for (const Dataset& d : parsed) {
+    starts.push_back(starts.back() + d.size());
+    user_maps.emplace_back(d.user_ids.size());
+    item_maps.emplace_back(d.item_ids.size());
+    for (std::size_t k = 0; k < d.user_ids.size(); ++k) user_maps.back()[k] = user_index.at(d.user_ids[k]);
+    for (std::size_t k = 0; k < d.item_ids.size(); ++k) item_maps.back()[k] = item_index.at(d.item_ids[k]);
     totals[0] += d.rows;
     totals[1] += d.skipped;
     totals[2] += d.filtered;
@@ -271,28 +261,35 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
     totals[5] |= d.has_timestamps ? 1 : 0;
     for (const BadRow& b : d.skipped_examples)
       if (out.home.skipped_examples.size() < options.max_examples) out.home.skipped_examples.push_back(b);
-    d = Dataset();
   }
   user_index.clear();
   item_index.clear();
-  std::vector<Row> mine;
-  for (const Bytes& b : comm.alltoall(to)) {
-    const std::size_t n = b.size() / sizeof(Row), at = mine.size();
-    mine.resize(at + n);
-    if (n) std::memcpy(mine.data() + at, b.data(), n * sizeof(Row));
-  }
-  to.clear();
-  std::sort(mine.begin(), mine.end(), [](const Row& a, const Row& b) { return a.order < b.order; });
+  const auto locate = [&](std::size_t i) {  // (segment, row) of my i-th interaction
+    const auto seg = static_cast<std::size_t>(std::upper_bound(starts.begin() + 1, starts.end(), i) - starts.begin() - 1);
+    return std::pair{seg, i - starts[seg]};
+  };
+  std::vector<Row> mine = route<Row>(
+      comm, starts.back(),
+      [&](std::size_t i) {
+        const auto [seg, k] = locate(i);
+        return home_of(user_maps[seg][parsed[seg].users[k]], users, parts);
+      },
+      [&](std::size_t i) {
+        const auto [seg, k] = locate(i);
+        const Dataset& d = parsed[seg];
+        return Row{user_maps[seg][d.users[k]], item_maps[seg][d.items[k]], d.values[k], 0, d.timestamps[k]};
+      });
+  parsed.clear();
   Dataset& home = out.home;
-  home.users.reserve(mine.size()), home.items.reserve(mine.size());
-  home.values.reserve(mine.size()), home.timestamps.reserve(mine.size());
-  for (const Row& r : mine) {
-    home.users.push_back(r.user);
-    home.items.push_back(r.item);
-    home.values.push_back(r.value);
-    home.timestamps.push_back(r.timestamp);
+  home.users.resize(mine.size()), home.items.resize(mine.size());
+  home.values.resize(mine.size()), home.timestamps.resize(mine.size());
+  for (std::size_t k = 0; k < mine.size(); ++k) {
+    home.users[k] = mine[k].user;
+    home.items[k] = mine[k].item;
+    home.values[k] = mine[k].value;
+    home.timestamps[k] = mine[k].timestamp;
   }
-  mine = {};
+  std::vector<Row>().swap(mine);
   totals[3] += merge_duplicate_rows(home, options.duplicates);
   comm.sum(totals, 4);
   std::uint64_t flags[2] = {totals[4], totals[5]};

@@ -1,9 +1,10 @@
 # `mpirun -np NP alsrec train|evaluate --distributed` against the single-process commands on a generated file.
 # Each rank reads only its byte range (or its part files) and holds only its rows.
 # -DMPIEXEC=<mpirun> -DNP=<ranks>. Expected (measured, see README "Distributed training"):
-#   - NP = 1, or any NP with --exact-gramian: the factors are bit-identical to the single-process ones (same rows,
-#     blocks and sums); only the loss, now summed across ranks in another order, may differ in its last digits;
-#   - the exact (Cholesky) solver: factors within 1e-4 (measured ≤ 1e-5: only the Gramian's summation order
+#   - NP = 1, or any NP with --gramian exact (the default with --exchange allgather): the factors are bit-identical
+#     to the single-process ones (same rows, blocks and sums); only the loss, summed across ranks in another order,
+#     may differ in its last digits;
+#   - with --gramian sum (the allreduce; the default with --exchange blocks) the exact (Cholesky) solver: factors within 1e-4 (measured ≤ 1e-5: only the Gramian's summation order
 #     differs across ranks, float rounding);
 #   - the default 3-step CG solver: factors within 2e-2 (measured ≤ 4e-3 at 5 iterations: a few CG steps from a
 #     warm start amplify that rounding) and ≥ 90% of every user's top-10 the same item at the same rank;
@@ -28,7 +29,8 @@ set(common --input ratings.csv ${opts})
 
 foreach(solver cholesky cg)
   run(EXIT 0 OUT first_train ARGS train ${common} --solver ${solver} --output single-${solver}.alsrec --json)
-  mpi(EXIT 0 OUT out ARGS train ${common} --solver ${solver} --output ranks-${solver}.alsrec --distributed --json)
+  mpi(EXIT 0 OUT out ARGS train ${common} --solver ${solver} --output ranks-${solver}.alsrec --distributed --gramian sum
+      --json)
   json(ranks "${out}" ranks)
   expect_equal("${ranks}" "${NP}" "ranks")
   json(users "${out}" users)
@@ -56,17 +58,22 @@ foreach(solver cholesky cg)
   message(STATUS "np ${NP} ${solver}: ${cmp}")
 endforeach()
 
-# --exact-gramian: block Gramians summed in one process's order, so the default CG factors are bit-identical.
-mpi(EXIT 0 OUT out ARGS train ${common} --output exact.alsrec --distributed --exact-gramian --json)
+# The default (--gramian exact): block Gramians summed in one process's order, so the default CG factors are
+# bit-identical to one process's.
+mpi(EXIT 0 OUT out ARGS train ${common} --output exact.alsrec --distributed --json)
+json(gramian "${out}" gramian)
+expect_equal("${gramian}" "exact" "the default Gramian with --exchange allgather")
 run(EXIT 0 OUT cmp ARGS compare-models single-cg.alsrec exact.alsrec --tolerance 0)
 foreach(side user item)
   json(diff "${cmp}" max_${side}_factor_diff)
-  expect_equal("${diff}" "0.0" "--exact-gramian ${side} factors")
+  expect_equal("${diff}" "0.0" "--gramian exact ${side} factors")
 endforeach()
 json(bytes "${out}" bytes_exchanged_per_iteration)
 # (1 block of 2048 rows per side: (NP − 1)·2 blocks·4k² for the Gramians)
 math(EXPR expected_bytes "(${NP} - 1) * 2 * 4 * 16 * 16 + (${NP} - 1) * (${users} + ${items}) * 4 * 16")
-expect_equal("${bytes}" "${expected_bytes}" "bytes exchanged per iteration with --exact-gramian")
+expect_equal("${bytes}" "${expected_bytes}" "bytes exchanged per iteration with --gramian exact")
+mpi(EXIT 1 ERR err ARGS train ${common} --output never.alsrec --distributed --exchange blocks --gramian exact)
+expect_contains("${err}" "--gramian exact needs --exchange allgather")
 
 # --exchange blocks (Spark's in/out blocks): each new row only to the ranks whose rows rate it: never more bytes
 # than the allgather, the same model up to the Gramian's summation order.

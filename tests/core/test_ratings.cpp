@@ -839,6 +839,26 @@ TEST_CASE("first_line: a reader fed a later part of a file names the file's own 
   CHECK(bad_items.status().message().rfind("movies.csv line 53: ", 0) == 0);  // 3rd line: 51 + 2
 }
 
+TEST_CASE("allow_no_rows: a part without usable rows is an empty dataset, not an error", "[ratings][distributed]") {
+  FormatOptions o;
+  o.source_name = "r.csv";
+  // A part holding only the header line, and one whose only row is below min_rating.
+  auto header_only = load("user,item,rating\n", o);
+  REQUIRE_FALSE(header_only.is_ok());
+  CHECK(header_only.status().message() == "r.csv: no usable rows (the file has a header but no data rows)");
+  o.allow_no_rows = true;
+  const Dataset empty = must_load("user,item,rating\n", o);
+  CHECK(empty.size() == 0);
+  CHECK(empty.rows == 0);
+  o.has_min_rating = true;
+  o.min_rating = 3;
+  const Dataset filtered = must_load("user,item,rating\nu1,i1,2\n", o);
+  CHECK(filtered.size() == 0);
+  CHECK(filtered.rows == 1);
+  CHECK(filtered.filtered == 1);
+  CHECK(filtered.num_users() == 0);  // ids of dropped rows are not interned
+}
+
 TEST_CASE("fingerprint in parts: interaction hash sums add up and fingerprint_finish completes them",
           "[ratings][distributed]") {
   const Dataset whole = must_load(write_shape(shape("csv", ",", "userId,movieId,rating,timestamp")));
