@@ -22,7 +22,7 @@ print(f"{exchange:9} np {np}: {j['seconds_per_iteration']:.3f} s/iteration "
       f"(communication {j['communication_seconds_per_iteration']:.3f} s), "
       f"{j['bytes_exchanged_per_iteration'] / 1e6:.2f} MB/iteration, load {j['load_seconds']:.2f} s "
       f"(rank 0 read {j['input_bytes_read_by_rank0'] / 1e6:.1f} MB, shuffled {j['setup_bytes_exchanged'] / 1e6:.1f} MB), "
-      f"peak RSS per rank {max(rss):.2f} GB, loss {j['final_loss']:.6f}, "
+      f"peak RSS per rank {'/'.join(f'{x:.2f}' for x in rss)} GB, loss {j['final_loss']:.6f}, "
       f"{j['users']} users x {j['items']} items, {j['interactions']} interactions")
 PY
   done

@@ -106,7 +106,7 @@ Command add_bench_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "bench", "Time every phase of loading, training and recommending; print JSON with GFLOP/s and peak memory");
   add_version_flag(*app);
-  auto* input = app->add_option("-i,--input", st->input, "Ratings file to benchmark on");
+  auto* input = app->add_option("-i,--input", st->input, "Ratings file (or a directory of part files) to benchmark on");
   auto* synth = app->add_option("--synthetic", st->synthetic,
                                 "Generated data instead: users=N,items=N,interactions=N[,groups=N,seed=N]");
   input->excludes(synth);

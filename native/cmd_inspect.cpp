@@ -17,7 +17,8 @@ Command add_inspect_command(CLI::App& parent) {
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand("inspect", "Sniff a ratings file and report its format, counts and bad rows");
   add_version_flag(*app);
-  app->add_option("-i,--input", st->input, "Ratings file")->required();
+  app->add_option("-i,--input", st->input, "Ratings file, or a directory of part files (read in name order)")
+      ->required();
   add_format_flags(*app, st->format);
   app->add_flag("--json", st->as_json, "Print JSON");
 

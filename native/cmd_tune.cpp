@@ -64,7 +64,8 @@ Command add_tune_command(CLI::App& parent) {
       "tune", "Search alpha0/alpha, lambda, nu and factors on a validation split of the train part, then evaluate "
               "the winner once on test");
   add_version_flag(*app);
-  app->add_option("-i,--input", st->input, "Ratings file")->required();
+  app->add_option("-i,--input", st->input, "Ratings file, or a directory of part files (read in name order)")
+      ->required();
   app->add_option("--split", st->split,
                   "temporal:F | random:F | leave-last:K (test split; the validation split is the same kind, carved "
                   "from the train part)")

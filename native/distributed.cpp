@@ -164,6 +164,11 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
       },
       entry);
   parts = {};
+  // The home rows are in the entries now: keep only the ids (the split's counts are in the totals above).
+  Dataset& held = s.data.home;
+  std::vector<std::uint32_t>().swap(held.users), std::vector<std::uint32_t>().swap(held.items);
+  std::vector<float>().swap(held.values);
+  std::vector<std::int64_t>().swap(held.timestamps);
   std::vector<std::uint32_t> rows[3], cols[3];
   std::vector<float> values[3];
   for (const Entry& e : mine) {

@@ -81,7 +81,7 @@ struct ExchangeStats {
 
 // This rank's part of a distributed training job.
 struct Shard {
-  ShardedDataset data;                                  // every id; this rank's home users' interactions
+  ShardedDataset data;                                  // every id and the totals (home rows released)
   std::vector<std::uint32_t> user_bounds, item_bounds;  // N + 1 boundaries: rank r solves [b[r], b[r+1])
   CsrMatrix user_rows, item_rows;                       // train rows of my users / my items (full shape)
   CsrMatrix test_rows;                                  // test rows of my users (evaluate; empty otherwise)
