@@ -9,6 +9,8 @@
 
 #include "alsrec/als.h"
 
+#include "fixtures.h"
+
 using namespace alsrec;
 using Side = AlsTrainer::Side;
 
@@ -16,17 +18,7 @@ namespace {
 
 // 300 users × 200 items, ~8% dense, raw values 1..5 from a small LCG (no <random> distributions).
 CsrMatrix sample_matrix() {
-  std::uint64_t s = 12345;
-  auto next = [&] {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return s >> 11;
-  };
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (std::uint32_t u = 0; u < 300; ++u)
-    for (std::uint32_t i = 0; i < 200; ++i)
-      if (next() % 100 < 8 + (u % 7)) r.push_back(u), c.push_back(i), v.push_back(static_cast<float>(1 + next() % 5));
-  return csr_from_triplets(300, 200, r, c, v);
+  return test::lcg_matrix(12345, 300, 200, [](std::uint32_t u, std::uint32_t) { return static_cast<int>(8 + u % 7); });
 }
 
 std::unique_ptr<AlsTrainer> make(const CsrMatrix& m, const AlsOptions& o) {

@@ -5,6 +5,8 @@
 
 #include "alsrec/metrics.h"
 
+#include "fixtures.h"
+
 using namespace alsrec;
 
 namespace {
@@ -244,23 +246,6 @@ TEST_CASE("evaluation of empty inputs is empty, not a crash", "[metrics]") {
 
 namespace {
 
-// rows [begin, end) of m kept, the others emptied (same shape).
-CsrMatrix user_share(const CsrMatrix& m, std::uint32_t begin, std::uint32_t end) {
-  CsrMatrix out = m;
-  out.indices.clear();
-  out.data.clear();
-  out.indptr.assign(1, 0);
-  for (std::uint32_t r = 0; r < m.rows; ++r) {
-    if (r >= begin && r < end)
-      for (std::uint64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
-        out.indices.push_back(m.indices[e]);
-        out.data.push_back(m.data[e]);
-      }
-    out.indptr.push_back(out.indices.size());
-  }
-  return out;
-}
-
 struct SplitFixture {
   static constexpr std::uint32_t nu = 60, ni = 45, f = 3;
   Factors x{nu, f}, y{ni, f};
@@ -314,9 +299,9 @@ TEST_CASE("evaluate_model over two user halves combines to the whole (recommende
   std::vector<std::uint8_t> whole_rec, rec_a, rec_b;
   const RankingMetrics whole = evaluate_model(fx.x, fx.y, fx.train, fx.test, 5, 1, &whole_rec);
   const RankingMetrics a =
-      evaluate_model(fx.x, fx.y, user_share(fx.train, 0, 25), user_share(fx.test, 0, 25), 5, 1, &rec_a);
+      evaluate_model(fx.x, fx.y, test::keep_rows(fx.train, 0, 25), test::keep_rows(fx.test, 0, 25), 5, 1, &rec_a);
   const RankingMetrics b =
-      evaluate_model(fx.x, fx.y, user_share(fx.train, 25, 60), user_share(fx.test, 25, 60), 5, 1, &rec_b);
+      evaluate_model(fx.x, fx.y, test::keep_rows(fx.train, 25, 60), test::keep_rows(fx.test, 25, 60), 5, 1, &rec_b);
   REQUIRE(whole.users > 40);
   // The halves recommend different item sets (else the union test would be trivial), and neither covers all.
   CHECK(rec_a != rec_b);
@@ -324,7 +309,7 @@ TEST_CASE("evaluate_model over two user halves combines to the whole (recommende
   check_combined(whole, whole_rec, a, rec_a, b, rec_b, SplitFixture::ni);
   // The out-parameter is replaced, not added to; an evaluation with no users leaves it all zeros.
   std::vector<std::uint8_t> reused(3, 1);
-  evaluate_model(fx.x, fx.y, user_share(fx.train, 0, 0), fx.test, 5, 1, &reused);
+  evaluate_model(fx.x, fx.y, test::keep_rows(fx.train, 0, 0), fx.test, 5, 1, &reused);
   CHECK(reused == std::vector<std::uint8_t>(SplitFixture::ni, 0));
   // Without the out-parameter, the same metrics.
   const RankingMetrics plain = evaluate_model(fx.x, fx.y, fx.train, fx.test, 5, 1);
@@ -349,9 +334,9 @@ TEST_CASE("popularity with given item counts: equals the old baseline, and halve
   CHECK(given.coverage == old.coverage);
   // Each half ranks by the global counts, not by its own rows' counts: together they are the whole.
   const RankingMetrics a =
-      evaluate_popularity(user_share(fx.train, 0, 30), user_share(fx.test, 0, 30), 4, counts, 1, &rec_a);
+      evaluate_popularity(test::keep_rows(fx.train, 0, 30), test::keep_rows(fx.test, 0, 30), 4, counts, 1, &rec_a);
   const RankingMetrics b =
-      evaluate_popularity(user_share(fx.train, 30, 60), user_share(fx.test, 30, 60), 4, counts, 1, &rec_b);
+      evaluate_popularity(test::keep_rows(fx.train, 30, 60), test::keep_rows(fx.test, 30, 60), 4, counts, 1, &rec_b);
   check_combined(given, whole_rec, a, rec_a, b, rec_b, SplitFixture::ni);
   // The tiny hand-worked case above, with its counts given (3, 1, 3, 0, 2): the same answer.
   const CsrMatrix train = csr(5, {{0, 2}, {0, 4}, {0, 1, 2}, {2, 4}});

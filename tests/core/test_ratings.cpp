@@ -522,17 +522,19 @@ TEST_CASE("columns option errors name the problem", "[ratings]") {
   CHECK_FALSE(d.has_ratings);
 }
 
+// (a,x) appears on lines 2, 4, 6 with (value, ts) = (3,100), (5,90), (4,100);
+// (b,x) on lines 5, 7 with (1,10), (2,5); (a,y) once on line 3 with (2,50).
+const char* const kDuplicateRows =
+    "user,item,rating,timestamp\n"
+    "a,x,3,100\n"
+    "a,y,2,50\n"
+    "a,x,5,90\n"
+    "b,x,1,10\n"
+    "a,x,4,100\n"
+    "b,x,2,5\n";
+
 TEST_CASE("duplicate policies, worked by hand", "[ratings]") {
-  // (a,x) appears on lines 2, 4, 6 with (value, ts) = (3,100), (5,90), (4,100);
-  // (b,x) on lines 5, 7 with (1,10), (2,5); (a,y) once on line 3 with (2,50).
-  const std::string text =
-      "user,item,rating,timestamp\n"
-      "a,x,3,100\n"
-      "a,y,2,50\n"
-      "a,x,5,90\n"
-      "b,x,1,10\n"
-      "a,x,4,100\n"
-      "b,x,2,5\n";
+  const std::string text = kDuplicateRows;
   struct Expect {
     DuplicatePolicy policy;
     std::vector<std::uint32_t> users, items;
@@ -894,14 +896,7 @@ TEST_CASE("merge_duplicate_rows gives the reader's survivors, also per user grou
           "[ratings][distributed]") {
   // The rows of "duplicate policies, worked by hand" (same expected survivors), with ids numbered differently
   // and two ids that no row uses: users {b, a, c}, items {y, x, z}.
-  const std::string text =
-      "user,item,rating,timestamp\n"
-      "a,x,3,100\n"
-      "a,y,2,50\n"
-      "a,x,5,90\n"
-      "b,x,1,10\n"
-      "a,x,4,100\n"
-      "b,x,2,5\n";
+  const std::string text = kDuplicateRows;
   Dataset hand;
   hand.user_ids = {"b", "a", "c"};
   hand.item_ids = {"y", "x", "z"};

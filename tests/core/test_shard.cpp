@@ -11,6 +11,8 @@
 
 #include "alsrec/als.h"
 
+#include "fixtures.h"
+
 using namespace alsrec;
 using Side = AlsTrainer::Side;
 
@@ -21,39 +23,14 @@ constexpr std::uint32_t kUsers = 200, kItems = 140;
 // kUsers × kItems, 3..17% dense by user, ratings 1..5 from an LCG; every 40th user and the last item have no
 // interactions (empty rows must stay empty on every shard).
 CsrMatrix shard_fixture() {
-  std::uint64_t s = 2024;
-  auto next = [&] {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return s >> 11;
-  };
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (std::uint32_t u = 0; u < kUsers; ++u)
-    for (std::uint32_t i = 0; i + 1 < kItems; ++i)
-      if (u % 40 != 0 && next() % 100 < 3 + (u % 15)) r.push_back(u), c.push_back(i), v.push_back(1.0f + next() % 5);
-  return csr_from_triplets(kUsers, kItems, r, c, v);
+  return test::lcg_matrix(2024, kUsers, kItems, [](std::uint32_t u, std::uint32_t i) {
+    return u % 40 == 0 || i + 1 == kItems ? -1 : static_cast<int>(3 + u % 15);
+  });
 }
 
 std::vector<std::uint32_t> sizes_of(const CsrMatrix& m) {
   std::vector<std::uint32_t> out(m.rows);
   for (std::uint32_t r = 0; r < m.rows; ++r) out[r] = m.row_size(r);
-  return out;
-}
-
-// m with only rows [begin, end) kept (same shape): what a rank holds after the shuffle.
-CsrMatrix keep_rows(const CsrMatrix& m, std::uint32_t begin, std::uint32_t end) {
-  CsrMatrix out;
-  out.rows = m.rows;
-  out.cols = m.cols;
-  out.indptr.assign(1, 0);
-  for (std::uint32_t r = 0; r < m.rows; ++r) {
-    if (r >= begin && r < end)
-      for (std::uint64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
-        out.indices.push_back(m.indices[e]);
-        out.data.push_back(m.data[e]);
-      }
-    out.indptr.push_back(out.indices.size());
-  }
   return out;
 }
 
@@ -84,8 +61,8 @@ struct Shards {
     item_bounds = AlsTrainer::partition_rows(item_sizes, o.factors, n);
     for (int p = 0; p < n; ++p) {
       auto r = full_copies ? AlsTrainer::create(m, o)
-                           : AlsTrainer::create_shard(keep_rows(m, user_bounds[p], user_bounds[p + 1]),
-                                                      keep_rows(t, item_bounds[p], item_bounds[p + 1]), user_sizes,
+                           : AlsTrainer::create_shard(test::keep_rows(m, user_bounds[p], user_bounds[p + 1]),
+                                                      test::keep_rows(t, item_bounds[p], item_bounds[p + 1]), user_sizes,
                                                       item_sizes, o);
       INFO(r.status().to_string());
       REQUIRE(r.is_ok());
@@ -185,7 +162,7 @@ TEST_CASE("partition_rows from row sizes equals the trainer's own partition", "[
   AlsOptions o;
   o.factors = 8;
   const CsrMatrix t = m.transpose();
-  auto shard = AlsTrainer::create_shard(keep_rows(m, 0, 100), keep_rows(t, 0, 0), sizes_of(m), sizes_of(t), o);
+  auto shard = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 0, 0), sizes_of(m), sizes_of(t), o);
   REQUIRE(shard.is_ok());
   for (int parts = 1; parts <= 5; ++parts) {
     CHECK((*shard)->partition_rows(Side::kUsers, parts) == AlsTrainer::partition_rows(sizes_of(m), 8, parts));
@@ -299,7 +276,7 @@ TEST_CASE("partial_loss over ranges adds up to compute_loss on one trainer", "[a
 
   // On a shard, a user range reaching rows it does not hold is refused (it would silently miss their terms).
   const CsrMatrix tr = m.transpose();
-  auto shard = AlsTrainer::create_shard(keep_rows(m, 0, 120), keep_rows(tr, 0, 80), sizes_of(m), sizes_of(tr), o);
+  auto shard = AlsTrainer::create_shard(test::keep_rows(m, 0, 120), test::keep_rows(tr, 0, 80), sizes_of(m), sizes_of(tr), o);
   REQUIRE(shard.is_ok());
   CHECK((*shard)->partial_loss(0, 120, 0, 80, gy.data()).is_ok());
   auto beyond = (*shard)->partial_loss(0, 130, 0, 80, gy.data());
@@ -319,7 +296,7 @@ TEST_CASE("create_shard refuses inconsistent shapes and incomplete rows", "[als]
     auto r = AlsTrainer::create_shard(std::move(u), std::move(i), usz, isz, o);
     return r.is_ok() ? StatusCode::kOk : r.status().code();
   };
-  REQUIRE(code(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), us, is) == StatusCode::kOk);
+  REQUIRE(code(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, is) == StatusCode::kOk);
 
   SECTION("a held row whose size disagrees with its global size") {
     // Users 1 and 2 are held (rows 0..99) and nonempty; moving one count from 2 to 1 keeps the totals equal.
@@ -328,47 +305,47 @@ TEST_CASE("create_shard refuses inconsistent shapes and incomplete rows", "[als]
     auto wrong = us;
     ++wrong[1];
     --wrong[2];
-    auto r = AlsTrainer::create_shard(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), wrong, is, o);
+    auto r = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), wrong, is, o);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().code() == StatusCode::kInvalidArgument);
     CHECK(r.status().message().find("user 1 is held with " + std::to_string(us[1]) + " nonzeros but has " +
                                     std::to_string(us[1] + 1)) != std::string::npos);
     // The same counts on rows this shard does not hold are accepted (only held rows can be checked) ...
-    CHECK(code(keep_rows(m, 100, kUsers), keep_rows(t, 50, kItems), wrong, is) == StatusCode::kOk);
+    CHECK(code(test::keep_rows(m, 100, kUsers), test::keep_rows(t, 50, kItems), wrong, is) == StatusCode::kOk);
     // ... and an item row held incompletely (one nonzero dropped) is refused.
-    CsrMatrix partial = keep_rows(t, 50, kItems);
+    CsrMatrix partial = test::keep_rows(t, 50, kItems);
     const std::uint64_t cut = partial.indptr[51];  // drop item 50's last nonzero
     partial.indices.erase(partial.indices.begin() + static_cast<std::ptrdiff_t>(cut - 1));
     partial.data.erase(partial.data.begin() + static_cast<std::ptrdiff_t>(cut - 1));
     for (std::uint32_t r2 = 51; r2 <= partial.rows; ++r2) --partial.indptr[r2];
-    CHECK(code(keep_rows(m, 0, 100), partial, us, is) == StatusCode::kInvalidArgument);
+    CHECK(code(test::keep_rows(m, 0, 100), partial, us, is) == StatusCode::kInvalidArgument);
   }
   SECTION("totals that disagree between the sides") {
     auto more = us;
     ++more[0];
-    CHECK(code(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), more, is) == StatusCode::kInvalidArgument);
+    CHECK(code(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), more, is) == StatusCode::kInvalidArgument);
   }
   SECTION("mismatched shapes") {
     auto longer = us;
     longer.push_back(0);
-    CHECK(code(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), longer, is) == StatusCode::kInvalidArgument);
-    CHECK(code(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), us, std::vector<std::uint32_t>(is.begin(), is.end() - 1)) ==
+    CHECK(code(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), longer, is) == StatusCode::kInvalidArgument);
+    CHECK(code(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, std::vector<std::uint32_t>(is.begin(), is.end() - 1)) ==
           StatusCode::kInvalidArgument);
-    CsrMatrix narrow = keep_rows(t, 50, kItems);
+    CsrMatrix narrow = test::keep_rows(t, 50, kItems);
     narrow.cols = kUsers - 1;  // items × users must have a column per user
-    CHECK(code(keep_rows(m, 0, 100), narrow, us, is) == StatusCode::kInvalidArgument);
+    CHECK(code(test::keep_rows(m, 0, 100), narrow, us, is) == StatusCode::kInvalidArgument);
     // Both matrices the same orientation (users × items twice).
-    CHECK(code(keep_rows(m, 0, 100), keep_rows(m, 100, kUsers), us, is) == StatusCode::kInvalidArgument);
+    CHECK(code(test::keep_rows(m, 0, 100), test::keep_rows(m, 100, kUsers), us, is) == StatusCode::kInvalidArgument);
   }
   SECTION("malformed matrices and options") {
-    CsrMatrix broken = keep_rows(t, 50, kItems);
+    CsrMatrix broken = test::keep_rows(t, 50, kItems);
     broken.indptr.pop_back();
-    auto r = AlsTrainer::create_shard(keep_rows(m, 0, 100), broken, us, is, o);
+    auto r = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), broken, us, is, o);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().message().rfind("item-user matrix is malformed", 0) == 0);
     AlsOptions bad = o;
     bad.factors = 0;
-    CHECK(AlsTrainer::create_shard(keep_rows(m, 0, 100), keep_rows(t, 50, kItems), us, is, bad).status().code() ==
+    CHECK(AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, is, bad).status().code() ==
           StatusCode::kInvalidArgument);
   }
 }
