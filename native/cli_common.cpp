@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include "alsrec/baselines.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -310,6 +312,28 @@ ProgressCallback progress_reporter(ProgressBar& bar) {
     bar.update(static_cast<double>(p.iteration) / std::max(1, p.iterations), detail);
     return true;
   };
+}
+
+Result<FittedFactors> fit_factors(const CsrMatrix& train, const AlsOptions& options, ProgressBar& bar) {
+  FittedFactors out;
+  if (options.biases) {
+    auto fitted = train_biased_explicit(train, options, progress_reporter(bar));
+    bar.finish();
+    if (!fitted) return fitted.status();
+    out.user_factors = std::move(fitted->user_factors);
+    out.item_factors = std::move(fitted->item_factors);
+    out.final_loss = fitted->final_loss;
+    return out;
+  }
+  auto trainer = AlsTrainer::create(train, options);
+  if (!trainer) return trainer.status();
+  const Status fitted = (*trainer)->fit(progress_reporter(bar));
+  bar.finish();
+  if (!fitted.is_ok()) return fitted;
+  out.user_factors = (*trainer)->user_factors();
+  out.item_factors = (*trainer)->item_factors();
+  out.final_loss = (*trainer)->last_loss();
+  return out;
 }
 
 std::string format_seconds(double seconds) {

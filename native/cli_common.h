@@ -82,6 +82,14 @@ class ProgressBar {
 // A training callback that draws iteration, loss and time left on `bar`.
 ProgressCallback progress_reporter(ProgressBar& bar);
 
+// Trains on a users × items matrix (the bias terms first when options.biases: then the factors carry the bias
+// columns), drawing progress on `bar`; for the commands that score a held-out part (evaluate, tune).
+struct FittedFactors {
+  Factors user_factors, item_factors;
+  double final_loss = 0;
+};
+Result<FittedFactors> fit_factors(const CsrMatrix& train, const AlsOptions& options, ProgressBar& bar);
+
 std::string format_seconds(double seconds);
 
 }  // namespace alsrec::cli

@@ -88,25 +88,12 @@ int evaluate_here(const State& st, const FormatOptions& format, const AlsOptions
   const CsrMatrix test = build_user_item_matrix(*data, &split.test);
 
   const auto start = std::chrono::steady_clock::now();
-  Factors user_factors, item_factors;  // with the bias columns when --biases
+  auto fitted = fit_factors(train, options, bar);  // with the bias columns when --biases
+  if (!fitted) return fail("evaluate", fitted.status());
+  const Factors& user_factors = fitted->user_factors;
+  const Factors& item_factors = fitted->item_factors;
   Report r;
-  if (options.biases) {
-    auto fitted = train_biased_explicit(train, options, progress_reporter(bar));
-    bar.finish();
-    if (!fitted) return fail("evaluate", fitted.status());
-    user_factors = std::move(fitted->user_factors);
-    item_factors = std::move(fitted->item_factors);
-    r.final_loss = fitted->final_loss;
-  } else {
-    auto trainer = AlsTrainer::create(train, options);
-    if (!trainer) return fail("evaluate", trainer.status());
-    const Status fitted = (*trainer)->fit(progress_reporter(bar));
-    bar.finish();
-    if (!fitted.is_ok()) return fail("evaluate", fitted);
-    user_factors = (*trainer)->user_factors();
-    item_factors = (*trainer)->item_factors();
-    r.final_loss = (*trainer)->last_loss();
-  }
+  r.final_loss = fitted->final_loss;
   r.fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.model = evaluate_model(user_factors, item_factors, train, test, st.k, options.threads);
   r.popularity = evaluate_popularity(train, test, st.k, options.threads);

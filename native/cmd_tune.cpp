@@ -139,26 +139,12 @@ Command add_tune_command(CLI::App& parent) {
             AlsOptions best = r.best_options;
             best.compute_loss = options->compute_loss;
             const auto start = std::chrono::steady_clock::now();
-            Factors user_factors, item_factors;
-            double final_loss = 0;
             ProgressBar bar("tune: final fit");
-            if (best.biases) {
-              auto fitted = train_biased_explicit(train, best, progress_reporter(bar));
-              bar.finish();
-              if (!fitted) return fail("tune", fitted.status());
-              user_factors = std::move(fitted->user_factors);
-              item_factors = std::move(fitted->item_factors);
-              final_loss = fitted->final_loss;
-            } else {
-              auto trainer = AlsTrainer::create(train, best);
-              if (!trainer) return fail("tune", trainer.status());
-              const Status fitted = (*trainer)->fit(progress_reporter(bar));
-              bar.finish();
-              if (!fitted.is_ok()) return fail("tune", fitted);
-              user_factors = (*trainer)->user_factors();
-              item_factors = (*trainer)->item_factors();
-              final_loss = (*trainer)->last_loss();
-            }
+            auto fitted = fit_factors(train, best, bar);
+            if (!fitted) return fail("tune", fitted.status());
+            const Factors& user_factors = fitted->user_factors;
+            const Factors& item_factors = fitted->item_factors;
+            const double final_loss = fitted->final_loss;
             const double fit_seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const RankingMetrics model = evaluate_model(user_factors, item_factors, train, test, st->k, best.threads);
