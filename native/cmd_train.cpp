@@ -17,6 +17,7 @@ Command add_train_command(CLI::App& parent) {
     FormatFlags format;
     ModelFlags model;
     bool as_json = false;
+    bool no_seen = false;
     distributed::Flags dist;
   };
   auto st = std::make_shared<State>();
@@ -28,6 +29,9 @@ Command add_train_command(CLI::App& parent) {
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
   app->add_flag("--json", st->as_json, "Print a JSON summary");
+  app->add_flag("--no-seen", st->no_seen,
+                "Leave the training interactions out of the model file (8 bytes each): a smaller file, and with "
+                "--distributed rank 0 need not gather them; `recommend` then cannot leave seen items out");
   distributed::add_flags(*app, st->dist, "train");
 
   return {app, [st]() -> int {
@@ -62,7 +66,7 @@ Command add_train_command(CLI::App& parent) {
               const Status status = distributed::fit("train", *comm, *shard, *options, st->dist, fitted, exchange,
                                                      lead ? progress_reporter(*bar) : nullptr);
               if (!status.is_ok()) return failed(status);
-              CsrMatrix seen = distributed::gather_train(*comm, *shard);
+              CsrMatrix seen = st->no_seen ? CsrMatrix{} : distributed::gather_train(*comm, *shard);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone writes and prints
               AlsModel m;  // packaged as train_model does
               m.options = *options;
@@ -80,6 +84,7 @@ Command add_train_command(CLI::App& parent) {
             }
             bar->finish();
             if (!trained) return distributed::finish(fail("train", trained.status()));
+            if (st->no_seen) trained->seen = CsrMatrix{};
             const AlsModel& model = *trained;
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const std::vector<std::uint8_t> bytes = serialize_model(model);

@@ -112,6 +112,17 @@ json(expected_n "${first_train}" interactions)
 expect_equal("${n}" "${expected_n}" "interactions read from the part files")
 run(EXIT 0 OUT cmp ARGS compare-models single-cholesky.alsrec dir-ranks.alsrec --tolerance 1e-4)
 
+# --no-seen: rank 0 does not gather the train matrix; the model file is smaller by the seen matrix's row sizes and
+# entries (4 bytes per user + 8 per interaction) and ranks every item.
+mpi(EXIT 0 OUT out ARGS train ${common} --output lean.alsrec --distributed --no-seen --json)
+json(lean_bytes "${out}" bytes)
+file(SIZE "${WORK}/exact.alsrec" full_bytes)
+math(EXPR saved "${full_bytes} - ${lean_bytes}")
+math(EXPR expected_saved "4 * ${users} + 8 * 20000")
+expect_equal("${saved}" "${expected_saved}" "bytes --no-seen saves")
+run(EXIT 0 OUT rec ARGS recommend --model lean.alsrec --user 1 --json)
+expect_contains("${rec}" "\"items\"")
+
 # A model a distributed run wrote is an ordinary model file.
 run(EXIT 0 OUT rec ARGS recommend --model ranks-cg.alsrec --user 1 --json)
 expect_contains("${rec}" "\"items\"")
