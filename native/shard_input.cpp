@@ -169,8 +169,38 @@ std::string percent(double fraction) {
 
 Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const FormatOptions& options) {
   const int parts = comm.size(), me = comm.rank();
+  // The same failure on every rank: rank 0 reports it (and ends the job); the others wait to be ended, so the
+  // message is printed once.
+  const auto everyone_fails = [&](Status status) {
+    if (me != 0) {
+      std::uint64_t never = 0;
+      comm.sum(&never, 1);
+    }
+    return status;
+  };
   auto files = list_input(input);
   if (!files) return files.status();
+  {  // Every rank must cut the same bytes: the same files of the same sizes (one path on a shared mount).
+    Bytes listing;
+    put<std::uint64_t>(listing, files->size());
+    for (const InputFile& f : *files) {
+      put_strings(listing, {f.path});
+      put<std::uint64_t>(listing, f.size);
+    }
+    const std::vector<Bytes> all = comm.allgather(listing);
+    for (int r = 1; r < parts; ++r)
+      if (all[static_cast<std::size_t>(r)] != all[0]) {
+        Reader first(all[0]), other(all[static_cast<std::size_t>(r)]);
+        const auto describe = [](Reader& rd) {
+          std::uint64_t n = rd.get<std::uint64_t>(), total = 0;
+          for (std::uint64_t k = 0; k < n; ++k) rd.get_strings(), total += rd.get<std::uint64_t>();
+          return std::to_string(n) + " file" + (n == 1 ? "" : "s") + " of " + std::to_string(total) + " bytes";
+        };
+        return everyone_fails(Status::bad_input(
+            input + ": rank " + std::to_string(r) + " sees " + describe(other) + ", rank 0 " + describe(first) +
+            ": every rank must read the same input (one path on a shared mount, unchanged during the job)"));
+      }
+  }
   auto planned = plan_segments(*files, parts, me);
   if (!planned) return planned.status();
   const std::vector<Segment>& segments = *planned;
@@ -323,15 +353,6 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
       if (home.skipped_examples.size() < options.max_examples) home.skipped_examples.push_back(std::move(row));
     }
   }
-  // The same failure on every rank: rank 0 reports it (and ends the job); the others wait to be ended, so the
-  // message is printed once.
-  const auto everyone_fails = [&](Status status) {
-    if (me != 0) {
-      std::uint64_t never = 0;
-      comm.sum(&never, 1);
-    }
-    return status;
-  };
   std::string first;
   for (std::size_t k = 0; k < home.skipped_examples.size() && k < 3; ++k)
     first += (k ? "; " : "") + std::string("line ") + std::to_string(home.skipped_examples[k].line) + ": " +

@@ -171,6 +171,24 @@ mpi(EXIT 0 OUT out ARGS train --input some-bad.csv --output some-bad.alsrec --fa
 json(skipped "${out}" skipped)
 expect_equal("${skipped}" "2" "bad rows skipped over all ranks")
 
+# Ranks that see different inputs (a path not on a shared mount, or a file changed between hosts): every rank
+# must cut the same bytes, so the job stops before reading, with the sizes each side saw. (MPMD launch: rank 0
+# gets ratings.csv, the others a shorter copy.)
+if(NP GREATER 1)
+  file(READ "${WORK}/ratings.csv" text LIMIT 5000)
+  string(FIND "${text}" "\n" last REVERSE)
+  string(SUBSTRING "${text}" 0 ${last} text)
+  file(WRITE "${WORK}/other.csv" "${text}\n")
+  math(EXPR others "${NP} - 1")
+  run(EXIT 2 ERR err LAUNCH "${MPIEXEC}" --allow-run-as-root --oversubscribe ${mpi_env} --timeout 50 -np 1
+      ARGS train --input ratings.csv --output split-brain.alsrec --distributed
+           : -np ${others} "${ALSREC}" train --input other.csv --output split-brain.alsrec --distributed)
+  expect_contains("${err}" "every rank must read the same input")
+  if(EXISTS "${WORK}/split-brain.alsrec")
+    message(FATAL_ERROR "a job whose ranks saw different inputs wrote a model")
+  endif()
+endif()
+
 # Bad input seen by every rank: each prints its message, the job ends with exit code 2, no rank hangs.
 file(WRITE "${WORK}/bad.csv" "user,item,rating\nu1,i1,5\nu2,i2,not-a-number\n")
 mpi(EXIT 2 ERR err ARGS train --input bad.csv --output bad.alsrec --strict --distributed)
