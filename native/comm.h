@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace alsrec::cli {
@@ -46,14 +47,42 @@ std::unique_ptr<Comm> solo_comm();
 // MPI_COMM_WORLD (MPI must be initialised); null in a build without MPI.
 std::unique_ptr<Comm> mpi_comm();
 
+// std::allocator that leaves plain values uninitialised on resize: buffers about to be overwritten (tens of
+// millions of rows in a shuffle) are not first filled with zeros.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <typename T>
+using Buffer = std::vector<T, UninitializedAllocator<T>>;
+
 // Sends value make(i) to process dest(i) for i < n (two passes over i, no buffer per process) and returns the
-// values every process sent this one, in rank order and, from each process, in order of i.
+// values every process sent this one, in rank order and, from each process, in order of i. make is called once
+// per i, in increasing order.
 template <typename T, typename Dest, typename Make>
-std::vector<T> route(Comm& comm, std::size_t n, Dest&& dest, Make&& make) {
+Buffer<T> route(Comm& comm, std::size_t n, Dest&& dest, Make&& make) {
+  Buffer<T> send(n), out;
+  if (comm.size() == 1) {  // everything stays here, already in order
+    for (std::size_t i = 0; i < n; ++i) send[i] = make(i);
+    return send;
+  }
   std::vector<std::uint64_t> counts(static_cast<std::size_t>(comm.size()), 0), at(counts.size(), 0);
   for (std::size_t i = 0; i < n; ++i) ++counts[static_cast<std::size_t>(dest(i))];
   for (std::size_t q = 1; q < counts.size(); ++q) at[q] = at[q - 1] + counts[q - 1];
-  std::vector<T> send(n), out;
   for (std::size_t i = 0; i < n; ++i) send[at[static_cast<std::size_t>(dest(i))]++] = make(i);
   comm.alltoall(send.data(), counts, sizeof(T), [&](std::uint64_t elements) -> void* {
     out.resize(elements);

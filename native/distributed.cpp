@@ -156,7 +156,7 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
     const std::uint32_t k = parts.test[i - 2 * train];
     return Entry{home.users[k], home.items[k], home.values[k], kTest};
   };
-  std::vector<Entry> mine = route<Entry>(
+  Buffer<Entry> mine = route<Entry>(
       comm, 2 * train + parts.test.size(),
       [&](std::size_t i) {
         const Entry e = entry(i);
@@ -176,7 +176,7 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
     cols[e.kind].push_back(e.kind == kTrainItem ? e.user : e.item);
     values[e.kind].push_back(e.value);
   }
-  std::vector<Entry>().swap(mine);
+  Buffer<Entry>().swap(mine);
   s.user_rows = csr_from_triplets(users, items, rows[kTrainUser], cols[kTrainUser], values[kTrainUser]);
   s.item_rows = csr_from_triplets(items, users, rows[kTrainItem], cols[kTrainItem], values[kTrainItem]);
   if (split) s.test_rows = csr_from_triplets(users, items, rows[kTest], cols[kTest], values[kTest]);
@@ -416,7 +416,7 @@ CsrMatrix gather_train(Comm& comm, const Shard& s) {
   const CsrMatrix& m = s.user_rows;
   const std::uint64_t first = m.indptr[s.user_bounds[me]], end = m.indptr[s.user_bounds[me + 1]];
   std::uint32_t u = s.user_bounds[me];
-  const std::vector<Entry> all = route<Entry>(
+  const Buffer<Entry> all = route<Entry>(
       comm, end - first, [](std::size_t) { return 0; },
       [&](std::size_t i) {  // called in order of i in each pass: walk the rows alongside
         const std::uint64_t e = first + i;

@@ -298,7 +298,7 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
     const auto seg = static_cast<std::size_t>(std::upper_bound(starts.begin() + 1, starts.end(), i) - starts.begin() - 1);
     return std::pair{seg, i - starts[seg]};
   };
-  std::vector<Row> mine = route<Row>(
+  Buffer<Row> mine = route<Row>(
       comm, starts.back(),
       [&](std::size_t i) {
         const auto [seg, k] = locate(i);
@@ -319,7 +319,7 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
     home.values[k] = mine[k].value;
     home.timestamps[k] = mine[k].timestamp;
   }
-  std::vector<Row>().swap(mine);
+  Buffer<Row>().swap(mine);
   totals[3] += merge_duplicate_rows(home, options.duplicates);
   comm.sum(totals, 4);
   std::uint64_t flags[2] = {totals[4], totals[5]};
