@@ -1,5 +1,6 @@
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
+#include "random.h"
 
 #include <algorithm>
 #include <cmath>
@@ -463,12 +464,7 @@ void solve_block_cg(const ConstFactorMap& other, const RowBlock& block, const Ei
 }
 
 namespace {
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+std::uint64_t splitmix64(std::uint64_t x) { return rnd::mix64(x + rnd::kGolden); }  // one SplitMix64 step
 }  // namespace
 
 float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k) {

@@ -18,6 +18,8 @@
 #define ALSREC_HAVE_FLOAT_FROM_CHARS 0
 #endif
 
+#include "random.h"
+
 namespace alsrec {
 namespace text {
 
@@ -85,14 +87,7 @@ inline void append_latin1_as_utf8(std::string_view s, std::string& out) {
 
 // 64-bit hash of a short byte string: 8 bytes at a time, multiply-xorshift mixing (wyhash-like quality is
 // not needed; ids are short and the table stores the full hash).
-inline std::uint64_t mix64(std::uint64_t x) {  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using rnd::mix64;  // the splitmix64 finaliser (random.h)
 
 inline std::uint64_t hash_bytes(const char* p, std::size_t n) {
   std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
