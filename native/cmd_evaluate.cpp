@@ -135,7 +135,7 @@ int evaluate_distributed(const State& st, const FormatOptions& format, const Als
   r.train = shard->train_interactions;
   r.test = shard->test_interactions;
   r.dataset = {{"users", d.home.num_users()}, {"items", d.home.num_items()}, {"interactions", d.interactions},
-               {"train", r.train}, {"test", r.test}, {"skipped", d.skipped}};
+               {"train", r.train}, {"test", r.test}, {"skipped", d.home.skipped}};
   return distributed::finish(print_report(st, spec, options, r, exchange));
 }
 

@@ -79,7 +79,7 @@ Command add_train_command(CLI::App& parent) {
               m.final_loss = fitted.final_loss;
               m.seen = std::move(seen);
               users = m.user_ids.size(), items = m.item_ids.size(), interactions = shard->data.interactions;
-              skipped = shard->data.skipped;
+              skipped = shard->data.home.skipped;
               trained = std::move(m);
             }
             bar->finish();

@@ -110,11 +110,12 @@ Result<std::vector<Segment>> plan_segments(const std::vector<InputFile>& files, 
   return segments;
 }
 
+namespace {
+
+// The home process of user u: ⌊u·parts/users⌋ (contiguous ranges of equal user count).
 int home_of(std::uint32_t user, std::uint32_t users, int parts) {
   return users == 0 ? 0 : static_cast<int>(static_cast<std::uint64_t>(user) * static_cast<std::uint64_t>(parts) / users);
 }
-
-namespace {
 
 // The reader options for a segment: a file's start reads as one process would; a range inside a file gets the
 // dialect sniffed from that file's start, stated explicitly (no header; columns by position).
@@ -158,12 +159,6 @@ struct Row {  // one interaction on its way to its user's home
   std::uint32_t unused;
   std::int64_t timestamp;
 };
-
-std::string percent(double fraction) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g%%", fraction * 100.0);
-  return buf;
-}
 
 }  // namespace
 
@@ -294,6 +289,7 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   }
   user_index.clear();
   item_index.clear();
+  if (!segments.empty() && segments[0].file == 0 && segments[0].begin == 0) out.home.format = parsed[0].format;
   const auto locate = [&](std::size_t i) {  // (segment, row) of my i-th interaction
     const auto seg = static_cast<std::size_t>(std::upper_bound(starts.begin() + 1, starts.end(), i) - starts.begin() - 1);
     return std::pair{seg, i - starts[seg]};
@@ -324,17 +320,13 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   comm.sum(totals, 4);
   std::uint64_t flags[2] = {totals[4], totals[5]};
   comm.sum(flags, 2);
-  out.rows = totals[0], out.skipped = totals[1], out.filtered = totals[2], out.duplicates_merged = totals[3];
+  home.rows = totals[0], home.skipped = totals[1], home.filtered = totals[2], home.duplicates_merged = totals[3];
   home.has_ratings = flags[0] > 0;
   home.has_timestamps = flags[1] > 0;
   std::uint64_t sums[2] = {home.size(), home.interaction_hash_sum()};
   comm.sum(sums, 2);
   out.interactions = sums[0];
   out.fingerprint = Dataset::fingerprint_finish(sums[1], out.interactions, user_ids.size(), item_ids.size());
-  out.first_home_user = static_cast<std::uint32_t>((static_cast<std::uint64_t>(users) * me + parts - 1) / parts);
-  out.end_home_user = static_cast<std::uint32_t>((static_cast<std::uint64_t>(users) * (me + 1) + parts - 1) / parts);
-  home.rows = out.rows, home.skipped = out.skipped, home.filtered = out.filtered;
-  home.duplicates_merged = out.duplicates_merged;
 
   // The whole input's limits, as one reader checks them (the examples: the first ones, in file order).
   Bytes examples;
@@ -353,20 +345,10 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
       if (home.skipped_examples.size() < options.max_examples) home.skipped_examples.push_back(std::move(row));
     }
   }
-  std::string first;
-  for (std::size_t k = 0; k < home.skipped_examples.size() && k < 3; ++k)
-    first += (k ? "; " : "") + std::string("line ") + std::to_string(home.skipped_examples[k].line) + ": " +
-             home.skipped_examples[k].reason;
-  if (out.interactions == 0)
-    return everyone_fails(Status::bad_input(input + ": no usable rows (" + std::to_string(out.rows) + " data rows: " +
-                             std::to_string(out.skipped) + " bad, " + std::to_string(out.filtered) +
-                             " below min_rating)" + (first.empty() ? "" : "; first: " + first)));
-  const double bad = static_cast<double>(out.skipped) / static_cast<double>(std::max<std::uint64_t>(out.rows, 1));
-  if (bad > options.max_bad_fraction)
-    return everyone_fails(Status::bad_input(input + ": " + std::to_string(out.skipped) + " of " + std::to_string(out.rows) +
-                             " data rows are bad (" + percent(bad) + ", more than the allowed " +
-                             percent(options.max_bad_fraction) + ")" + (first.empty() ? "" : "; first: " + first) +
-                             " (raise max-bad-fraction to accept them)"));
+  FormatOptions whole = options;
+  whole.source_name = input;
+  if (Status limits = check_row_limits(home, out.interactions, whole); !limits.is_ok())
+    return everyone_fails(std::move(limits));
   return out;
 }
 
@@ -376,15 +358,6 @@ Result<Dataset> load_ratings_input(const std::string& path, const FormatOptions&
   const auto comm = solo_comm();
   auto sharded = load_sharded(*comm, path, options);
   if (!sharded) return sharded.status();
-  auto files = list_input(path);
-  if (files && !files->empty()) {  // the dialect: as the first part file's start reads
-    std::vector<char> head(std::min<std::uint64_t>((*files)[0].size, RatingsReader::kSniffBytes));
-    if (std::FILE* f = std::fopen((*files)[0].path.c_str(), "rb")) {
-      head.resize(std::fread(head.data(), 1, head.size(), f));
-      std::fclose(f);
-      if (auto d = sniff_format(head.data(), head.size(), options)) sharded->home.format = *d;
-    }
-  }
   return std::move(sharded->home);
 }
 

@@ -43,22 +43,19 @@ struct Segment {
 Result<std::vector<Segment>> plan_segments(const std::vector<InputFile>& files, int parts, int part);
 
 struct ShardedDataset {
-  // Every id (user_ids/item_ids of `home`, identical on every process) and, in home, the interactions of this
-  // process's home users, in file order and merged by the duplicates policy, with global indices.
+  // Every id (user_ids/item_ids, identical on every process); the interactions of this process's home users, in
+  // file order and merged by the duplicates policy, with global indices; and the whole input's counts (rows,
+  // skipped, filtered, duplicates_merged, the first skipped_examples in file order, has_ratings/has_timestamps).
+  // format: the first file's, on the process that read its start.
   Dataset home;
-  std::uint32_t first_home_user = 0, end_home_user = 0;  // home users are [first, end)
-  // Totals over all processes: data rows, bad rows, rows below min_rating, rows merged as duplicates, interactions.
-  std::uint64_t rows = 0, skipped = 0, filtered = 0, duplicates_merged = 0, interactions = 0;
-  std::uint64_t fingerprint = 0;  // Dataset::fingerprint() of the whole input
-  std::uint64_t bytes_read = 0;   // by this process
+  std::uint64_t interactions = 0;  // over all processes
+  std::uint64_t fingerprint = 0;   // Dataset::fingerprint() of the whole input
+  std::uint64_t bytes_read = 0;    // by this process
 };
 
 // Collective. `options` as for one file (source_name is replaced by each file's path). Errors name the file and
 // line; a failure on one process is returned on that process only (the caller ends the job).
 Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const FormatOptions& options);
-
-// The home process of user u: ⌊u·parts/users⌋ (contiguous ranges of equal user count).
-int home_of(std::uint32_t user, std::uint32_t users, int parts);
 
 // One process reading an input that may be a directory of part files: the whole Dataset, as load_ratings_file
 // gives for the concatenation (counts, examples and format of the first file included).

@@ -419,29 +419,34 @@ struct RatingsReader::Impl {
     if (!started) ALSREC_RETURN_IF_ERROR(start(/*eof=*/true));
     else ALSREC_RETURN_IF_ERROR(consume(nullptr, 0, true));
     if (!failed.is_ok()) return failed;
-    const std::string& src = opt.source_name;
     if (ds.users.empty() && opt.allow_no_rows) return std::move(ds);  // a part of an input: the caller checks the whole
-    if (ds.users.empty()) {
-      std::string why;
-      if (ds.rows == 0) why = dialect.header ? "the file has a header but no data rows" : "the input has no data rows";
-      else
-        why = std::to_string(ds.rows) + " data row" + (ds.rows == 1 ? "" : "s") + ": " + std::to_string(ds.skipped) +
-              " bad, " + std::to_string(ds.filtered) + " below min_rating";
-      std::string msg = src + ": no usable rows (" + why + ")";
-      if (!ds.skipped_examples.empty()) msg += "; first: " + examples_text(ds.skipped_examples, 3);
-      return Status::bad_input(msg);
-    }
-    const double bad_fraction = static_cast<double>(ds.skipped) / static_cast<double>(ds.rows);
-    if (bad_fraction > opt.max_bad_fraction)
-      return Status::bad_input(src + ": " + std::to_string(ds.skipped) + " of " + std::to_string(ds.rows) +
-                               " data rows are bad (" + percent(bad_fraction) + ", more than the allowed " +
-                               percent(opt.max_bad_fraction) + ")" +
-                               (ds.skipped_examples.empty() ? "" : "; first: " + examples_text(ds.skipped_examples, 3)) +
-                               " (raise max-bad-fraction to accept them)");
+    ALSREC_RETURN_IF_ERROR(check_row_limits(ds, ds.size(), opt));
     ds.duplicates_merged = merge_duplicate_rows(ds, opt.duplicates);
     return std::move(ds);
   }
 };
+
+Status check_row_limits(const Dataset& counts, std::uint64_t interactions, const FormatOptions& options) {
+  const std::string& src = options.source_name;
+  const std::string first =
+      counts.skipped_examples.empty() ? "" : "; first: " + examples_text(counts.skipped_examples, 3);
+  if (interactions == 0) {
+    std::string why;
+    if (counts.rows == 0) {
+      why = counts.format.header ? "the file has a header but no data rows" : "the input has no data rows";
+    } else {
+      why = std::to_string(counts.rows) + " data row" + (counts.rows == 1 ? "" : "s") + ": " +
+            std::to_string(counts.skipped) + " bad, " + std::to_string(counts.filtered) + " below min_rating";
+    }
+    return Status::bad_input(src + ": no usable rows (" + why + ")" + first);
+  }
+  const double bad_fraction = static_cast<double>(counts.skipped) / static_cast<double>(counts.rows);
+  if (bad_fraction > options.max_bad_fraction)
+    return Status::bad_input(src + ": " + std::to_string(counts.skipped) + " of " + std::to_string(counts.rows) +
+                             " data rows are bad (" + percent(bad_fraction) + ", more than the allowed " +
+                             percent(options.max_bad_fraction) + ")" + first + " (raise max-bad-fraction to accept them)");
+  return Status::ok();
+}
 
 RatingsReader::RatingsReader(FormatOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 RatingsReader::~RatingsReader() = default;

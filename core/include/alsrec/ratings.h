@@ -92,6 +92,12 @@ struct Dataset {
                                           std::uint64_t users, std::uint64_t items);
 };
 
+// The checks RatingsReader::finish() makes of a whole input, from its counts: `interactions` usable rows (0 is
+// "no usable rows", worded by counts.format.header), and counts.skipped of counts.rows bad rows at most
+// options.max_bad_fraction; messages name options.source_name and the first counts.skipped_examples. For an input
+// read in parts, pass the parts' counts summed and their examples in file order.
+Status check_row_limits(const Dataset& counts, std::uint64_t interactions, const FormatOptions& options);
+
 // Folds repeated (user, item) pairs of `ds` (rows in file order) by the policy, exactly as RatingsReader::finish()
 // does (see ratings.cpp); returns how many rows were merged away. A process holding every row of some users, in
 // file order, gets the same survivors as one process reading the whole file.
