@@ -11,6 +11,8 @@
 
 #include "alsrec/ratings.h"
 
+#include "dataset_checks.h"
+
 using namespace alsrec;
 
 namespace {
@@ -102,23 +104,6 @@ Result<Dataset> load_in_chunks(const std::string& text, std::size_t chunk, Forma
     if (!s) return s;
   }
   return reader.finish();
-}
-
-// Everything a consumer can observe, except the format description.
-void require_same_data(const Dataset& a, const Dataset& b) {
-  CHECK(a.user_ids == b.user_ids);
-  CHECK(a.item_ids == b.item_ids);
-  CHECK(a.users == b.users);
-  CHECK(a.items == b.items);
-  CHECK(a.values == b.values);
-  CHECK(a.timestamps == b.timestamps);
-  CHECK(a.has_ratings == b.has_ratings);
-  CHECK(a.has_timestamps == b.has_timestamps);
-  CHECK(a.rows == b.rows);
-  CHECK(a.skipped == b.skipped);
-  CHECK(a.filtered == b.filtered);
-  CHECK(a.duplicates_merged == b.duplicates_merged);
-  CHECK(a.fingerprint() == b.fingerprint());
 }
 
 std::string many_rows(int n, int first_user = 0) {
@@ -226,7 +211,7 @@ TEST_CASE("every dialect of the table loads to the same dataset, in any chunking
       auto r = load_in_chunks(text, chunk, c.options);
       INFO(r.status().to_string());
       REQUIRE(r.is_ok());
-      require_same_data(r.value(), ref);
+      test::require_same_data(r.value(), ref);
       CHECK(r->format.delimiter == c.delimiter);
       CHECK(r->format.encoding == c.encoding);
       CHECK(r->format.line_ending == c.line_ending);
@@ -241,7 +226,7 @@ TEST_CASE("overrides: delimiter, header and encoding options win over sniffing",
   o.delimiter = "pipe";
   o.header = 0;
   Dataset d = must_load(write_shape(shape("pipe", "|", "")), o);
-  require_same_data(d, ref);
+  test::require_same_data(d, ref);
   CHECK(d.format.delimiter == "|");
 
   // Forcing Latin-1 on UTF-8 bytes reads "Müller" as "MÃ¼ller": the option really is applied.
@@ -655,7 +640,7 @@ TEST_CASE("chunked feeding across the sniff window gives identical results", "[r
     INFO("chunk " << chunk);
     auto r = load_in_chunks(text, chunk);
     REQUIRE(r.is_ok());
-    require_same_data(r.value(), whole);
+    test::require_same_data(r.value(), whole);
   }
 }
 

@@ -8,6 +8,8 @@
 
 #include "alsrec/ratings.h"
 
+#include "dataset_checks.h"
+
 using namespace alsrec;
 
 namespace {
@@ -85,15 +87,7 @@ TEST_CASE("random input: chunking never changes the outcome, nothing crashes", "
     ++loaded;
     const Dataset& a = whole.value();
     const Dataset& b = chunked.value();
-    CHECK(a.user_ids == b.user_ids);
-    CHECK(a.item_ids == b.item_ids);
-    CHECK(a.users == b.users);
-    CHECK(a.items == b.items);
-    CHECK(a.values == b.values);
-    CHECK(a.timestamps == b.timestamps);
-    CHECK(a.rows == b.rows);
-    CHECK(a.skipped == b.skipped);
-    CHECK(a.duplicates_merged == b.duplicates_merged);
+    test::require_same_data(a, b);
     REQUIRE(a.skipped_examples.size() == b.skipped_examples.size());
     for (std::size_t k = 0; k < a.skipped_examples.size(); ++k) {
       CHECK(a.skipped_examples[k].line == b.skipped_examples[k].line);
