@@ -193,7 +193,7 @@ namespace {
 // Bias terms fitted across ranks with fit_biases' arithmetic (baselines.h): an item's sum runs over its row in
 // user order, as one process's user-major pass adds to it; every b is computed by the rank owning its row and
 // shared with a sum in which the other ranks add zeros.
-BiasModel fit_biases_across(Comm& comm, const Shard& s, const BiasOptions& options, bool mean_only) {
+BiasModel fit_biases_across(Comm& comm, const Shard& s, const BiasOptions& options) {
   const CsrMatrix& ur = s.user_rows;
   const CsrMatrix& ir = s.item_rows;
   double mean[2] = {0, static_cast<double>(ur.nnz())};
@@ -203,7 +203,7 @@ BiasModel fit_biases_across(Comm& comm, const Shard& s, const BiasOptions& optio
   m.global_mean = mean[1] > 0 ? mean[0] / mean[1] : 0.0;
   m.user.assign(ur.rows, 0.0f);
   m.item.assign(ur.cols, 0.0f);
-  if (mean_only || mean[1] == 0) return m;
+  if (mean[1] == 0) return m;
   const int me = comm.rank();
   const double mu = m.global_mean;
   // b_r = Σ_{c ∈ row r} (v − μ − b_c) / (λ + |row r|) over my rows of one side, given the other side's biases.
@@ -315,7 +315,7 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
   stats.exchange = blocks ? "blocks" : "allgather";
   CsrMatrix user_rows = s.user_rows, item_rows = s.item_rows;
   if (options.biases) {  // explicit ALS on the residuals of the bias terms (baselines.h)
-    out.biases = fit_biases_across(comm, s, BiasOptions{}, false);
+    out.biases = fit_biases_across(comm, s, BiasOptions{});
     for (std::uint32_t u = s.user_bounds[me]; u < s.user_bounds[me + 1]; ++u)
       for (std::uint64_t e = user_rows.indptr[u]; e < user_rows.indptr[u + 1]; ++e)
         user_rows.data[e] = static_cast<float>(static_cast<double>(user_rows.data[e]) -
@@ -474,8 +474,13 @@ Evaluation evaluate(Comm& comm, const Shard& s, const Trained& trained, const Al
   if (options.confidence == ConfidenceMode::kExplicit) {
     out.has_rating_errors = true;
     out.rating = combine(comm, rating_errors(trained.user_factors, trained.item_factors, s.test_rows));
-    out.global_mean = combine(comm, baseline_errors(fit_biases_across(comm, s, BiasOptions{}, true), s.test_rows));
-    out.bias = combine(comm, baseline_errors(fit_biases_across(comm, s, BiasOptions{}, false), s.test_rows));
+    // The bias baseline is the model's own bias terms when it has them (the same fit on the same rows).
+    const BiasModel biases = options.biases ? trained.biases : fit_biases_across(comm, s, BiasOptions{});
+    BiasModel mean = biases;  // μ alone
+    std::fill(mean.user.begin(), mean.user.end(), 0.0f);
+    std::fill(mean.item.begin(), mean.item.end(), 0.0f);
+    out.global_mean = combine(comm, baseline_errors(mean, s.test_rows));
+    out.bias = combine(comm, baseline_errors(biases, s.test_rows));
   }
   return out;
 }
