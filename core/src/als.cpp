@@ -45,6 +45,7 @@ const char* value_transform_name(ValueTransform v) {
   switch (v) {
     case ValueTransform::kRaw: return "raw";
     case ValueTransform::kBinary: return "binary";
+    case ValueTransform::kLog: return "log";
   }
   return "unknown";
 }
@@ -52,7 +53,8 @@ const char* value_transform_name(ValueTransform v) {
 Result<ValueTransform> parse_value_transform(const std::string& s) {
   if (s == "raw") return ValueTransform::kRaw;
   if (s == "binary") return ValueTransform::kBinary;
-  return Status::invalid_argument("unknown value transform '" + s + "' (expected raw or binary)");
+  if (s == "log") return ValueTransform::kLog;
+  return Status::invalid_argument("unknown value transform '" + s + "' (expected raw, binary or log)");
 }
 
 const char* solver_name(SolverKind s) {
@@ -81,7 +83,7 @@ std::string num(double v) {
 }
 
 bool valid_enum(ConfidenceMode m) { return static_cast<int>(m) >= 0 && static_cast<int>(m) <= 4; }
-bool valid_enum(ValueTransform v) { return static_cast<int>(v) >= 0 && static_cast<int>(v) <= 1; }
+bool valid_enum(ValueTransform v) { return static_cast<int>(v) >= 0 && static_cast<int>(v) <= 2; }
 bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 1; }
 
 }  // namespace
@@ -93,7 +95,7 @@ Status AlsOptions::validate() const {
     return bad("regularization must be a finite number >= 0, got " + num(regularization));
   if (!std::isfinite(alpha) || alpha <= 0) return bad("alpha must be a finite number > 0, got " + num(alpha));
   if (!valid_enum(confidence)) return bad("confidence mode is not one of implicit, hu, log, ials, explicit");
-  if (!valid_enum(values)) return bad("value transform is not one of raw, binary");
+  if (!valid_enum(values)) return bad("value transform is not one of raw, binary, log");
   if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky");
   if (!std::isfinite(epsilon) || epsilon <= 0) return bad("epsilon must be a finite number > 0, got " + num(epsilon));
   if (!std::isfinite(unobserved_weight) || unobserved_weight < 0)

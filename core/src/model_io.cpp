@@ -68,10 +68,18 @@ bool confidence_from_code(std::uint32_t c, ConfidenceMode& m) {
   m = kModes[c];
   return true;
 }
-std::uint32_t values_code(ValueTransform v) { return v == ValueTransform::kBinary ? 1 : 0; }
+std::uint32_t values_code(ValueTransform v) {
+  switch (v) {
+    case ValueTransform::kRaw: return 0;
+    case ValueTransform::kBinary: return 1;
+    case ValueTransform::kLog: return 2;
+  }
+  return 0;
+}
 bool values_from_code(std::uint32_t c, ValueTransform& v) {
-  if (c > 1) return false;
-  v = c == 1 ? ValueTransform::kBinary : ValueTransform::kRaw;
+  static constexpr ValueTransform kTransforms[] = {ValueTransform::kRaw, ValueTransform::kBinary, ValueTransform::kLog};
+  if (c > 2) return false;
+  v = kTransforms[c];
   return true;
 }
 std::uint32_t solver_code(SolverKind s) { return s == SolverKind::kCholesky ? 1 : 0; }

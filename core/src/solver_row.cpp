@@ -10,7 +10,7 @@ namespace detail {
 
 ConfidenceModel::ConfidenceModel(const AlsOptions& o)
     : mode_(o.confidence),
-      binary_(o.values == ValueTransform::kBinary),
+      values_(o.values),
       alpha_(o.alpha),
       epsilon_(o.epsilon),
       w0_(o.confidence == ConfidenceMode::kIals       ? o.unobserved_weight
@@ -20,7 +20,9 @@ ConfidenceModel::ConfidenceModel(const AlsOptions& o)
 // Implicit modes: confidence c from |v|, preference p = [v > 0] (a negative value is a confident "no", as in
 // `implicit`). a = c − w₀, b = c·p, k = c·p² = b.
 PairWeight ConfidenceModel::weight(float value) const {
-  const float v = binary_ ? 1.0f : value;
+  const float v = values_ == ValueTransform::kBinary ? 1.0f
+                  : values_ == ValueTransform::kLog  ? std::copysign(std::log1p(std::fabs(value) / epsilon_), value)
+                                                     : value;
   const float mag = std::fabs(v);
   const float p = v > 0 ? 1.0f : 0.0f;
   float c = 0;

@@ -37,7 +37,7 @@ class ConfidenceModel {
 
  private:
   ConfidenceMode mode_;
-  bool binary_;
+  ValueTransform values_;
   float alpha_, epsilon_, w0_;
 };
 

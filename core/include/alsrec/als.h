@@ -27,12 +27,14 @@
 namespace alsrec {
 
 enum class ConfidenceMode { kImplicit, kHu, kLog, kIals, kExplicit };
-enum class ValueTransform { kRaw, kBinary };  // kBinary: every observed value becomes 1
+// The observed value v a pair's weight is computed from: kRaw v itself, kBinary 1, kLog log(1 + v/epsilon) (counts:
+// plays, clicks, whose heavy tail would otherwise let a few pairs dominate).
+enum class ValueTransform { kRaw, kBinary, kLog };
 enum class SolverKind { kConjugateGradient, kCholesky };
 
 const char* confidence_mode_name(ConfidenceMode m);  // "implicit", "hu", "log", "ials", "explicit"
 Result<ConfidenceMode> parse_confidence_mode(const std::string& s);
-const char* value_transform_name(ValueTransform v);  // "raw", "binary"
+const char* value_transform_name(ValueTransform v);  // "raw", "binary", "log"
 Result<ValueTransform> parse_value_transform(const std::string& s);
 const char* solver_name(SolverKind s);               // "cg", "cholesky"
 Result<SolverKind> parse_solver(const std::string& s);
@@ -43,7 +45,7 @@ struct AlsOptions {
   float alpha = 1.0f;
   ConfidenceMode confidence = ConfidenceMode::kImplicit;
   ValueTransform values = ValueTransform::kBinary;
-  float epsilon = 1.0f;            // kLog only
+  float epsilon = 1.0f;            // the confidence mode kLog and the value transform kLog
   float unobserved_weight = 1.0f;  // w₀ (α₀); only kIals reads it, the other modes fix it as documented above
   float reg_exponent = 0.0f;       // ν; 0 = constant λ
   int iterations = 15;

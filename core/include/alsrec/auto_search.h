@@ -1,0 +1,104 @@
+// The model search behind `--auto` (and, in its short form, the default "screen"): trials fitted on the fit part
+// of a validation split carved from the train part (never the test part) and scored on its held-out part.
+//
+// A trial at a time (step()), so the CLI draws progress and the page's worker can post it and hear "cancel"
+// between trials. The plan adapts to what it finds, stage by stage; each stage starts from the best trial so far
+// and searches what the caller did not fix (a given parameter is never searched):
+//
+//   start         the data's defaults (data_defaults) at the screening size: d_s factors, few iterations
+//   values        the value transforms that make sense for the value kind (binary, raw, log)
+//   weight        α₀ (iALS's unobserved weight) in steps of ~3×, extended while the edge of the grid wins
+//   lambda        λ in steps of ~3×, extended likewise
+//   exponent      ν = 0.5 against the default 1
+//   model         `implicit`'s model (confidence implicit, binary values) with its own α grid: the library the
+//                 search must never lose to
+//   dimension     d doubled from d_s while the objective improves by ≥ 1% and the budget allows, λ re-tuned ×{½, 2}
+//                 at each new d (a larger d wants more regularization)
+//   iterations    one fit of the winner scored at 8, 12, 16, 24 and 32 iterations; the best count is kept
+//
+// The quick screen (SearchOptions::quick) runs only `weight` and `lambda` at d_s with a fixed plan: no budget,
+// so its result depends only on the data and the seed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alsrec/als.h"
+#include "alsrec/matrix.h"
+#include "alsrec/model_fit.h"
+#include "alsrec/model_options.h"
+#include "alsrec/profile.h"
+#include "alsrec/status.h"
+#include "alsrec/tune.h"
+
+namespace alsrec {
+
+struct SearchOptions {
+  double budget_seconds = 60;         // wall time for the trials; 0 = no limit. The first trial always runs.
+  int max_trials = 0;                 // 0 = no limit (a reproducible alternative to the time budget)
+  TuneObjective objective = TuneObjective::kNdcg;  // explicit mode always minimises RMSE
+  int k = 10;
+  std::size_t max_validation_users = 4000;  // score an evenly spaced sample of at most this many users
+  bool quick = false;                 // the default screen: α₀ and λ only, fixed plan, no budget
+  int screen_factors = 64;            // d_s (capped by the final factor count when that was given)
+  int screen_iterations = 10;
+
+  Status validate() const;
+};
+
+struct SearchTrial {
+  std::string stage;                  // "start", "values", "weight", "lambda", "exponent", "model", "dimension", ...
+  AlsOptions options;
+  double objective = 0;               // NDCG@K / Recall@K (higher is better) or RMSE (explicit, lower is better)
+  double recall = 0, ndcg = 0, rmse = 0;
+  double seconds = 0;
+  bool failed = false;                // diverged: scored as the worst possible
+};
+
+struct SearchResult {
+  std::vector<SearchTrial> trials;    // in the order run
+  std::size_t best = 0;               // index into trials
+  AlsOptions chosen;                  // the winner, at the final d and iteration count
+  bool higher_is_better = true;
+  bool budget_exhausted = false;      // stopped early for time or max_trials
+  double seconds = 0;
+  std::uint64_t fit_interactions = 0, validation_interactions = 0;
+  std::vector<std::string> notes;     // what was decided, in words
+};
+
+struct SearchProgress {
+  int trials_done = 0;
+  double elapsed = 0, budget = 0;
+  const SearchTrial* last = nullptr;
+  const SearchTrial* best = nullptr;
+};
+using SearchCallback = std::function<bool(const SearchProgress&)>;  // false cancels (kCancelled)
+
+class AutoSearch {
+ public:
+  // fit / validation: users × items of the same shape (Experiment::validation_fit/validation). `start` is the
+  // resolved options (data defaults + given values); `given` says which of them the caller fixed.
+  static Result<std::unique_ptr<AutoSearch>> create(const CsrMatrix& fit, const CsrMatrix& validation,
+                                                    const DataProfile& profile, const ModelChoices& given,
+                                                    const AlsOptions& start, const SearchOptions& options);
+  ~AutoSearch();
+
+  Status step();                      // runs the next trial (or finishes the plan); kCancelled never comes from here
+  bool done() const;
+  const SearchResult& result() const; // complete once done()
+  double elapsed() const;
+  double budget() const;              // the options' budget_seconds (0 = none)
+
+ private:
+  AutoSearch();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs a search to its end, calling `progress` after every trial.
+Result<SearchResult> run_search(AutoSearch& search, const SearchCallback& progress = nullptr);
+
+}  // namespace alsrec

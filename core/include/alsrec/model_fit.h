@@ -1,0 +1,58 @@
+// One model fitted on one users × items matrix (with bias terms when asked), and the pieces every pipeline shares:
+// the training matrix, user sampling for cheap metrics, and how a fitted model is packaged with its ids.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alsrec/als.h"
+#include "alsrec/matrix.h"
+#include "alsrec/profile.h"
+#include "alsrec/ratings.h"
+#include "alsrec/status.h"
+
+namespace alsrec {
+
+// ---------------------------------------------------------------------------------------------- one fit
+
+struct BiasModel;
+
+// One options set fitted on one users × items matrix: an AlsTrainer, on the bias residuals when options.biases
+// (fitting the bias terms first: the one place that branch lives). Step-wise or to the end.
+class ModelFit {
+ public:
+  static Result<std::unique_ptr<ModelFit>> create(const CsrMatrix& train, const AlsOptions& options);
+  ~ModelFit();
+  Status step();
+  Status fit(const ProgressCallback& progress = nullptr);  // the remaining iterations
+  int iteration() const;
+  bool done() const;                 // options.iterations reached
+  double last_loss() const;
+  const AlsOptions& options() const;
+  // The factors as they predict: with the bias columns (baselines.h) appended for a biased model.
+  std::pair<Factors, Factors> factors() const;
+  const BiasModel* biases() const;   // null unless options.biases
+
+ private:
+  ModelFit();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The model packaged from its parts: one place builds an AlsModel (train, the page, the MPI driver).
+AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_ids, std::vector<std::string> item_ids,
+                       Factors user_factors, Factors item_factors, CsrMatrix seen, std::uint64_t fingerprint,
+                       int iterations_done, double final_loss);
+
+// A users × items matrix ready for training: the interactions (or a subset), with each 0 of zero_implicit data given
+// its positive weight (profile.values.zero_weight): a 0 there is an interaction, never nothing.
+CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile);
+
+// `test` with the rows of only an evenly spaced sample of max_users users kept (users with train and test rows;
+// all of them when there are no more): metrics on a sample, for watching training and for search trials.
+CsrMatrix sample_users(const CsrMatrix& train, const CsrMatrix& test, std::size_t max_users);
+
+}  // namespace alsrec

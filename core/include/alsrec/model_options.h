@@ -1,0 +1,66 @@
+// Model options: what a caller sets (ModelChoices), the one table of parameters and limits every surface uses,
+// and the one place defaults are decided from the data (data_defaults) and merged with given values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alsrec/als.h"
+#include "alsrec/profile.h"
+#include "alsrec/status.h"
+
+namespace alsrec {
+
+// ---------------------------------------------------------------------------------------------- options
+
+// What a caller said about the model. Every unset field is decided from the data (data_defaults).
+struct ModelChoices {
+  std::optional<ConfidenceMode> confidence;
+  std::optional<ValueTransform> values;
+  std::optional<int> factors;
+  std::optional<float> regularization;
+  std::optional<float> alpha;
+  std::optional<float> epsilon;
+  std::optional<float> unobserved_weight;
+  std::optional<float> reg_exponent;
+  std::optional<int> iterations;
+  std::optional<SolverKind> solver;
+  std::optional<int> cg_steps;
+  std::optional<int> threads;
+  std::optional<std::uint64_t> seed;
+  std::optional<bool> biases;
+};
+
+// One row per model parameter: its CLI flag, its JS key, its limits and help. The CLI's flags, the bindings'
+// conversion, AlsOptions::validate's limits and the page's form all come from this table.
+struct ParameterInfo {
+  const char* flag;      // "regularization" (the CLI adds "--")
+  const char* js;        // "regularization" (JS API, camelCase)
+  double min, max;       // inclusive limits (enums: 0)
+  bool integer;
+  const char* help;
+};
+const std::vector<ParameterInfo>& model_parameters();
+// Sets one choice from text ("0.01", "ials", "true"), checking it against the table; the name is the flag or the
+// JS key. kInvalidArgument names the parameter, the value and the limits.
+Status set_choice(ModelChoices& choices, const std::string& name, const std::string& value);
+// The current value of a parameter of `options` as text (for JSON and the page).
+std::string option_text(const AlsOptions& options, const std::string& name);
+
+struct ResolvedOptions {
+  AlsOptions options;
+  // Each decision taken from the data, in words ("values log: the values are counts (…)"); empty when the caller
+  // set everything.
+  std::vector<std::string> notes;
+};
+
+// Defaults derived from the data's shape and value kind for a confidence mode (see bench/study/README.md for the
+// study behind the formulas).
+AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode);
+// data_defaults for the chosen (or default) mode, overridden by every given value, then validated. A given value
+// is never replaced; a default that depends on another given value follows it (λ follows the mode and α₀).
+Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataProfile& profile);
+
+}  // namespace alsrec

@@ -1,0 +1,406 @@
+// The staged model search (auto_search.h).
+#include "alsrec/auto_search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <limits>
+
+namespace alsrec {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+bool is_explicit(const AlsOptions& o) { return o.confidence == ConfidenceMode::kExplicit; }
+bool is_ials(const AlsOptions& o) { return o.confidence == ConfidenceMode::kIals; }
+
+
+// The searched weight: α₀ for iALS, alpha for the confidence modes; explicit has none.
+float weight_of(const AlsOptions& o) { return is_ials(o) ? o.unobserved_weight : o.alpha; }
+void set_weight(AlsOptions& o, float w) {
+  if (is_ials(o)) o.unobserved_weight = w;
+  else o.alpha = w;
+}
+
+enum class Stage { kStart, kValues, kWeight, kLambda, kExponent, kModel, kDimension, kIterations, kDone };
+const char* stage_name(Stage s) {
+  switch (s) {
+    case Stage::kStart: return "start";
+    case Stage::kValues: return "values";
+    case Stage::kWeight: return "weight";
+    case Stage::kLambda: return "lambda";
+    case Stage::kExponent: return "exponent";
+    case Stage::kModel: return "model";
+    case Stage::kDimension: return "dimension";
+    case Stage::kIterations: return "iterations";
+    case Stage::kDone: return "done";
+  }
+  return "done";
+}
+
+constexpr int kCheckpoints[] = {8, 12, 16, 24, 32};
+
+}  // namespace
+
+Status SearchOptions::validate() const {
+  if (!std::isfinite(budget_seconds) || budget_seconds < 0)
+    return Status::invalid_argument("the search budget must be a finite number of seconds >= 0");
+  if (max_trials < 0) return Status::invalid_argument("max trials must be >= 0 (0 = no limit)");
+  if (k < 1) return Status::invalid_argument("k must be at least 1");
+  if (max_validation_users < 1) return Status::invalid_argument("the validation sample needs at least one user");
+  if (screen_factors < 1 || screen_factors > 1024) return Status::invalid_argument("screen factors must be 1..1024");
+  if (screen_iterations < 1) return Status::invalid_argument("screen iterations must be >= 1");
+  return Status::ok();
+}
+
+struct AutoSearch::Impl {
+  const CsrMatrix* fit = nullptr;
+  CsrMatrix validation;               // the sampled held-out part
+  DataProfile profile;
+  ModelChoices given;
+  AlsOptions start;
+  SearchOptions o;
+  Clock::time_point t0;
+  SearchResult result;
+  Stage stage = Stage::kStart;
+  std::deque<AlsOptions> pending;     // the current stage's trials not yet run
+  std::size_t stage_first = 0;        // index of the current stage's first trial
+  int extensions = 0;                 // grid extensions done in the current stage
+  bool dimension_ran = false;
+  bool finished = false;
+
+  const SearchTrial& best() const { return result.trials[result.best]; }
+  bool better(const SearchTrial& a, const SearchTrial& b) const {
+    return result.higher_is_better ? a.objective > b.objective : a.objective < b.objective;
+  }
+  // The best trial of the current stage (or null if it ran none).
+  const SearchTrial* stage_best() const {
+    const SearchTrial* b = nullptr;
+    for (std::size_t i = stage_first; i < result.trials.size(); ++i)
+      if (!b || better(result.trials[i], *b)) b = &result.trials[i];
+    return b;
+  }
+
+  double score_of(const RankingMetrics& m) const {
+    return o.objective == TuneObjective::kRecall ? m.recall : m.ndcg;
+  }
+
+  // Trains `c` and scores it (at the checkpoints too when `checkpoints`); appends one trial per score.
+  Status run_trial(AlsOptions c, bool checkpoints) {
+    const auto ts = Clock::now();
+    c.compute_loss = false;
+    ALSREC_RETURN_IF_ERROR(c.validate());
+    auto f = ModelFit::create(*fit, c);
+    if (!f) return f.status();
+    std::vector<SearchTrial> scored;
+    auto score = [&](int iterations) {
+      SearchTrial t;
+      t.stage = stage_name(stage);
+      t.options = c;
+      t.options.iterations = iterations;
+      const auto [x, y] = (*f)->factors();
+      const RankingMetrics m = evaluate_model(x, y, *fit, validation, o.k, c.threads);
+      t.recall = m.recall;
+      t.ndcg = m.ndcg;
+      if (is_explicit(c)) {
+        t.rmse = rating_errors(x, y, validation).rmse;
+        t.objective = t.rmse;
+      } else {
+        t.objective = score_of(m);
+      }
+      scored.push_back(t);
+    };
+    Status st;
+    while (!(*f)->done()) {
+      st = (*f)->step();
+      if (!st.is_ok()) break;
+      const int it = (*f)->iteration();
+      if (checkpoints && std::find(std::begin(kCheckpoints), std::end(kCheckpoints), it) != std::end(kCheckpoints) &&
+          it != c.iterations)
+        score(it);
+    }
+    if (st.is_ok()) {
+      score(c.iterations);
+    } else if (st.code() == StatusCode::kNumerical) {
+      SearchTrial t;  // a diverged point is a bad point, not a failed search
+      t.stage = stage_name(stage);
+      t.options = c;
+      t.failed = true;
+      t.objective = result.higher_is_better ? -1.0 : std::numeric_limits<double>::infinity();
+      scored.push_back(t);
+    } else {
+      return st;
+    }
+    const double seconds = seconds_since(ts);
+    for (SearchTrial& t : scored) {
+      t.seconds = seconds / static_cast<double>(scored.size());
+      result.trials.push_back(t);
+      if (result.trials.size() == 1 || better(result.trials.back(), best())) result.best = result.trials.size() - 1;
+    }
+    return Status::ok();
+  }
+
+  // The slowest trial so far at these factors, or one at the largest smaller d scaled by (d/d')² (a row solve
+  // costs ~d² and the scoring ~d): what the next trial is expected to take.
+  double expected_seconds(const AlsOptions& c) const {
+    double same = 0, smaller = 0;
+    int smaller_d = 0;
+    for (const SearchTrial& t : result.trials) {
+      const double per_iteration = t.seconds / std::max(1, t.options.iterations);
+      if (t.options.factors == c.factors) same = std::max(same, per_iteration);
+      else if (t.options.factors < c.factors && t.options.factors >= smaller_d) {
+        smaller_d = t.options.factors;
+        smaller = std::max(smaller, per_iteration);
+      }
+    }
+    const double per = same > 0 ? same
+                                : smaller * std::pow(static_cast<double>(c.factors) / std::max(1, smaller_d), 2.0);
+    return per * c.iterations;
+  }
+
+  bool fits_budget(const AlsOptions& c) const {
+    if (o.max_trials > 0 && static_cast<int>(result.trials.size()) >= o.max_trials) return false;
+    if (o.quick || o.budget_seconds <= 0 || result.trials.empty()) return true;
+    return seconds_since(t0) + expected_seconds(c) <= o.budget_seconds;
+  }
+
+  // ---- the plan
+
+  AlsOptions screening(AlsOptions c) const {
+    if (!given.factors) c.factors = std::min(o.screen_factors, start.factors);
+    if (!given.iterations) c.iterations = o.screen_iterations;
+    return c;
+  }
+
+  // Fills `pending` with the next stage's trials; returns false when the plan is complete.
+  bool plan_next() {
+    const std::vector<float> steps = {1.0f / 10, 1.0f / 3, 3.0f, 10.0f};
+    while (pending.empty()) {
+      stage = static_cast<Stage>(static_cast<int>(stage) + 1);
+      stage_first = result.trials.size();
+      extensions = 0;
+      if (stage == Stage::kDone) return false;
+      const AlsOptions b = best().options;
+      if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda) continue;
+      switch (stage) {
+        case Stage::kValues: {
+          if (given.values || is_explicit(b)) break;
+          std::vector<ValueTransform> candidates = {ValueTransform::kBinary};
+          const ValueKind kind = profile.values.kind;
+          if (kind == ValueKind::kStars || kind == ValueKind::kZeroImplicit || kind == ValueKind::kOther)
+            candidates.push_back(ValueTransform::kRaw);
+          if (kind == ValueKind::kCounts) candidates = {ValueTransform::kLog, ValueTransform::kBinary, ValueTransform::kRaw};
+          for (ValueTransform v : candidates)
+            if (v != b.values) {
+              AlsOptions c = b;
+              c.values = v;
+              pending.push_back(c);
+            }
+          break;
+        }
+        case Stage::kWeight:
+          if (is_explicit(b) || (is_ials(b) ? given.unobserved_weight.has_value() : given.alpha.has_value())) break;
+          for (float m : steps) {
+            AlsOptions c = b;
+            set_weight(c, weight_of(b) * m);
+            pending.push_back(c);
+          }
+          break;
+        case Stage::kLambda:
+          if (given.regularization) break;
+          for (float m : steps) {
+            AlsOptions c = b;
+            c.regularization = b.regularization * m;
+            pending.push_back(c);
+          }
+          break;
+        case Stage::kExponent:
+          if (given.reg_exponent || !is_ials(b)) break;
+          {
+            AlsOptions c = b;
+            c.reg_exponent = b.reg_exponent == 1.0f ? 0.5f : 1.0f;
+            // keep a typical row's λ_u: λ' = λ·n^(ν−ν'), n = mean |I_u| + α₀|I|
+            const double n = profile.mean_per_user + static_cast<double>(b.unobserved_weight) * fit->cols;
+            c.regularization = static_cast<float>(b.regularization * std::pow(std::max(1.0, n), b.reg_exponent - c.reg_exponent));
+            pending.push_back(c);
+          }
+          break;
+        case Stage::kModel:
+          if (given.confidence || !is_ials(b)) break;
+          // `implicit`'s model: c = alpha·v with binary values, unobserved weight 1, constant λ.
+          for (float alpha : {1.0f, 10.0f, 40.0f}) {
+            AlsOptions c = b;
+            c.confidence = ConfidenceMode::kImplicit;
+            if (!given.values) c.values = ValueTransform::kBinary;
+            c.alpha = alpha;
+            c.reg_exponent = 0.0f;
+            c.regularization = 0.1f;
+            pending.push_back(c);
+          }
+          break;
+        case Stage::kDimension:
+          if (given.factors) break;
+          if (b.factors < 1024) {
+            AlsOptions c = b;
+            c.factors = std::min(1024, b.factors * 2);
+            for (float m : {1.0f, 2.0f, 0.5f}) {
+              AlsOptions r = c;
+              r.regularization = c.regularization * m;
+              if (m == 1.0f || !given.regularization) pending.push_back(r);
+            }
+          }
+          break;
+        case Stage::kIterations:
+          if (given.iterations) break;
+          {
+            AlsOptions c = best().options;
+            if (!dimension_ran && !given.factors) c.factors = start.factors;
+            c.iterations = kCheckpoints[std::size(kCheckpoints) - 1];
+            pending.push_back(c);
+          }
+          break;
+        default: break;
+      }
+    }
+    return true;
+  }
+
+  // After a stage's grid: extend a 1-D grid past its edge while the edge wins (weight, lambda), or keep doubling
+  // d while it pays (dimension).
+  void extend_stage() {
+    const SearchTrial* sb = stage_best();
+    if (!sb || extensions >= 3) return;
+    const AlsOptions& b = best().options;
+    if (stage == Stage::kWeight || stage == Stage::kLambda) {
+      // Which value of the stage's parameter won, and is it the smallest or largest tried?
+      auto value = [&](const AlsOptions& x) { return stage == Stage::kWeight ? weight_of(x) : x.regularization; };
+      float lo = std::numeric_limits<float>::max(), hi = 0;
+      for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
+        lo = std::min(lo, value(result.trials[i].options));
+        hi = std::max(hi, value(result.trials[i].options));
+      }
+      if (result.best < stage_first) return;  // the stage did not improve on the incumbent
+      const float v = value(b);
+      if (v != lo && v != hi) return;
+      AlsOptions c = b;
+      const float next = v == lo ? v / 3.0f : v * 3.0f;
+      if (stage == Stage::kWeight) set_weight(c, next);
+      else c.regularization = next;
+      ++extensions;
+      pending.push_back(c);
+    } else if (stage == Stage::kDimension) {
+      dimension_ran = true;
+      // Keep doubling while the best of this d beats the best below it by ≥ 1%.
+      if (result.best < stage_first) return;
+      const double gain = result.higher_is_better ? best().objective / std::max(1e-12, previous_best_) - 1.0
+                                                  : previous_best_ / std::max(1e-12, best().objective) - 1.0;
+      previous_best_ = best().objective;
+      if (gain < 0.01 || b.factors >= 1024) return;
+      stage_first = result.trials.size();
+      ++extensions;
+      AlsOptions c = b;
+      c.factors = std::min(1024, b.factors * 2);
+      for (float m : {1.0f, 2.0f, 0.5f}) {
+        AlsOptions r = c;
+        r.regularization = c.regularization * m;
+        if (m == 1.0f || !given.regularization) pending.push_back(r);
+      }
+    }
+  }
+  double previous_best_ = 0;
+
+  void finish() {
+    finished = true;
+    result.seconds = seconds_since(t0);
+    AlsOptions chosen = best().options;
+    // Screening happened at a small d: without a dimension stage the final model keeps the data's d and
+    // iteration count, with the α₀, λ (and values, model) found.
+    if (!dimension_ran && !given.factors) chosen.factors = start.factors;
+    if (stage != Stage::kDone || o.quick) {
+      if (!given.iterations && best().stage != "iterations") chosen.iterations = start.iterations;
+    }
+    chosen.compute_loss = start.compute_loss;
+    chosen.threads = start.threads;
+    result.chosen = chosen;
+  }
+};
+
+AutoSearch::AutoSearch() : impl_(std::make_unique<Impl>()) {}
+AutoSearch::~AutoSearch() = default;
+
+Result<std::unique_ptr<AutoSearch>> AutoSearch::create(const CsrMatrix& fit, const CsrMatrix& validation,
+                                                       const DataProfile& profile, const ModelChoices& given,
+                                                       const AlsOptions& start, const SearchOptions& options) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(start.validate());
+  if (fit.rows != validation.rows || fit.cols != validation.cols)
+    return Status::invalid_argument("search: the fit and validation matrices differ in shape");
+  if (fit.nnz() == 0) return Status::bad_input("search: no interactions to fit");
+  if (validation.nnz() == 0)
+    return Status::bad_input("search: the validation split of the train part is empty (too few interactions per user)");
+  std::unique_ptr<AutoSearch> s(new AutoSearch());
+  Impl& im = *s->impl_;
+  im.fit = &fit;
+  im.validation = sample_users(fit, validation, options.max_validation_users);
+  im.profile = profile;
+  im.given = given;
+  im.start = start;
+  im.o = options;
+  im.t0 = Clock::now();
+  im.result.higher_is_better = !is_explicit(start);
+  im.result.fit_interactions = fit.nnz();
+  im.result.validation_interactions = im.validation.nnz();
+  im.pending.push_back(im.screening(start));
+  return s;
+}
+
+Status AutoSearch::step() {
+  Impl& im = *impl_;
+  if (im.finished) return Status::ok();
+  if (im.pending.empty()) {
+    if (!im.result.trials.empty()) im.extend_stage();
+    if (im.pending.empty() && !im.plan_next()) {
+      im.finish();
+      return Status::ok();
+    }
+  }
+  const AlsOptions next = im.pending.front();
+  if (!im.fits_budget(next)) {
+    im.result.budget_exhausted = true;
+    im.pending.clear();
+    im.finish();
+    return Status::ok();
+  }
+  im.pending.pop_front();
+  if (im.stage == Stage::kDimension && im.previous_best_ == 0) im.previous_best_ = im.best().objective;
+  return im.run_trial(next, im.stage == Stage::kIterations);
+}
+
+bool AutoSearch::done() const { return impl_->finished; }
+const SearchResult& AutoSearch::result() const { return impl_->result; }
+double AutoSearch::elapsed() const { return seconds_since(impl_->t0); }
+double AutoSearch::budget() const { return impl_->o.quick ? 0.0 : impl_->o.budget_seconds; }
+
+Result<SearchResult> run_search(AutoSearch& search, const SearchCallback& progress) {
+  while (!search.done()) {
+    const std::size_t before = search.result().trials.size();
+    ALSREC_RETURN_IF_ERROR(search.step());
+    const SearchResult& r = search.result();
+    if (progress && r.trials.size() > before) {
+      SearchProgress p;
+      p.trials_done = static_cast<int>(r.trials.size());
+      p.elapsed = search.elapsed();
+      p.budget = search.budget();
+      p.last = &r.trials.back();
+      p.best = &r.trials[r.best];
+      if (!progress(p)) return Status::cancelled("search cancelled after " + std::to_string(p.trials_done) + " trials");
+    }
+  }
+  return search.result();
+}
+
+}  // namespace alsrec

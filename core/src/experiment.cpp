@@ -1,0 +1,294 @@
+// The experiment layer (experiment.h): options resolved once, split, fit with or without bias terms, packaged,
+// evaluated against the baselines.
+#include "alsrec/experiment.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "alsrec/baselines.h"
+#include "alsrec/tune.h"
+
+namespace alsrec {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+
+}  // namespace
+
+const char* baseline_name(Baseline b) { return b == Baseline::kEase ? "ease" : "popularity"; }
+
+Result<std::vector<Baseline>> parse_baselines(const std::string& list) {
+  std::vector<Baseline> out;
+  if (list == "none" || list.empty()) return out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = list.find(',', start);
+    const std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    Baseline b;
+    if (name == "popularity") b = Baseline::kPopularity;
+    else if (name == "ease") b = Baseline::kEase;
+    else return Status::invalid_argument("unknown baseline '" + name + "' (expected popularity, ease or none)");
+    if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(b);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- the experiment
+
+struct Experiment::Impl {
+  ExperimentSpec spec;
+  DataProfile profile;
+  ResolvedOptions resolved;
+  std::vector<std::string> user_ids, item_ids;
+  std::uint64_t fingerprint = 0;
+  CsrMatrix train, test;
+  bool has_test = false;
+  std::optional<std::pair<CsrMatrix, CsrMatrix>> validation;  // (fit, held out), carved from the train part
+  std::unique_ptr<AutoSearch> search;                          // spec.search, until it is done
+  std::optional<SearchResult> search_result;
+  std::unique_ptr<ModelFit> fit;  // created by the first step()/fit()
+  double fit_seconds = 0;
+  Status failed;
+  mutable std::optional<std::pair<std::size_t, CsrMatrix>> sampled_test;  // (max_users, matrix) cache
+
+  Status start_fit() {
+    if (fit) return Status::ok();
+    auto f = ModelFit::create(train, resolved.options);
+    if (!f) return f.status();
+    fit = std::move(*f);
+    return Status::ok();
+  }
+};
+
+Experiment::Experiment() : impl_(std::make_unique<Impl>()) {}
+Experiment::~Experiment() = default;
+
+Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, const ExperimentSpec& spec) {
+  if (data.size() == 0) return Status::bad_input("the data set has no interactions");
+  if (spec.k < 1) return Status::invalid_argument("k must be at least 1, got " + std::to_string(spec.k));
+  std::unique_ptr<Experiment> e(new Experiment());
+  Impl& im = *e->impl_;
+  im.spec = spec;
+  im.profile = profile_dataset(data);
+  auto resolved = resolve_options(spec.model, im.profile);
+  if (!resolved) return resolved.status();
+  im.resolved = std::move(*resolved);
+  im.user_ids = data.user_ids;
+  im.item_ids = data.item_ids;
+  im.fingerprint = data.fingerprint();
+  const std::uint64_t seed = im.resolved.options.seed;
+  SplitResult parts;
+  if (spec.split.kind == SplitKind::kNone) {
+    parts.train.resize(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) parts.train[i] = static_cast<std::uint32_t>(i);
+    im.train = training_matrix(data, nullptr, im.profile);
+  } else {
+    parts = split_dataset(data, spec.split, seed);
+    im.train = training_matrix(data, &parts.train, im.profile);
+    im.test = training_matrix(data, &parts.test, im.profile);
+    im.has_test = true;
+  }
+  const bool ease = std::find(spec.baselines.begin(), spec.baselines.end(), Baseline::kEase) != spec.baselines.end();
+  // The screen has work only for iALS with α₀ or λ left to the data.
+  const bool screen = spec.search == ExperimentSpec::Search::kScreen &&
+                      im.resolved.options.confidence == ConfidenceMode::kIals &&
+                      (!spec.model.unobserved_weight || !spec.model.regularization);
+  const bool search = screen || spec.search == ExperimentSpec::Search::kAuto;
+  if (search || (ease && im.has_test)) {
+    // The train part's interactions split again per user, exactly as the test split was made.
+    const Dataset train_part = subset_dataset(data, parts.train);
+    const SplitResult inner = split_dataset(train_part, validation_split(spec.split, data.has_timestamps), seed);
+    im.validation.emplace(training_matrix(train_part, &inner.train, im.profile),
+                          training_matrix(train_part, &inner.test, im.profile));
+  }
+  if (search) {
+    SearchOptions so = spec.search_options;
+    so.quick = !(spec.search == ExperimentSpec::Search::kAuto);
+    so.k = spec.k;
+    auto s = AutoSearch::create(im.validation->first, im.validation->second, im.profile, spec.model,
+                                im.resolved.options, so);
+    if (!s) return s.status();
+    im.search = std::move(*s);
+  }
+  return e;
+}
+
+const DataProfile& Experiment::profile() const { return impl_->profile; }
+const ResolvedOptions& Experiment::resolved() const { return impl_->resolved; }
+const ExperimentSpec& Experiment::spec() const { return impl_->spec; }
+bool Experiment::has_test() const { return impl_->has_test; }
+const CsrMatrix& Experiment::train() const { return impl_->train; }
+const CsrMatrix& Experiment::test() const { return impl_->test; }
+std::uint64_t Experiment::train_interactions() const { return impl_->train.nnz(); }
+std::uint64_t Experiment::test_interactions() const { return impl_->test.nnz(); }
+const CsrMatrix* Experiment::validation_fit() const { return impl_->validation ? &impl_->validation->first : nullptr; }
+const CsrMatrix* Experiment::validation() const { return impl_->validation ? &impl_->validation->second : nullptr; }
+
+SplitSpec validation_split(const SplitSpec& test_split, bool has_timestamps) {
+  if (test_split.kind != SplitKind::kNone) return test_split;
+  SplitSpec s;
+  s.kind = has_timestamps ? SplitKind::kTemporal : SplitKind::kRandom;
+  s.fraction = 0.2;
+  return s;
+}
+
+bool Experiment::searching() const { return impl_->search != nullptr; }
+
+Status Experiment::search_step() {
+  Impl& im = *impl_;
+  if (!im.search) return Status::ok();
+  ALSREC_RETURN_IF_ERROR(im.search->step());
+  if (im.search->done()) {
+    im.search_result = im.search->result();
+    im.search.reset();
+    std::vector<std::string> notes = im.resolved.notes;
+    for (const std::string& n : im.search_result->notes) notes.push_back(n);
+    ALSREC_RETURN_IF_ERROR(use_options(im.search_result->chosen, std::move(notes)));
+  }
+  return Status::ok();
+}
+
+Status Experiment::search(const SearchCallback& progress) {
+  Impl& im = *impl_;
+  while (im.search) {
+    const std::size_t before = im.search->result().trials.size();
+    const AutoSearch* s = im.search.get();
+    ALSREC_RETURN_IF_ERROR(search_step());
+    const SearchResult& r = im.search ? s->result() : *im.search_result;
+    if (progress && r.trials.size() > before) {
+      SearchProgress p;
+      p.trials_done = static_cast<int>(r.trials.size());
+      p.elapsed = r.seconds > 0 ? r.seconds : (im.search ? im.search->elapsed() : 0.0);
+      p.budget = im.search ? im.search->budget() : spec().search_options.budget_seconds;
+      p.last = &r.trials.back();
+      p.best = &r.trials[r.best];
+      if (!progress(p)) return Status::cancelled("search cancelled after " + std::to_string(p.trials_done) + " trials");
+    }
+  }
+  return Status::ok();
+}
+
+const SearchResult* Experiment::search_result() const {
+  return impl_->search_result ? &*impl_->search_result : nullptr;
+}
+
+Status Experiment::use_options(const AlsOptions& options, std::vector<std::string> notes) {
+  if (impl_->fit) return Status::invalid_argument("the options cannot change once fitting has started");
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  impl_->resolved.options = options;
+  impl_->resolved.notes = std::move(notes);
+  return Status::ok();
+}
+
+Status Experiment::step() {
+  Impl& im = *impl_;
+  ALSREC_RETURN_IF_ERROR(im.failed);
+  if (fitted()) return Status::invalid_argument("training is already complete");
+  if (im.search) return Status::invalid_argument("the search has not finished: run search() first");
+  const auto t0 = Clock::now();
+  Status st = im.start_fit();
+  if (st.is_ok()) st = im.fit->step();
+  im.fit_seconds += seconds_since(t0);
+  if (!st.is_ok()) im.failed = st;
+  return st;
+}
+
+Status Experiment::fit(const ProgressCallback& progress) {
+  Impl& im = *impl_;
+  ALSREC_RETURN_IF_ERROR(im.failed);
+  if (im.search) return Status::invalid_argument("the search has not finished: run search() first");
+  const auto t0 = Clock::now();
+  Status st = im.start_fit();
+  if (st.is_ok()) st = im.fit->fit(progress);
+  im.fit_seconds += seconds_since(t0);
+  if (!st.is_ok() && st.code() != StatusCode::kCancelled) im.failed = st;
+  return st;
+}
+
+bool Experiment::fitted() const { return iteration() >= impl_->resolved.options.iterations; }
+int Experiment::iteration() const { return impl_->fit ? impl_->fit->iteration() : 0; }
+double Experiment::last_loss() const {
+  return impl_->fit ? impl_->fit->last_loss() : std::numeric_limits<double>::quiet_NaN();
+}
+double Experiment::fit_seconds() const { return impl_->fit_seconds; }
+
+Result<RankingMetrics> Experiment::test_metrics(std::size_t max_users) const {
+  const Impl& im = *impl_;
+  if (!im.has_test) return Status::invalid_argument("there is no test split to score (split none)");
+  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  const auto [x, y] = im.fit->factors();
+  if (max_users == 0) return evaluate_model(x, y, im.train, im.test, im.spec.k, im.resolved.options.threads);
+  if (!im.sampled_test || im.sampled_test->first != max_users)
+    im.sampled_test.emplace(max_users, sample_users(im.train, im.test, max_users));
+  return evaluate_model(x, y, im.train, im.sampled_test->second, im.spec.k, im.resolved.options.threads);
+}
+
+Result<EvaluationReport> Experiment::evaluate() const {
+  const Impl& im = *impl_;
+  if (!im.has_test) return Status::invalid_argument("there is no test split to evaluate (split none)");
+  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  const auto t0 = Clock::now();
+  const AlsOptions& o = im.resolved.options;
+  EvaluationReport r;
+  const auto [x, y] = im.fit->factors();
+  r.model = evaluate_model(x, y, im.train, im.test, im.spec.k, o.threads);
+  for (Baseline b : im.spec.baselines) {
+    const auto tb = Clock::now();
+    BaselineResult br;
+    br.baseline = b;
+    if (b == Baseline::kPopularity) {
+      br.metrics = evaluate_popularity(im.train, im.test, im.spec.k, o.threads);
+    } else {
+      // λ is chosen on the validation split of the train part, then EASE is fitted on the whole train part.
+      EaseOptions eo;
+      eo.max_bytes = im.spec.ease_max_bytes;
+      eo.threads = o.threads;
+      br.status = check_ease_fits(im.train.cols, eo.max_bytes);
+      if (br.status.is_ok()) {
+        auto chosen = select_ease_lambda(im.validation->first, im.validation->second, eo, im.spec.k);
+        if (chosen) {
+          eo.lambda = chosen->model.lambda;
+          br.lambda = eo.lambda;
+          auto model = fit_ease(im.train, eo);
+          if (model) br.metrics = evaluate_ease(*model, im.train, im.test, im.spec.k, o.threads);
+          else br.status = model.status();
+        } else {
+          br.status = chosen.status();
+        }
+      }
+    }
+    br.seconds = seconds_since(tb);
+    r.baselines.push_back(std::move(br));
+  }
+  if (o.confidence == ConfidenceMode::kExplicit) {
+    r.has_rating_errors = true;
+    r.rating = rating_errors(x, y, im.test);
+    const BiasModel bias = im.fit->biases() ? *im.fit->biases() : fit_biases(im.train);
+    BiasModel mean = bias;
+    std::fill(mean.user.begin(), mean.user.end(), 0.0f);
+    std::fill(mean.item.begin(), mean.item.end(), 0.0f);
+    r.global_mean = baseline_errors(mean, im.test);
+    r.bias = baseline_errors(bias, im.test);
+  }
+  r.seconds = seconds_since(t0);
+  return r;
+}
+
+Result<AlsModel> Experiment::model() const {
+  const Impl& im = *impl_;
+  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  auto [x, y] = im.fit->factors();
+  return package_model(im.resolved.options, im.user_ids, im.item_ids, std::move(x), std::move(y), im.train,
+                       im.fingerprint, im.fit->iteration(), im.fit->last_loss());
+}
+
+}  // namespace alsrec

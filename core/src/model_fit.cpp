@@ -1,0 +1,104 @@
+// One fit with or without bias terms, and the shared pipeline pieces (model_fit.h).
+#include "alsrec/model_fit.h"
+
+#include <optional>
+
+#include "alsrec/baselines.h"
+
+namespace alsrec {
+
+// ---------------------------------------------------------------------------------------------- one fit
+
+struct ModelFit::Impl {
+  std::unique_ptr<AlsTrainer> trainer;
+  std::optional<BiasModel> biases;
+};
+
+ModelFit::ModelFit() : impl_(std::make_unique<Impl>()) {}
+ModelFit::~ModelFit() = default;
+
+Result<std::unique_ptr<ModelFit>> ModelFit::create(const CsrMatrix& train, const AlsOptions& options) {
+  std::unique_ptr<ModelFit> f(new ModelFit());
+  if (options.biases) {
+    ALSREC_RETURN_IF_ERROR(options.validate());
+    if (options.confidence != ConfidenceMode::kExplicit || options.values != ValueTransform::kRaw)
+      return Status::invalid_argument("bias terms need the explicit confidence mode with raw values (they model ratings)");
+    if (options.factors + kBiasColumns > 1024)
+      return Status::invalid_argument("bias terms add " + std::to_string(kBiasColumns) +
+                                      " columns: factors must be at most " + std::to_string(1024 - kBiasColumns));
+    f->impl_->biases = fit_biases(train);
+    auto t = AlsTrainer::create(bias_residuals(*f->impl_->biases, train), options);
+    if (!t) return t.status();
+    f->impl_->trainer = std::move(*t);
+  } else {
+    auto t = AlsTrainer::create(train, options);
+    if (!t) return t.status();
+    f->impl_->trainer = std::move(*t);
+  }
+  return f;
+}
+
+Status ModelFit::step() { return impl_->trainer->step(); }
+Status ModelFit::fit(const ProgressCallback& progress) { return impl_->trainer->fit(progress); }
+int ModelFit::iteration() const { return impl_->trainer->iteration(); }
+bool ModelFit::done() const { return iteration() >= options().iterations; }
+double ModelFit::last_loss() const { return impl_->trainer->last_loss(); }
+const AlsOptions& ModelFit::options() const { return impl_->trainer->options(); }
+const BiasModel* ModelFit::biases() const { return impl_->biases ? &*impl_->biases : nullptr; }
+
+std::pair<Factors, Factors> ModelFit::factors() const {
+  Factors x = impl_->trainer->user_factors(), y = impl_->trainer->item_factors();
+  if (impl_->biases) append_bias_columns(*impl_->biases, x, y);
+  return {std::move(x), std::move(y)};
+}
+
+AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_ids, std::vector<std::string> item_ids,
+                       Factors user_factors, Factors item_factors, CsrMatrix seen, std::uint64_t fingerprint,
+                       int iterations_done, double final_loss) {
+  AlsModel m;
+  m.options = options;
+  m.user_ids = std::move(user_ids);
+  m.item_ids = std::move(item_ids);
+  m.user_factors = std::move(user_factors);
+  m.item_factors = std::move(item_factors);
+  m.seen = std::move(seen);
+  m.dataset_fingerprint = fingerprint;
+  m.iterations_done = iterations_done;
+  m.final_loss = final_loss;
+  return m;
+}
+
+CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile) {
+  CsrMatrix m = build_user_item_matrix(data, subset);
+  if (profile.values.kind == ValueKind::kZeroImplicit) {
+    const float w = static_cast<float>(profile.values.zero_weight);
+    for (float& v : m.data)
+      if (v == 0.0f) v = w;
+  }
+  return m;
+}
+
+// `test` with only an evenly spaced sample of max_users evaluable users kept (the others' rows emptied).
+CsrMatrix sample_users(const CsrMatrix& train, const CsrMatrix& test, std::size_t max_users) {
+  std::vector<std::uint32_t> evaluable;
+  for (std::uint32_t u = 0; u < test.rows && u < train.rows; ++u)
+    if (test.row_size(u) > 0 && train.row_size(u) > 0) evaluable.push_back(u);
+  if (evaluable.size() <= max_users) return test;
+  std::vector<std::uint8_t> keep(test.rows, 0);
+  for (std::size_t j = 0; j < max_users; ++j) keep[evaluable[j * evaluable.size() / max_users]] = 1;
+  CsrMatrix out;
+  out.rows = test.rows;
+  out.cols = test.cols;
+  out.indptr.assign(1, 0);
+  for (std::uint32_t u = 0; u < test.rows; ++u) {
+    if (keep[u])
+      for (std::uint64_t p = test.indptr[u]; p < test.indptr[u + 1]; ++p) {
+        out.indices.push_back(test.indices[p]);
+        out.data.push_back(test.data[p]);
+      }
+    out.indptr.push_back(out.indices.size());
+  }
+  return out;
+}
+
+}  // namespace alsrec

@@ -1,0 +1,178 @@
+// Model parameters, their limits, and data-derived defaults (model_options.h).
+#include "alsrec/model_options.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace alsrec {
+
+namespace {
+
+std::string num(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------- parameters
+
+const std::vector<ParameterInfo>& model_parameters() {
+  static const std::vector<ParameterInfo> table = {
+      {"confidence", "confidence", 0, 0, false,
+       "implicit (c=alpha*v, unobserved 1: the `implicit` library's model) | hu (c=1+alpha*v) | "
+       "log (c=1+alpha*log(1+v/eps)) | ials (Rendle 2022: unobserved weight, --reg-exponent) | "
+       "explicit (ALS-WR on the ratings)"},
+      {"values", "values", 0, 0, false,
+       "Interaction values: binary (every pair counts 1) | raw (the value column) | log (log(1+v/epsilon), for counts)"},
+      {"factors", "factors", 1, 1024, true, "Latent factors per user/item"},
+      {"regularization", "regularization", 0, 1e6, false, "L2 regularization lambda"},
+      {"alpha", "alpha", 1e-9, 1e6, false, "Confidence scale: c = alpha*value (implicit) or 1+alpha*value (hu)"},
+      {"epsilon", "epsilon", 1e-9, 1e9, false, "epsilon of the log confidence and the log value transform"},
+      {"unobserved-weight", "unobservedWeight", 0, 1e6, false, "ials: weight alpha0 of unobserved pairs"},
+      {"reg-exponent", "regExponent", 0, 4, false, "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)"},
+      {"iterations", "iterations", 1, 100000, true, "ALS iterations"},
+      {"solver", "solver", 0, 0, false, "cg (conjugate gradient, warm-started) | cholesky (exact)"},
+      {"cg-steps", "cgSteps", 1, 1000, true, "Conjugate-gradient steps per row and half-iteration"},
+      {"threads", "threads", 0, 1024, true, "Worker threads (0 = all cores)"},
+      {"seed", "seed", 0, 9007199254740991.0, true, "Random seed (initial factors, random splits)"},
+      {"biases", "biases", 0, 1, false, "explicit: global mean + user/item bias terms (needs --values raw)"},
+  };
+  return table;
+}
+
+namespace {
+
+const ParameterInfo* find_parameter(const std::string& name) {
+  for (const ParameterInfo& p : model_parameters())
+    if (name == p.flag || name == p.js) return &p;
+  return nullptr;
+}
+
+Result<double> parse_number(const ParameterInfo& p, const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+    return Status::invalid_argument(std::string(p.flag) + ": '" + text + "' is not a number");
+  if (p.integer && std::nearbyint(v) != v)
+    return Status::invalid_argument(std::string(p.flag) + " must be a whole number, got " + text);
+  if (v < p.min || v > p.max)
+    return Status::invalid_argument(std::string(p.flag) + " must be " + num(p.min) + ".." + num(p.max) + ", got " +
+                                    text);
+  return v;
+}
+
+}  // namespace
+
+Status set_choice(ModelChoices& c, const std::string& name, const std::string& value) {
+  const ParameterInfo* p = find_parameter(name);
+  if (!p) return Status::invalid_argument("unknown model parameter '" + name + "'");
+  const std::string flag = p->flag;
+  if (flag == "confidence") {
+    auto m = parse_confidence_mode(value);
+    if (!m) return m.status();
+    c.confidence = *m;
+  } else if (flag == "values") {
+    auto v = parse_value_transform(value);
+    if (!v) return v.status();
+    c.values = *v;
+  } else if (flag == "solver") {
+    auto s = parse_solver(value);
+    if (!s) return s.status();
+    c.solver = *s;
+  } else if (flag == "biases") {
+    if (value == "true" || value == "1") c.biases = true;
+    else if (value == "false" || value == "0") c.biases = false;
+    else return Status::invalid_argument("biases must be true or false, got '" + value + "'");
+  } else {
+    auto v = parse_number(*p, value);
+    if (!v) return v.status();
+    const double x = *v;
+    if (flag == "factors") c.factors = static_cast<int>(x);
+    else if (flag == "regularization") c.regularization = static_cast<float>(x);
+    else if (flag == "alpha") c.alpha = static_cast<float>(x);
+    else if (flag == "epsilon") c.epsilon = static_cast<float>(x);
+    else if (flag == "unobserved-weight") c.unobserved_weight = static_cast<float>(x);
+    else if (flag == "reg-exponent") c.reg_exponent = static_cast<float>(x);
+    else if (flag == "iterations") c.iterations = static_cast<int>(x);
+    else if (flag == "cg-steps") c.cg_steps = static_cast<int>(x);
+    else if (flag == "threads") c.threads = static_cast<int>(x);
+    else if (flag == "seed") c.seed = static_cast<std::uint64_t>(x);
+  }
+  return Status::ok();
+}
+
+std::string option_text(const AlsOptions& o, const std::string& name) {
+  const ParameterInfo* p = find_parameter(name);
+  if (!p) return "";
+  const std::string flag = p->flag;
+  char text[32];
+  const auto f = [&](double v) {
+    std::snprintf(text, sizeof text, "%.7g", v);
+    return std::string(text);
+  };
+  if (flag == "confidence") return confidence_mode_name(o.confidence);
+  if (flag == "values") return value_transform_name(o.values);
+  if (flag == "solver") return solver_name(o.solver);
+  if (flag == "biases") return o.biases ? "true" : "false";
+  if (flag == "factors") return std::to_string(o.factors);
+  if (flag == "regularization") return f(o.regularization);
+  if (flag == "alpha") return f(o.alpha);
+  if (flag == "epsilon") return f(o.epsilon);
+  if (flag == "unobserved-weight") return f(o.unobserved_weight);
+  if (flag == "reg-exponent") return f(o.reg_exponent);
+  if (flag == "iterations") return std::to_string(o.iterations);
+  if (flag == "cg-steps") return std::to_string(o.cg_steps);
+  if (flag == "threads") return std::to_string(o.threads);
+  if (flag == "seed") return std::to_string(o.seed);
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------- defaults
+
+AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode) {
+  AlsOptions o = mode_defaults(mode);
+  // The value transform follows what the values are (profile.h), in every implicit mode: counts are log-scaled,
+  // interactions and stars count as given. Explicit ALS models the ratings themselves.
+  if (mode != ConfidenceMode::kExplicit) {
+    switch (profile.values.kind) {
+      case ValueKind::kCounts: o.values = ValueTransform::kLog; break;
+      case ValueKind::kNone:
+      case ValueKind::kBinary: o.values = ValueTransform::kBinary; break;
+      default: break;
+    }
+  }
+  return o;
+}
+
+Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataProfile& profile) {
+  ResolvedOptions r;
+  const ConfidenceMode mode = given.confidence.value_or(recommended_options().confidence);
+  AlsOptions& o = r.options;
+  o = data_defaults(profile, mode);
+  if (!given.values && mode != ConfidenceMode::kExplicit) {
+    const std::string why = std::string(value_kind_description(profile.values.kind)) + " (" + profile.values.evidence + ")";
+    r.notes.push_back(std::string("values ") + value_transform_name(o.values) + ": the values are " + why);
+  }
+  if (given.values) o.values = *given.values;
+  if (given.factors) o.factors = *given.factors;
+  if (given.regularization) o.regularization = *given.regularization;
+  if (given.alpha) o.alpha = *given.alpha;
+  if (given.epsilon) o.epsilon = *given.epsilon;
+  if (given.unobserved_weight) o.unobserved_weight = *given.unobserved_weight;
+  if (given.reg_exponent) o.reg_exponent = *given.reg_exponent;
+  if (given.iterations) o.iterations = *given.iterations;
+  if (given.solver) o.solver = *given.solver;
+  if (given.cg_steps) o.cg_steps = *given.cg_steps;
+  if (given.threads) o.threads = *given.threads;
+  if (given.seed) o.seed = *given.seed;
+  if (given.biases) o.biases = *given.biases;
+  // Bias terms model ratings: a default that only the explicit mode's raw values allow.
+  if (!given.biases && o.biases && o.values != ValueTransform::kRaw) o.biases = false;
+  ALSREC_RETURN_IF_ERROR(o.validate());
+  return r;
+}
+
+}  // namespace alsrec
