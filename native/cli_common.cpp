@@ -90,81 +90,42 @@ Result<FormatOptions> format_options(const FormatFlags& f, const std::string& so
   return o;
 }
 
+namespace {
+
+// What --help shows as a parameter's default: the value when it does not depend on the data.
+std::string default_text(const std::string& flag) {
+  static const AlsOptions fixed = data_defaults(DataProfile{}, recommended_options().confidence);
+  if (flag == "values" || flag == "unobserved-weight") return "from the data";
+  if (flag == "regularization") return option_text(fixed, flag) + ", screened on the data";
+  if (flag == "threads") return "0 (all cores)";
+  return option_text(fixed, flag);
+}
+
+}  // namespace
+
 void add_model_flags(CLI::App& app, ModelFlags& f) {
-  const char* group = "Model";
+  const char* group = "Model (unset: decided from the data; see README \"Defaults\")";
   f.app = &app;
-  AlsOptions& o = f.options;
-  app.add_option("--factors", o.factors, "Latent factors per user/item")->capture_default_str()->group(group);
-  app.add_option("--regularization", o.regularization, "L2 regularization lambda")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--alpha", o.alpha, "Confidence scale: c = alpha*value (implicit) or 1+alpha*value (hu)")
-      ->capture_default_str()
-      ->group(group);
-  f.confidence = confidence_mode_name(o.confidence);
-  app.add_option("--confidence", f.confidence,
-                 "implicit (c=alpha*v, unobserved 1: the `implicit` library's model) | hu (c=1+alpha*v) | "
-                 "log (c=1+alpha*log(1+v/eps)) | ials (Rendle 2022: unobserved weight, --reg-exponent) | "
-                 "explicit (ALS-WR on the ratings)")
-      ->capture_default_str()
-      ->group(group);
-  f.values = value_transform_name(o.values);
-  app.add_option("--values", f.values, "Interaction values: binary (every pair counts 1) | raw (the rating column)")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--epsilon", o.epsilon, "epsilon of the log confidence")->capture_default_str()->group(group);
-  app.add_option("--unobserved-weight", o.unobserved_weight, "ials: weight alpha0 of unobserved pairs")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--reg-exponent", o.reg_exponent,
-                 "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--iterations", o.iterations, "ALS iterations")->capture_default_str()->group(group);
-  app.add_flag("--biases,!--no-biases", o.biases,
-               "explicit: global mean + user/item bias terms (needs --values raw; on by default in explicit mode)")
-      ->group(group);
-  f.solver = solver_name(o.solver);
-  app.add_option("--solver", f.solver, "cg (conjugate gradient, warm-started) | cholesky (exact)")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--cg-steps", o.cg_steps, "Conjugate-gradient steps per row and half-iteration")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str()->group(group);
-  app.add_option("--seed", o.seed, "Random seed (initial factors, random splits)")->capture_default_str()->group(group);
-}
-
-Result<AlsOptions> als_options(const ModelFlags& f) {
-  AlsOptions o = f.options;
-  auto conf = parse_confidence_mode(f.confidence);
-  if (!conf) return conf.status();
-  o.confidence = *conf;
-  std::string values_text = f.values;
-  if (o.confidence != recommended_options().confidence && f.app != nullptr) {
-    // The recommended hyperparameters belong to ials; other modes start from their own (als.h mode_defaults).
-    const AlsOptions neutral = mode_defaults(o.confidence);
-    const auto given = [&](const char* flag) { return f.app->count(flag) > 0; };
-    if (!given("--factors")) o.factors = neutral.factors;
-    if (!given("--regularization")) o.regularization = neutral.regularization;
-    if (!given("--unobserved-weight")) o.unobserved_weight = neutral.unobserved_weight;
-    if (!given("--reg-exponent")) o.reg_exponent = neutral.reg_exponent;
-    if (!given("--iterations")) o.iterations = neutral.iterations;
-    if (!given("--values")) values_text = value_transform_name(neutral.values);
-    if (!given("--biases")) o.biases = neutral.biases;
+  for (const ParameterInfo& p : model_parameters()) {
+    const std::string flag = p.flag;
+    if (flag == "biases") {
+      app.add_flag("--biases,!--no-biases", f.biases, p.help)->group(group);
+      continue;
+    }
+    app.add_option("--" + flag, f.text[flag], std::string(p.help) + " [default: " + default_text(flag) + "]")
+        ->group(group);
   }
-  auto values = parse_value_transform(values_text);
-  if (!values) return values.status();
-  o.values = *values;
-  auto solver = parse_solver(f.solver);
-  if (!solver) return solver.status();
-  o.solver = *solver;
-  ALSREC_RETURN_IF_ERROR(o.validate());
-  return o;
 }
 
-// Float options printed as typed (0.1, not 0.10000000149011612).
-static double shortest(float value) {
+Result<ModelChoices> model_choices(const ModelFlags& f) {
+  ModelChoices c;
+  for (const auto& [flag, value] : f.text)
+    if (f.app != nullptr && f.app->count("--" + flag) > 0) ALSREC_RETURN_IF_ERROR(set_choice(c, flag, value));
+  if (f.app != nullptr && f.app->count("--biases") > 0) c.biases = f.biases;  // counts --no-biases too
+  return c;
+}
+
+double shortest(float value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.7g", static_cast<double>(value));
   return std::strtod(text, nullptr);
@@ -312,28 +273,6 @@ ProgressCallback progress_reporter(ProgressBar& bar) {
     bar.update(static_cast<double>(p.iteration) / std::max(1, p.iterations), detail);
     return true;
   };
-}
-
-Result<FittedFactors> fit_factors(const CsrMatrix& train, const AlsOptions& options, ProgressBar& bar) {
-  FittedFactors out;
-  if (options.biases) {
-    auto fitted = train_biased_explicit(train, options, progress_reporter(bar));
-    bar.finish();
-    if (!fitted) return fitted.status();
-    out.user_factors = std::move(fitted->user_factors);
-    out.item_factors = std::move(fitted->item_factors);
-    out.final_loss = fitted->final_loss;
-    return out;
-  }
-  auto trainer = AlsTrainer::create(train, options);
-  if (!trainer) return trainer.status();
-  const Status fitted = (*trainer)->fit(progress_reporter(bar));
-  bar.finish();
-  if (!fitted.is_ok()) return fitted;
-  out.user_factors = (*trainer)->user_factors();
-  out.item_factors = (*trainer)->item_factors();
-  out.final_loss = (*trainer)->last_loss();
-  return out;
 }
 
 std::string format_seconds(double seconds) {

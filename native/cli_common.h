@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,19 +37,18 @@ struct FormatFlags {
 void add_format_flags(CLI::App& app, FormatFlags& flags);
 Result<FormatOptions> format_options(const FormatFlags& flags, const std::string& source_name);
 
-// --factors, --regularization, --alpha, --confidence, --values, --iterations, --solver, --cg-steps, --threads, --seed, ...
+// The model flags: one per row of the core's parameter table (model_options.h), so the CLI, the JS API and the
+// page share names and limits. Only the flags given become choices; the rest are decided from the data.
 struct ModelFlags {
-  // Starts at the core's recommended defaults, which --help prints. With another --confidence than theirs, the
-  // model flags not given take AlsOptions' member defaults (`implicit`'s model) instead.
-  AlsOptions options = recommended_options();
-  const CLI::App* app = nullptr;  // to tell given flags from defaults
-  std::string confidence;
-  std::string values;
-  std::string solver;
+  const CLI::App* app = nullptr;             // to tell given flags from absent ones
+  std::map<std::string, std::string> text;   // flag name (without --) -> value as typed
+  bool biases = false;
 };
 void add_model_flags(CLI::App& app, ModelFlags& flags);
-Result<AlsOptions> als_options(const ModelFlags& flags);
+Result<ModelChoices> model_choices(const ModelFlags& flags);
 json params_json(const AlsOptions& options);
+// A float option as typed (0.1, not 0.10000000149011612): what every JSON prints for a parameter.
+double shortest(float value);
 
 // `--version` on a subcommand (CLI11 only puts it on the top-level app by itself).
 void add_version_flag(CLI::App& app);
@@ -81,14 +81,6 @@ class ProgressBar {
 
 // A training callback that draws iteration, loss and time left on `bar`.
 ProgressCallback progress_reporter(ProgressBar& bar);
-
-// Trains on a users × items matrix (the bias terms first when options.biases: then the factors carry the bias
-// columns), drawing progress on `bar`; for the commands that score a held-out part (evaluate, tune).
-struct FittedFactors {
-  Factors user_factors, item_factors;
-  double final_loss = 0;
-};
-Result<FittedFactors> fit_factors(const CsrMatrix& train, const AlsOptions& options, ProgressBar& bar);
 
 std::string format_seconds(double seconds);
 

@@ -101,6 +101,7 @@ Command add_bench_command(CLI::App& parent) {
     int repeat = 1;
     bool skip_recommend = false;
     bool no_loss = false;
+    bool as_json = true;
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
@@ -119,20 +120,18 @@ Command add_bench_command(CLI::App& parent) {
       ->capture_default_str();
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
+  app->add_flag("--json", st->as_json, "Print JSON (the only output bench has; accepted like every command's --json)");
 
   return {app, [st]() -> int {
             if (st->input.empty() == st->synthetic.empty()) {
               return fail("bench", Status::invalid_argument("give --input FILE or --synthetic users=..,items=..,interactions=.."));
             }
-            auto options = als_options(st->model);
-            if (!options) return fail("bench", options.status());
-            const int threads = options->threads > 0 ? options->threads : hardware_threads();
+            auto choices = model_choices(st->model);
+            if (!choices) return fail("bench", choices.status());
             json j;
             j["alsrec"] = version();
-            j["threads"] = threads;
-            j["params"] = params_json(*options);
-
-            if (st->no_loss) options->compute_loss = false;
+            j["threads"] = nullptr;  // filled once the options are resolved from the data
+            j["params"] = nullptr;
             auto t = Clock::now();
             Result<Dataset> data = Status::internal("unset");
             if (!st->input.empty()) {
@@ -150,6 +149,14 @@ Command add_bench_command(CLI::App& parent) {
             }
             if (!data) return fail("bench", data.status());
             const double load_seconds = since(t);
+            // The data's defaults as `train --no-screen` resolves them (the benchmark times one fit, not a search).
+            auto resolved = resolve_options(*choices, profile_dataset(*data));
+            if (!resolved) return fail("bench", resolved.status());
+            AlsOptions* options = &resolved->options;
+            const int threads = options->threads > 0 ? options->threads : hardware_threads();
+            j["threads"] = threads;
+            j["params"] = params_json(*options);
+            if (st->no_loss) options->compute_loss = false;
 
             t = Clock::now();
             CsrMatrix matrix = build_user_item_matrix(*data);

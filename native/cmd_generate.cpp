@@ -40,10 +40,11 @@ Command add_generate_command(CLI::App& parent) {
     std::string output = "-";
     std::string items_output;
     bool as_json = false;
+    std::string values = "stars";
   };
   auto st = std::make_shared<State>();
   CLI::App* app = parent.add_subcommand(
-      "generate", "Write synthetic ratings (taste groups, Zipf popularity, 1-5 stars, timestamps) and titled items");
+      "generate", "Write synthetic ratings (taste groups, Zipf popularity, stars or other values, timestamps) and titled items");
   add_version_flag(*app);
   GenerateOptions& o = st->options;
   app->add_option("--users", o.users, "Users")->capture_default_str();
@@ -52,12 +53,19 @@ Command add_generate_command(CLI::App& parent) {
   app->add_option("--groups", o.groups, "Latent taste groups (genres)")->capture_default_str();
   app->add_option("--zipf", o.zipf_exponent, "Zipf exponent of item popularity")->capture_default_str();
   app->add_option("--seed", o.seed, "Random seed (same seed, same files)")->capture_default_str();
+  app->add_option("--values", st->values,
+                  "Value column: stars (1-5) | binary (1) | counts (plays: heavy-tailed, higher when liked) | "
+                  "zero-implicit (Book-Crossing style: 0 = interacted, else 1-10)")
+      ->capture_default_str();
   app->add_option("-o,--output", st->output, "Ratings CSV to write (userId,itemId,rating,timestamp; - = stdout)")
       ->capture_default_str();
   app->add_option("--items-output", st->items_output, "Items CSV to write (itemId,title,genres)");
   app->add_flag("--json", st->as_json, "Print a JSON summary (when --output is a file)");
 
   return {app, [st]() -> int {
+            auto values = parse_generated_values(st->values);
+            if (!values) return fail("generate", values.status());
+            st->options.values = *values;
             const Status valid = st->options.validate();
             if (!valid.is_ok()) return fail("generate", valid);
             auto data = generate_synthetic(st->options);

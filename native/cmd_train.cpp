@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "distributed.h"
+#include "experiment_cli.h"
 #include "shard_input.h"
 
 namespace alsrec::cli {
@@ -16,6 +17,7 @@ Command add_train_command(CLI::App& parent) {
     std::string input, output;
     FormatFlags format;
     ModelFlags model;
+    SearchFlags search;
     bool as_json = false;
     bool no_seen = false;
     distributed::Flags dist;
@@ -28,6 +30,7 @@ Command add_train_command(CLI::App& parent) {
       ->required();
   add_format_flags(*app, st->format);
   add_model_flags(*app, st->model);
+  add_search_flags(*app, st->search);
   app->add_flag("--json", st->as_json, "Print a JSON summary");
   app->add_flag("--no-seen", st->no_seen,
                 "Leave the training interactions out of the model file (8 bytes each): a smaller file, and with "
@@ -40,53 +43,78 @@ Command add_train_command(CLI::App& parent) {
             if (!started.is_ok()) return fail("train", started);
             auto format = format_options(st->format, st->input);
             if (!format) return failed(format.status());
-            auto options = als_options(st->model);
-            if (!options) return failed(options.status());
+            auto spec = experiment_spec(st->model, st->search, SplitSpec{SplitKind::kNone, 0.2, 1}, 10, "none");
+            if (!spec) return failed(spec.status());
             const bool lead = !st->dist.distributed || distributed::rank() == 0;
             auto start = std::chrono::steady_clock::now();
             std::optional<ProgressBar> bar;
-            if (lead) bar.emplace("train");
             distributed::ExchangeStats exchange;
             std::uint64_t users = 0, items = 0, interactions = 0, skipped = 0;
             Result<AlsModel> trained = Status::internal("not trained");
+            AlsOptions options;
+            json extra;
+            double fit_seconds = -1;  // the fit alone (the single-process search is timed in its own JSON)
             if (!st->dist.distributed) {
               auto data = load_ratings_input(st->input, *format);
               if (!data) return fail("train", data.status());
               users = data->num_users(), items = data->num_items(), interactions = data->size();
               skipped = data->skipped;
               start = std::chrono::steady_clock::now();
-              trained = train_model(*data, *options, progress_reporter(*bar));
+              // Everything in the train part: a search (the default screen or --auto) carves its validation
+              // split from all the data, and the winner is then fitted on all of it.
+              auto experiment = Experiment::create(*data, *spec);
+              if (!experiment) return fail("train", experiment.status());
+              Experiment& e = **experiment;
+              const Status ran = run_experiment(e, "train");
+              if (!ran.is_ok()) return fail("train", ran);
+              options = e.options();
+              trained = e.model();
+              fit_seconds = e.fit_seconds();
+              extra["profile"] = profile_json(e.profile());
+              if (!e.resolved().notes.empty()) extra["notes"] = e.resolved().notes;
+              if (const SearchResult* s = e.search_result()) {
+                SearchOptions so = spec->search_options;
+                so.quick = spec->search != ExperimentSpec::Search::kAuto;
+                extra[so.quick ? "screen" : "auto"] =
+                    search_json(*s, so, validation_split(spec->split, data->has_timestamps));
+              }
             } else {  // each rank reads its share; rank 0 gathers the model
+              if (spec->search == ExperimentSpec::Search::kAuto)
+                return failed(Status::invalid_argument("--auto runs in one process: drop --distributed"));
+              if (lead) bar.emplace("train");
               const auto comm = mpi_comm();
-              auto shard = distributed::load_shard(*comm, st->input, *format, options->factors, nullptr,
-                                                   options->seed, exchange);
+              const int factors =
+                  spec->model.factors.value_or(data_defaults(DataProfile{}, ConfidenceMode::kIals).factors);
+              auto shard = distributed::load_shard(*comm, st->input, *format, factors, nullptr,
+                                                   spec->model.seed.value_or(AlsOptions{}.seed), exchange);
               if (!shard) return failed(shard.status());
+              const DataProfile profile = distributed::global_profile(*comm, shard->data);
+              auto resolved = resolve_options(spec->model, profile);
+              if (!resolved) return failed(resolved.status());
+              options = resolved->options;
               start = std::chrono::steady_clock::now();
               distributed::Trained fitted;
-              const Status status = distributed::fit("train", *comm, *shard, *options, st->dist, fitted, exchange,
+              const Status status = distributed::fit("train", *comm, *shard, options, st->dist, fitted, exchange,
                                                      lead ? progress_reporter(*bar) : nullptr);
               if (!status.is_ok()) return failed(status);
               CsrMatrix seen = st->no_seen ? CsrMatrix{} : distributed::gather_train(*comm, *shard);
               if (!lead) return distributed::finish(kExitOk);  // rank 0 alone writes and prints
-              AlsModel m;  // packaged as train_model does
-              m.options = *options;
-              m.user_ids = std::move(shard->data.home.user_ids);
-              m.item_ids = std::move(shard->data.home.item_ids);
-              m.user_factors = std::move(fitted.user_factors);
-              m.item_factors = std::move(fitted.item_factors);
-              m.dataset_fingerprint = shard->data.fingerprint;
-              m.iterations_done = fitted.iterations_done;
-              m.final_loss = fitted.final_loss;
-              m.seen = std::move(seen);
-              users = m.user_ids.size(), items = m.item_ids.size(), interactions = shard->data.interactions;
+              trained = package_model(options, std::move(shard->data.home.user_ids),
+                                      std::move(shard->data.home.item_ids), std::move(fitted.user_factors),
+                                      std::move(fitted.item_factors), std::move(seen), shard->data.fingerprint,
+                                      fitted.iterations_done, fitted.final_loss);
+              users = trained->user_ids.size(), items = trained->item_ids.size();
+              interactions = shard->data.interactions;
               skipped = shard->data.home.skipped;
-              trained = std::move(m);
+              extra["profile"] = profile_json(profile);
+              if (!resolved->notes.empty()) extra["notes"] = resolved->notes;
+              bar->finish();
             }
-            bar->finish();
             if (!trained) return distributed::finish(fail("train", trained.status()));
             if (st->no_seen) trained->seen = CsrMatrix{};
             const AlsModel& model = *trained;
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double seconds = fit_seconds >= 0 ? fit_seconds
+                                   : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const std::vector<std::uint8_t> bytes = serialize_model(model);
             const Status written = write_file_atomically(st->output, bytes.data(), bytes.size());
             if (!written.is_ok()) return distributed::finish(fail("train", written));
@@ -100,8 +128,9 @@ Command add_train_command(CLI::App& parent) {
             j["skipped"] = skipped;
             j["fit_seconds"] = seconds;
             j["final_loss"] = model.final_loss;
-            j["params"] = params_json(*options);
+            j["params"] = params_json(options);
             distributed::add_exchange_json(j, st->dist, exchange);
+            for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
             } else {

@@ -119,6 +119,10 @@ struct Evaluation {
 };
 Evaluation evaluate(Comm& comm, const Shard& shard, const Trained& trained, const AlsOptions& options, int k);
 
+// Collective: the data's profile (shape from the global counts, value kind from a sample of every rank's values),
+// identical on every rank, so the options resolve alike everywhere.
+DataProfile global_profile(Comm& comm, const ShardedDataset& data);
+
 // The exchange figures added to a command's JSON in a distributed run (nothing otherwise).
 void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const ExchangeStats& stats);
 

@@ -183,6 +183,7 @@ struct AutoSearch::Impl {
       stage = static_cast<Stage>(static_cast<int>(stage) + 1);
       stage_first = result.trials.size();
       extensions = 0;
+      refined_ = false;
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
       if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda) continue;
@@ -198,13 +199,19 @@ struct AutoSearch::Impl {
             if (v != b.values) {
               AlsOptions c = b;
               c.values = v;
+              // α₀ is relative to the mean observed weight, which the transform changes.
+              if (is_ials(c) && !given.unobserved_weight)
+                c.unobserved_weight = static_cast<float>(
+                    b.unobserved_weight * mean_observed_weight(profile.values, v, c.epsilon) /
+                    mean_observed_weight(profile.values, b.values, b.epsilon));
               pending.push_back(c);
             }
           break;
         }
         case Stage::kWeight:
           if (is_explicit(b) || (is_ials(b) ? given.unobserved_weight.has_value() : given.alpha.has_value())) break;
-          for (float m : steps) {
+          // Coarse decades first: the best α₀ differs by orders of magnitude between data sets.
+          for (float m : {1.0f / 100, 1.0f / 10, 10.0f, 100.0f}) {
             AlsOptions c = b;
             set_weight(c, weight_of(b) * m);
             pending.push_back(c);
@@ -212,7 +219,7 @@ struct AutoSearch::Impl {
           break;
         case Stage::kLambda:
           if (given.regularization) break;
-          for (float m : steps) {
+          for (float m : {1.0f / 10, 1.0f / 3, 3.0f, 10.0f}) {
             AlsOptions c = b;
             c.regularization = b.regularization * m;
             pending.push_back(c);
@@ -276,23 +283,33 @@ struct AutoSearch::Impl {
     if (!sb || extensions >= 3) return;
     const AlsOptions& b = best().options;
     if (stage == Stage::kWeight || stage == Stage::kLambda) {
-      // Which value of the stage's parameter won, and is it the smallest or largest tried?
+      // The value of the stage's parameter; the smallest and largest tried in this stage.
       auto value = [&](const AlsOptions& x) { return stage == Stage::kWeight ? weight_of(x) : x.regularization; };
       float lo = std::numeric_limits<float>::max(), hi = 0;
       for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
         lo = std::min(lo, value(result.trials[i].options));
         hi = std::max(hi, value(result.trials[i].options));
       }
-      if (result.best < stage_first) return;  // the stage did not improve on the incumbent
       const float v = value(b);
-      if (v != lo && v != hi) return;
-      AlsOptions c = b;
-      const float next = v == lo ? v / 3.0f : v * 3.0f;
-      if (stage == Stage::kWeight) set_weight(c, next);
-      else c.regularization = next;
+      const bool edge = v <= lo * 1.0001f || v >= hi * 0.9999f;
+      const float step = stage == Stage::kWeight ? 10.0f : 3.0f;  // the grid's spacing
+      auto push = [&](float next) {
+        AlsOptions c = b;
+        if (stage == Stage::kWeight) set_weight(c, next);
+        else c.regularization = next;
+        pending.push_back(c);
+      };
+      if (edge && result.best >= stage_first) {
+        push(v <= lo * 1.0001f ? v / step : v * step);  // the edge won: look one step further out
+      } else if (stage == Stage::kWeight && !refined_) {
+        refined_ = true;                                  // between decades: the two thirds around the best
+        push(v / 3.0f);
+        push(v * 3.0f);
+      } else {
+        return;
+      }
       ++extensions;
-      pending.push_back(c);
-    } else if (stage == Stage::kDimension) {
+    } else if (stage == Stage::kDimension) {    } else if (stage == Stage::kDimension) {
       dimension_ran = true;
       // Keep doubling while the best of this d beats the best below it by ≥ 1%.
       if (result.best < stage_first) return;
@@ -312,6 +329,7 @@ struct AutoSearch::Impl {
     }
   }
   double previous_best_ = 0;
+  bool refined_ = false;
 
   void finish() {
     finished = true;

@@ -78,25 +78,26 @@ Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, cons
   std::unique_ptr<Experiment> e(new Experiment());
   Impl& im = *e->impl_;
   im.spec = spec;
-  im.profile = profile_dataset(data);
+  // The seed splits the data, so it is known before the options: the given one or the default.
+  const std::uint64_t seed = spec.model.seed.value_or(AlsOptions{}.seed);
+  SplitResult parts;
+  if (spec.split.kind == SplitKind::kNone) {
+    parts.train.resize(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) parts.train[i] = static_cast<std::uint32_t>(i);
+  } else {
+    parts = split_dataset(data, spec.split, seed);
+    im.has_test = true;
+  }
+  // The defaults are decided from the train part only: nothing of the test part may shape the model.
+  im.profile = profile_dataset(data, &parts.train);
   auto resolved = resolve_options(spec.model, im.profile);
   if (!resolved) return resolved.status();
   im.resolved = std::move(*resolved);
   im.user_ids = data.user_ids;
   im.item_ids = data.item_ids;
   im.fingerprint = data.fingerprint();
-  const std::uint64_t seed = im.resolved.options.seed;
-  SplitResult parts;
-  if (spec.split.kind == SplitKind::kNone) {
-    parts.train.resize(data.size());
-    for (std::size_t i = 0; i < data.size(); ++i) parts.train[i] = static_cast<std::uint32_t>(i);
-    im.train = training_matrix(data, nullptr, im.profile);
-  } else {
-    parts = split_dataset(data, spec.split, seed);
-    im.train = training_matrix(data, &parts.train, im.profile);
-    im.test = training_matrix(data, &parts.test, im.profile);
-    im.has_test = true;
-  }
+  im.train = training_matrix(data, im.has_test ? &parts.train : nullptr, im.profile);
+  if (im.has_test) im.test = training_matrix(data, &parts.test, im.profile);
   const bool ease = std::find(spec.baselines.begin(), spec.baselines.end(), Baseline::kEase) != spec.baselines.end();
   // The screen has work only for iALS with α₀ or λ left to the data.
   const bool screen = spec.search == ExperimentSpec::Search::kScreen &&
@@ -116,8 +117,14 @@ Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, cons
     so.k = spec.k;
     auto s = AutoSearch::create(im.validation->first, im.validation->second, im.profile, spec.model,
                                 im.resolved.options, so);
-    if (!s) return s.status();
-    im.search = std::move(*s);
+    if (s) {
+      im.search = std::move(*s);
+    } else if (screen && s.status().code() == StatusCode::kBadInput) {
+      // Too little data to hold any out: the defaults stay as the data's shape gave them, and the notes say so.
+      im.resolved.notes.push_back("no screen of alpha0 and lambda: " + s.status().message());
+    } else {
+      return s.status();
+    }
   }
   return e;
 }

@@ -42,6 +42,28 @@ constexpr std::uint32_t kMaxGroups = 100;
 constexpr std::uint32_t kMaxEntities = 100000000;  // users or items: beyond this the tables alone need gigabytes
 constexpr std::int64_t kYear = 365 * 24 * 3600;
 
+// The value of one pair from its stars (the extra draws come after the stars', so kStars output is unchanged).
+double value_of(double stars, rnd::Rng& rng, GeneratedValues kind) {
+  switch (kind) {
+    case GeneratedValues::kStars: return stars;
+    case GeneratedValues::kBinary: return 1.0;
+    case GeneratedValues::kCounts: {
+      double z = rng.uniform();  // ≈ N(0, 1) from three uniforms
+      z += rng.uniform();
+      z += rng.uniform();
+      z = (z - 1.5) * 2.0;
+      return std::max(1.0, std::floor(std::exp(0.5 + 0.9 * (stars - 1.0) + 1.3 * z)));
+    }
+    case GeneratedValues::kZeroImplicit: {
+      const double implicit = rng.uniform();
+      const double half = rng.uniform();
+      if (implicit < 0.55) return 0.0;
+      return std::clamp(2.0 * stars - (half < 0.5 ? 1.0 : 0.0), 1.0, 10.0);
+    }
+  }
+  return stars;
+}
+
 const char* const kGenres[] = {"Drama",   "Comedy",   "Sci-Fi",    "Thriller", "Romance",   "Animation", "Documentary",
                                "Horror",  "Western",  "Musical",   "Crime",    "Fantasy",   "Adventure", "Mystery",
                                "War",     "Action",   "Children",  "Film-Noir", "Biography", "Sport"};
@@ -529,7 +551,7 @@ Result<SyntheticData> generate_unchecked(const GenerateOptions& options) {
       const double stars = std::floor(3.0 + user.bias + it.quality + bonus + noise + 0.5);
       data.users[base + j] = u;
       data.items[base + j] = i;
-      data.values[base + j] = static_cast<float>(std::clamp(stars, 1.0, 5.0));
+      data.values[base + j] = static_cast<float>(value_of(std::clamp(stars, 1.0, 5.0), rng, options.values));
       data.timestamps[base + j] = start + static_cast<std::int64_t>(std::floor(span * s.gaps[j] / cumulative));
     }
   };
@@ -563,6 +585,23 @@ Result<SyntheticData> generate_unchecked(const GenerateOptions& options) {
 }
 
 }  // namespace
+
+const char* generated_values_name(GeneratedValues v) {
+  switch (v) {
+    case GeneratedValues::kStars: return "stars";
+    case GeneratedValues::kBinary: return "binary";
+    case GeneratedValues::kCounts: return "counts";
+    case GeneratedValues::kZeroImplicit: return "zero-implicit";
+  }
+  return "stars";
+}
+
+Result<GeneratedValues> parse_generated_values(const std::string& s) {
+  for (GeneratedValues v : {GeneratedValues::kStars, GeneratedValues::kBinary, GeneratedValues::kCounts,
+                            GeneratedValues::kZeroImplicit})
+    if (s == generated_values_name(v)) return v;
+  return Status::invalid_argument("unknown value kind '" + s + "' (expected stars, binary, counts or zero-implicit)");
+}
 
 void write_ratings_csv(const Dataset& data, const TextSink& sink) {
   ChunkedWriter w(sink);

@@ -1,6 +1,7 @@
 // Model parameters, their limits, and data-derived defaults (model_options.h).
 #include "alsrec/model_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -132,17 +133,41 @@ std::string option_text(const AlsOptions& o, const std::string& name) {
 
 // ---------------------------------------------------------------------------------------------- defaults
 
+double mean_observed_weight(const ValueProfile& v, ValueTransform t, float epsilon) {
+  switch (t) {
+    case ValueTransform::kBinary: return 1.0;
+    case ValueTransform::kLog: return std::log1p(std::max(0.0, v.mean) / epsilon);  // ≈ (Jensen: ≥ the true mean)
+    case ValueTransform::kRaw: break;
+  }
+  if (v.kind == ValueKind::kNone || v.kind == ValueKind::kBinary) return v.kind == ValueKind::kBinary ? v.min : 1.0;
+  return std::max(1e-6, v.mean);
+}
+
 AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode) {
   AlsOptions o = mode_defaults(mode);
   // The value transform follows what the values are (profile.h), in every implicit mode: counts are log-scaled,
-  // interactions and stars count as given. Explicit ALS models the ratings themselves.
+  // interactions count 1, stars (and zero_implicit's ratings, with 0 given the lowest rating's weight) as given.
+  // Explicit ALS models the ratings themselves.
   if (mode != ConfidenceMode::kExplicit) {
     switch (profile.values.kind) {
       case ValueKind::kCounts: o.values = ValueTransform::kLog; break;
       case ValueKind::kNone:
       case ValueKind::kBinary: o.values = ValueTransform::kBinary; break;
-      default: break;
+      default: o.values = ValueTransform::kRaw; break;
     }
+  }
+  if (mode == ConfidenceMode::kIals) {
+    // α₀ rises with how many interactions a user has (bench/study/README.md: ~0.003–0.03 for libraries of
+    // 20–40 items per user such as citeulike and goodbooks' to-read lists, 0.3–1 for MovieLens-like raters with
+    // 100+), but the spread at equal shape is wide, so this is only the centre of the default screen's decades.
+    // Stated in units of the mean observed weight.
+    const double n = std::max(1.0, profile.mean_per_user);
+    const double a0 = std::clamp(0.01 * std::pow(n / 20.0, 1.5), 0.001, 1.0);
+    o.unobserved_weight = static_cast<float>(a0 * mean_observed_weight(profile.values, o.values, o.epsilon));
+    o.regularization = 0.005f;
+    o.reg_exponent = 1.0f;
+    o.factors = 128;
+    o.iterations = 16;
   }
   return o;
 }

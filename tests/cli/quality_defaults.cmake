@@ -15,8 +15,15 @@ expect_equal("${mode}" "ials" "default confidence mode")
 expect_between("${recall}" 0.0682 1 "default recall@10 vs EASE 0.0682")
 expect_between("${ndcg}" 0.1306 1 "default ndcg@10 vs EASE 0.1306")
 
-# Another confidence mode without further flags is `implicit`'s model, exactly as before.
-run(EXIT 0 OUT im ARGS evaluate --input "${ratings}" --split temporal:0.2 --confidence implicit --iterations 20 --json)
+# Another confidence mode starts from `implicit`'s hyperparameters; the values follow the data (stars: raw) and
+# the notes say so. With the notebook's binary values it is `implicit`'s model, exactly as before.
+run(EXIT 0 OUT im0 ARGS evaluate --input "${ratings}" --split temporal:0.2 --confidence implicit --iterations 2 --json)
+json(im0_values "${im0}" params values)
+json(im0_note "${im0}" notes 0)
+expect_equal("${im0_values}" "raw" "implicit mode on stars: values")
+expect_contains("${im0_note}" "values raw: the values are star ratings")
+run(EXIT 0 OUT im ARGS evaluate --input "${ratings}" --split temporal:0.2 --confidence implicit --values binary
+                     --iterations 20 --json)
 json(im_recall "${im}" metrics recall@10)
 json(im_nu "${im}" params reg_exponent)
 json(im_f "${im}" params factors)

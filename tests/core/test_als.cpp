@@ -81,7 +81,8 @@ TEST_CASE("option names parse back to the same values", "[als]") {
   CHECK(bad.status().code() == StatusCode::kInvalidArgument);
   CHECK(bad.status().message() == "unknown confidence mode 'hkv' (expected implicit, hu, log, ials or explicit)");
   CHECK(parse_solver("lu").status().code() == StatusCode::kInvalidArgument);
-  CHECK(parse_value_transform("log").status().code() == StatusCode::kInvalidArgument);
+  CHECK(*parse_value_transform("log") == ValueTransform::kLog);
+  CHECK(parse_value_transform("sqrt").status().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("invalid options are refused with a clear message", "[als]") {

@@ -1,10 +1,16 @@
 // Umbrella header for the alsrec core library.
 #pragma once
 #include "alsrec/als.h"
+#include "alsrec/auto_search.h"
+#include "alsrec/ease.h"
+#include "alsrec/experiment.h"
 #include "alsrec/generate.h"
 #include "alsrec/matrix.h"
 #include "alsrec/metrics.h"
+#include "alsrec/model_fit.h"
 #include "alsrec/model_io.h"
+#include "alsrec/model_options.h"
+#include "alsrec/profile.h"
 #include "alsrec/ratings.h"
 #include "alsrec/recommend.h"
 #include "alsrec/split.h"

@@ -79,7 +79,7 @@ class Experiment {
   static Result<std::unique_ptr<Experiment>> create(const Dataset& data, const ExperimentSpec& spec);
   ~Experiment();
 
-  const DataProfile& profile() const;        // of the whole data set
+  const DataProfile& profile() const;        // of the train part (what the defaults were decided from)
   const ResolvedOptions& resolved() const;
   const AlsOptions& options() const { return resolved().options; }
   const ExperimentSpec& spec() const;

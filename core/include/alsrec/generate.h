@@ -12,6 +12,13 @@
 
 namespace alsrec {
 
+// What the value column holds: 1-5 stars; 1 for every pair; play counts (a heavy tail that grows with how much
+// the user likes the item); or Book-Crossing-style 0-10 ratings where 55% of the pairs are 0 ("interacted, not
+// rated") and the rest 1-10. The pairs and timestamps are the same for every kind.
+enum class GeneratedValues { kStars, kBinary, kCounts, kZeroImplicit };
+const char* generated_values_name(GeneratedValues v);  // "stars", "binary", "counts", "zero-implicit"
+Result<GeneratedValues> parse_generated_values(const std::string& s);
+
 struct GenerateOptions {
   std::uint32_t users = 1000;
   std::uint32_t items = 1700;
@@ -19,6 +26,7 @@ struct GenerateOptions {
   std::uint32_t groups = 12;            // latent taste groups (genres)
   double zipf_exponent = 1.0;           // item popularity ∝ 1/rank^s
   std::uint64_t seed = 42;
+  GeneratedValues values = GeneratedValues::kStars;
   std::int64_t start_time = 1262304000;  // 2010-01-01, seconds
   Status validate() const;
 };

@@ -56,6 +56,10 @@ struct ResolvedOptions {
   std::vector<std::string> notes;
 };
 
+// The mean observed value after the transform (1 for binary): iALS's observed weight is alpha·v, so α₀ (the
+// weight of every unobserved pair) is stated relative to it.
+double mean_observed_weight(const ValueProfile& values, ValueTransform transform, float epsilon);
+
 // Defaults derived from the data's shape and value kind for a confidence mode (see bench/study/README.md for the
 // study behind the formulas).
 AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode);

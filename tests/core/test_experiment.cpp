@@ -1,0 +1,211 @@
+// The experiment layer: options resolved from the data and the caller, one parameter table, the fit with bias
+// terms, the packaged model, and a search that never reads the test part.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "alsrec/baselines.h"
+#include "alsrec/experiment.h"
+#include "alsrec/generate.h"
+
+using namespace alsrec;
+
+namespace {
+
+Dataset generated(GeneratedValues values, std::uint32_t users = 200, std::uint32_t items = 150,
+                  std::uint64_t interactions = 6000) {
+  GenerateOptions g;
+  g.users = users;
+  g.items = items;
+  g.interactions = interactions;
+  g.seed = 13;
+  g.values = values;
+  auto d = generate_synthetic(g);
+  REQUIRE(d.is_ok());
+  return std::move(d->ratings);
+}
+
+}  // namespace
+
+TEST_CASE("resolve_options: the value transform follows the data, a given value is never replaced", "[experiment]") {
+  const DataProfile stars = profile_dataset(generated(GeneratedValues::kStars));
+  const DataProfile counts = profile_dataset(generated(GeneratedValues::kCounts));
+  const DataProfile pairs = profile_dataset(generated(GeneratedValues::kBinary));
+  CHECK(stars.values.kind == ValueKind::kStars);
+  CHECK(counts.values.kind == ValueKind::kCounts);
+  CHECK(pairs.values.kind == ValueKind::kBinary);
+
+  auto r = resolve_options({}, counts);
+  REQUIRE(r.is_ok());
+  CHECK(r->options.confidence == ConfidenceMode::kIals);
+  CHECK(r->options.values == ValueTransform::kLog);
+  REQUIRE(r->notes.size() == 1);
+  CHECK(r->notes[0].rfind("values log: the values are counts", 0) == 0);
+  CHECK(resolve_options({}, pairs)->options.values == ValueTransform::kBinary);
+  CHECK(resolve_options({}, stars)->options.values == ValueTransform::kRaw);
+
+  // Another mode keeps what the data needs (the issue: --confidence log alone once switched counts to binary).
+  ModelChoices log_mode;
+  log_mode.confidence = ConfidenceMode::kLog;
+  CHECK(resolve_options(log_mode, counts)->options.values != ValueTransform::kBinary);
+  // Given values win, and then no note claims the data chose them.
+  ModelChoices given;
+  given.values = ValueTransform::kRaw;
+  given.factors = 12;
+  given.regularization = 0.25f;
+  auto g = resolve_options(given, counts);
+  REQUIRE(g.is_ok());
+  CHECK(g->options.values == ValueTransform::kRaw);
+  CHECK(g->options.factors == 12);
+  CHECK(g->options.regularization == 0.25f);
+  CHECK(g->notes.empty());
+  // Explicit ALS models the ratings: raw values with bias terms.
+  ModelChoices ex;
+  ex.confidence = ConfidenceMode::kExplicit;
+  CHECK(resolve_options(ex, stars)->options.biases);
+  CHECK(resolve_options(ex, stars)->options.values == ValueTransform::kRaw);
+}
+
+TEST_CASE("data defaults: alpha0 grows with interactions per user, in units of the mean observed weight", "[experiment]") {
+  DataProfile sparse, dense;
+  sparse.mean_per_user = 20;
+  dense.mean_per_user = 160;
+  sparse.values.kind = dense.values.kind = ValueKind::kNone;
+  const AlsOptions a = data_defaults(sparse, ConfidenceMode::kIals), b = data_defaults(dense, ConfidenceMode::kIals);
+  CHECK(a.unobserved_weight == Approx(0.01));                       // 0.01·(20/20)^1.5
+  CHECK(b.unobserved_weight == Approx(0.01 * std::pow(8.0, 1.5)));   // 0.226
+  DataProfile rated = dense;
+  rated.values.kind = ValueKind::kStars;
+  rated.values.mean = 3.5;
+  CHECK(data_defaults(rated, ConfidenceMode::kIals).unobserved_weight == Approx(3.5 * b.unobserved_weight));
+}
+
+TEST_CASE("the parameter table: names, limits and messages shared by every surface", "[experiment]") {
+  ModelChoices c;
+  CHECK(set_choice(c, "factors", "32").is_ok());
+  CHECK(c.factors == 32);
+  CHECK(set_choice(c, "unobservedWeight", "0.5").is_ok());  // the JS key
+  CHECK(*c.unobserved_weight == 0.5f);
+  CHECK(set_choice(c, "unobserved-weight", "0.25").is_ok());  // the CLI flag
+  CHECK(*c.unobserved_weight == 0.25f);
+  const Status zero = set_choice(c, "factors", "0");
+  CHECK(zero.code() == StatusCode::kInvalidArgument);
+  CHECK(zero.message() == "factors must be 1..1024, got 0");
+  CHECK(set_choice(c, "factors", "2.5").message() == "factors must be a whole number, got 2.5");
+  CHECK(set_choice(c, "regularization", "abc").message() == "regularization: 'abc' is not a number");
+  CHECK(set_choice(c, "values", "log").is_ok());
+  CHECK(*c.values == ValueTransform::kLog);
+  CHECK(set_choice(c, "colour", "red").message() == "unknown model parameter 'colour'");
+  AlsOptions o;
+  o.regularization = 0.125f;
+  CHECK(option_text(o, "regularization") == "0.125");
+  CHECK(option_text(o, "cgSteps") == "3");
+}
+
+TEST_CASE("Experiment without a split: fits on everything and packages the model with the train interactions",
+          "[experiment]") {
+  const Dataset data = generated(GeneratedValues::kStars);
+  ExperimentSpec spec;
+  spec.model.factors = 8;
+  spec.model.iterations = 3;
+  spec.search = ExperimentSpec::Search::kNone;
+  auto e = Experiment::create(data, spec);
+  REQUIRE(e.is_ok());
+  CHECK_FALSE((*e)->has_test());
+  CHECK((*e)->train_interactions() == data.size());
+  CHECK((*e)->evaluate().status().code() == StatusCode::kInvalidArgument);
+  REQUIRE((*e)->step().is_ok());
+  CHECK((*e)->iteration() == 1);
+  REQUIRE((*e)->fit().is_ok());
+  CHECK((*e)->fitted());
+  auto m = (*e)->model();
+  REQUIRE(m.is_ok());
+  CHECK(m->user_ids == data.user_ids);
+  CHECK(m->item_ids == data.item_ids);
+  CHECK(m->seen.nnz() == data.size());
+  CHECK(m->dataset_fingerprint == data.fingerprint());
+  CHECK(m->iterations_done == 3);
+  CHECK(m->user_factors.cols == 8);
+}
+
+TEST_CASE("ModelFit with bias terms: factors carry [1, mu + b_u] and [b_i, 1]", "[experiment]") {
+  const Dataset data = generated(GeneratedValues::kStars, 60, 40, 900);
+  const CsrMatrix train = build_user_item_matrix(data);
+  AlsOptions o = mode_defaults(ConfidenceMode::kExplicit);
+  o.factors = 4;
+  o.iterations = 2;
+  REQUIRE(o.biases);
+  auto f = ModelFit::create(train, o);
+  REQUIRE(f.is_ok());
+  REQUIRE((*f)->fit().is_ok());
+  const auto [x, y] = (*f)->factors();
+  REQUIRE(x.cols == 6);
+  REQUIRE((*f)->biases() != nullptr);
+  const BiasModel& b = *(*f)->biases();
+  CHECK(x.row(3)[4] == 1.0f);
+  CHECK(x.row(3)[5] == Approx(b.global_mean + b.user[3]));
+  CHECK(y.row(5)[4] == Approx(b.item[5]));
+  CHECK(y.row(5)[5] == 1.0f);
+}
+
+TEST_CASE("the search never reads the test part: poisoned test interactions leave every trial unchanged",
+          "[experiment]") {
+  const Dataset clean = generated(GeneratedValues::kStars, 300, 200, 12000);
+  ExperimentSpec spec;
+  spec.split = *parse_split("temporal:0.2");
+  spec.model.factors = 8;
+  spec.model.iterations = 3;
+  spec.search = ExperimentSpec::Search::kAuto;
+  spec.search_options.budget_seconds = 0;
+  spec.search_options.max_trials = 10;
+  // Poison: every test interaction moves to an item its user does not have (the temporal split, by timestamp,
+  // keeps the same rows in test), and its value flips.
+  Dataset poisoned = clean;
+  const SplitResult parts = split_dataset(clean, spec.split, AlsOptions{}.seed);
+  std::vector<std::set<std::uint32_t>> has(clean.num_users());
+  for (std::size_t i = 0; i < clean.size(); ++i) has[clean.users[i]].insert(clean.items[i]);
+  for (std::uint32_t i : parts.test) {
+    const std::uint32_t u = poisoned.users[i];
+    std::uint32_t item = (poisoned.items[i] * 7 + 31) % static_cast<std::uint32_t>(clean.num_items());
+    while (has[u].count(item)) item = (item + 1) % static_cast<std::uint32_t>(clean.num_items());
+    has[u].insert(item);
+    poisoned.items[i] = item;
+    poisoned.values[i] = 6.0f - poisoned.values[i];
+  }
+  auto run = [&](const Dataset& d) {
+    auto e = Experiment::create(d, spec);
+    REQUIRE(e.is_ok());
+    REQUIRE((*e)->search().is_ok());
+    REQUIRE((*e)->fit().is_ok());
+    auto report = (*e)->evaluate();
+    REQUIRE(report.is_ok());
+    return std::make_pair(*(*e)->search_result(), report->model.recall);
+  };
+  const auto [a, recall_a] = run(clean);
+  const auto [b, recall_b] = run(poisoned);
+  REQUIRE(a.trials.size() == 10);
+  REQUIRE(b.trials.size() == a.trials.size());
+  for (std::size_t t = 0; t < a.trials.size(); ++t) CHECK(a.trials[t].objective == b.trials[t].objective);
+  CHECK(a.best == b.best);
+  CHECK(a.chosen.unobserved_weight == b.chosen.unobserved_weight);
+  CHECK(a.chosen.regularization == b.chosen.regularization);
+  CHECK(a.chosen.values == b.chosen.values);
+  CHECK(recall_a != recall_b);  // the poison did reach the test metrics
+}
+
+TEST_CASE("the default screen: skipped with a note when no interaction can be held out", "[experiment]") {
+  // One interaction per user: a temporal:0.2 validation split holds none out.
+  const std::string text = "user,item\nu1,i1\nu2,i2\nu3,i1\nu4,i3\n";
+  auto data = read_ratings(text.data(), text.size(), FormatOptions{});
+  REQUIRE(data.is_ok());
+  ExperimentSpec spec;
+  spec.model.factors = 2;
+  spec.model.iterations = 1;
+  auto e = Experiment::create(*data, spec);
+  REQUIRE(e.is_ok());
+  CHECK_FALSE((*e)->searching());
+  const auto& notes = (*e)->resolved().notes;
+  REQUIRE_FALSE(notes.empty());
+  CHECK(notes.back().rfind("no screen of alpha0 and lambda:", 0) == 0);
+  CHECK((*e)->fit().is_ok());
+}
