@@ -715,6 +715,54 @@ TEST_CASE("read_items: movies.dat (::, Latin-1) and u.item (|, genre flags)", "[
   CHECK((*u)[1].genres == "Action|Adventure|Thriller");
 }
 
+TEST_CASE("quotes in tab, bar and double-colon files: a field starting with a quote keeps it", "[ratings]") {
+  // Last.fm's artists.dat (tab), MovieLens movies.dat (::) and a bar file: names such as `"Weird Al" Yankovic`
+  // are plain text there, while a field quoted whole (closed before the delimiter) is still unquoted.
+  const std::string artists =
+      "id\tname\turl\n"
+      "1\t\"Weird Al\" Yankovic\thttp://www.last.fm/music/%22Weird+Al%22+Yankovic\n"
+      "2\t\"Heroes\tsoundtrack\n"                      // never closed on its line: plain text up to the tab
+      "3\t\"Quoted\tWhole\"\tx\n"                    // quoted whole: the tab inside belongs to the field
+      "4\tMASS\"\thttp://x\n";
+  auto a = read_items(artists.data(), artists.size(), FormatOptions{});
+  INFO(a.status().to_string());
+  REQUIRE(a.is_ok());
+  REQUIRE(a->size() == 4);
+  CHECK((*a)[0].title == "\"Weird Al\" Yankovic");
+  CHECK((*a)[1].title == "\"Heroes");
+  CHECK((*a)[2].title == "Quoted\tWhole");
+  CHECK((*a)[3].title == "MASS\"");
+
+  const std::string dat =
+      "2226::\"Great Performances\" Cats (1998)::Musical\n"
+      "2227::Lodger, The (1926)::Crime|Drama|Thriller\n";
+  auto m = read_items(dat.data(), dat.size(), FormatOptions{});
+  REQUIRE(m.is_ok());
+  REQUIRE(m->size() == 2);
+  CHECK((*m)[0].title == "\"Great Performances\" Cats (1998)");
+  CHECK((*m)[0].genres == "Musical");
+
+  // The ratings reader splits the same way, in any chunking (a chunk may end right after the closing quote).
+  const std::string tsv = "u1\t\"Weird Al\" Yankovic\t13883\nu2\t\"Weird Al\" Yankovic\t5\nu2\tABBA\t7\n";
+  const std::string bars = "u1|\"Weird Al\" Yankovic|13883\nu2|\"Weird Al\" Yankovic|5\nu2|ABBA|7\n";
+  for (const std::string& text : {tsv, bars}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{4}, std::size_t{13}, text.size()}) {
+      auto r = load_in_chunks(text, chunk);
+      INFO(r.status().to_string() << " chunk " << chunk);
+      REQUIRE(r.is_ok());
+      CHECK(r->skipped == 0);
+      CHECK(r->item_ids == std::vector<std::string>{"\"Weird Al\" Yankovic", "ABBA"});
+      CHECK(r->values == std::vector<float>{13883, 5, 7});
+    }
+  }
+  // Comma files keep RFC 4180: text after a closing quote is a malformed row.
+  FormatOptions lenient;
+  lenient.max_bad_fraction = 1.0;
+  Dataset csv = must_load("user,item,rating\nu1,\"Weird Al\" Yankovic,5\nu2,x,3\n", lenient);
+  CHECK(csv.size() == 1);
+  CHECK(csv.skipped == 1);
+}
+
 TEST_CASE("read_items: error discipline", "[ratings]") {
   FormatOptions o;
   o.source_name = "movies.csv";
