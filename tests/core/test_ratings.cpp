@@ -763,6 +763,25 @@ TEST_CASE("quotes in tab, bar and double-colon files: a field starting with a qu
   CHECK(csv.skipped == 1);
 }
 
+TEST_CASE("preview_file splits the first records as the reader does", "[ratings]") {
+  const std::string dat = "1\t\"Weird Al\" Yankovic\t13883\n2\t\"Quoted\tWhole\"\t7\n3\tCit\xE9\t1\n4\tx\t2\n";
+  auto p = preview_file(dat.data(), dat.size(), FormatOptions{}, 3);
+  INFO(p.status().to_string());
+  REQUIRE(p.is_ok());
+  CHECK(p->format.delimiter == "\t");
+  CHECK(p->format.encoding == "latin-1");
+  REQUIRE(p->rows.size() == 3);
+  CHECK(p->rows[0] == std::vector<std::string>{"1", "\"Weird Al\" Yankovic", "13883"});
+  CHECK(p->rows[1] == std::vector<std::string>{"2", "Quoted\tWhole", "7"});
+  CHECK(p->rows[2] == std::vector<std::string>{"3", "Cit\xC3\xA9", "1"});
+  const std::string csv = "userId,movieId,rating\n\"Smith, John\",\"The \"\"Best\"\" Film\",4\n";
+  auto c = preview_file(csv.data(), csv.size(), FormatOptions{}, 10);
+  REQUIRE(c.is_ok());
+  REQUIRE(c->rows.size() == 2);
+  CHECK(c->rows[0] == std::vector<std::string>{"userId", "movieId", "rating"});
+  CHECK(c->rows[1] == std::vector<std::string>{"Smith, John", "The \"Best\" Film", "4"});
+}
+
 TEST_CASE("read_items: error discipline", "[ratings]") {
   FormatOptions o;
   o.source_name = "movies.csv";
@@ -774,6 +793,14 @@ TEST_CASE("read_items: error discipline", "[ratings]") {
   auto empty = read_items("movieId,title\n", 14, FormatOptions{});
   REQUIRE_FALSE(empty.is_ok());
   CHECK(empty.status().message().find("no usable rows") != std::string::npos);
+  // A ratings file is not a catalogue: u.data's "titles" would be item ids or ratings.
+  const std::string udata = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n";
+  FormatOptions named;
+  named.source_name = "u.data";
+  auto ratings_file = read_items(udata.data(), udata.size(), named);
+  REQUIRE_FALSE(ratings_file.is_ok());
+  CHECK(ratings_file.status().message() ==
+        "u.data: the title column (column 2) holds only numbers: this looks like a ratings file, not item titles");
   std::string bin("\0\0\0", 3);
   auto b = read_items(bin.data(), bin.size(), FormatOptions{});
   REQUIRE_FALSE(b.is_ok());
