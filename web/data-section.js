@@ -70,7 +70,8 @@ function renderStats(result) {
   ];
   if (summary.duplicatesMerged) stats.push(['Duplicates merged', fmt.int(summary.duplicatesMerged)]);
   if (summary.filtered) stats.push(['Below the minimum rating', fmt.int(summary.filtered)]);
-  stats.push(['Titled items', result.titled ? `${fmt.int(result.titled)} (${result.titlesName})` : 'none yet']);
+  const titlesFile = result.titlesName.slice(result.titlesName.lastIndexOf('/') + 1);
+  stats.push(['Titled items', result.titled ? `${fmt.int(result.titled)} (${titlesFile})` : 'none yet']);
   stats.push(['Values', describeKind(values)]);
   const dl = $('summary-stats');
   dl.replaceChildren();
@@ -81,6 +82,7 @@ function renderStats(result) {
     dt.textContent = k;
     dd.textContent = v;
     if (k === 'Values') dd.id = 'values-kind';  // the core's own value-kind detection will fill this in words
+    if (v.length > 12) div.className = 'wide';
     div.append(dt, dd);
     dl.append(div);
   }
@@ -144,7 +146,7 @@ function renderReport(report) {
     const name = document.createElement('code');
     name.textContent = r.name;
     const role = r.role === 'unused' ? 'not used' : `used as the ${r.role}`;
-    li.append(name, `${r.from ? ` (in ${r.from})` : ''}: ${role}, ${r.why}.`);
+    li.append(name, `${r.from ? ` (in ${r.from})` : ''}: ${role} (${r.why}).`);
     list.append(li);
   }
   list.hidden = !list.children.length;
@@ -155,15 +157,18 @@ export const showValue = (value) => describeValue(valueKind(ui.summary), value);
 
 function renderLoadTiming(timing, wallSeconds) {
   if (!timing) return;
-  const rest = Math.max(0, wallSeconds - timing.readSeconds - timing.parseSeconds - timing.indexSeconds);
-  $('load-timing').textContent = `Loaded ${fmt.bytes(timing.bytes)} in ${fmt.seconds(wallSeconds)}: reading ` +
-    `${fmt.seconds(timing.readSeconds)}, parsing ${fmt.seconds(timing.parseSeconds)}, counting users and items ` +
-    `${fmt.seconds(timing.indexSeconds)}, handing over and drawing ${fmt.seconds(rest)}.`;
+  const parts = [['reading', timing.readSeconds], ['finding the ratings and titles', timing.sniffSeconds],
+                 ['parsing', timing.parseSeconds], ['counting users and items', timing.indexSeconds],
+                 ['titles', timing.titlesSeconds]].filter(([, t]) => t >= 0.0005);
+  const rest = Math.max(0, wallSeconds - parts.reduce((sum, [, t]) => sum + t, 0));
+  parts.push(['handing over and drawing', rest]);
+  $('load-timing').textContent = `Loaded ${fmt.bytes(timing.bytes)} in ${fmt.seconds(wallSeconds)}: ` +
+    `${parts.map(([what, t]) => `${what} ${fmt.seconds(t)}`).join(', ')}.`;
   $('load-timing').dataset.wallSeconds = String(wallSeconds);
   $('timing').dataset.loadSeconds = String(wallSeconds);
 }
 
-function dataLoaded(result, t0) {
+function dataLoaded(result) {
   clearError();
   ui.hasData = true;
   ui.canRetry = false;
@@ -173,6 +178,11 @@ function dataLoaded(result, t0) {
   renderStats(result);
   $('summary-panel').hidden = false;
   hooks.dataChanged(result);
+}
+
+/** After everything a load changed is drawn: its wall time, then the test hook. */
+function loadFinished(result, t0) {
+  if (!result.timing) return;
   renderLoadTiming(result.timing, (performance.now() - t0) / 1000);
   bump('data');
 }
@@ -197,9 +207,10 @@ export async function openFiles(files, as) {
     try {
       const result = await ui.client.request(Request.OPEN, { files, as }, { onProgress: onLoadProgress });
       renderReport(result.report);
-      if (result.timing) dataLoaded(result, t0);
+      if (result.timing) dataLoaded(result);
       if (result.embedding) hooks.modelArrived(result, `Loaded ${result.model.source}`);
       titlesLoaded(result);
+      loadFinished(result, t0);
     } catch (error) {
       const name = files.length === 1 ? files[0].name : '';
       loadFailed(error, as === 'titles' ? `${name} could not be read as a titles file`
@@ -223,8 +234,9 @@ async function reload() {
     const t0 = performance.now();
     try {
       const result = await ui.client.request(Request.LOAD, { options: loadOptions() }, { onProgress: onLoadProgress });
-      dataLoaded(result, t0);
+      dataLoaded(result);
       titlesLoaded(result);
+      loadFinished(result, t0);
     } catch (error) {
       loadFailed(error, error.code === ErrorCode.BAD_INPUT ? `${ui.dataName || 'The file'} could not be read` : '');
     }
@@ -240,8 +252,9 @@ async function loadDemo() {
       $('fmt-header').value = 'auto';
       ui.minRating = undefined;
       renderReport([]);
-      dataLoaded(result, t0);
+      dataLoaded(result);
       titlesLoaded(result);
+      loadFinished(result, t0);
     } catch (error) {
       showError(error);
     }

@@ -157,7 +157,8 @@ export function chooseEntries(api, entries, as) {
                why: s?.ratings ? `reads as ${describeRatings(s.ratings)}` : 'tried as ratings: nothing else fits' };
     }
     if (e === titles) return { name: e.name, from: e.from, role: 'titles', why: 'reads as item ids with titles' };
-    const why = !s ? (ratings || titles ? 'not needed' : 'not read') : s.kind === 'neither' ? 'neither ratings nor titles'
+    const why = !s ? 'not read: the files named like ratings and titles were enough' : s.kind === 'neither'
+      ? 'reads as neither ratings nor titles'
       : `also reads as ${s.kind}; ${(s.kind === 'ratings' ? ratings : titles)?.name || 'another file'} was used`;
     return { name: e.name, from: e.from, role: 'unused', why };
   });

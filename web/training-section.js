@@ -170,7 +170,8 @@ function renderTiming(result, params) {
     parts.push(`training ${fmt.seconds(t.trainSeconds)}`);
   }
   parts.push(`matrices ${fmt.seconds(t.setupSeconds)}`, `results ${fmt.seconds(t.installSeconds)}`);
-  el.textContent = `${parts.join(' · ')}. Total ${fmt.seconds(t.totalSeconds)}` +
+  const line = parts.join(' · ');
+  el.textContent = `${line[0].toUpperCase()}${line.slice(1)}. Total ${fmt.seconds(t.totalSeconds)}` +
     (Number.isFinite(load) ? `; from loading to recommendations ${fmt.seconds(load + t.totalSeconds)}.` : '.');
   Object.assign(el.dataset, {
     trainSeconds: String(t.trainSeconds), evalSeconds: String(t.evalSeconds),

@@ -138,13 +138,16 @@ export const dataHandlers = {
       for (const e of unpack(file.name, bytes, kind)) entries.push({ ...e, file: kind === 'text' ? file : null });
     }
     const readSeconds = since(t0);
+    let t1 = performance.now();
     if (models.length && !entries.length) {
       const { file, bytes } = models[0];
       const installed = installModel(ctx.api.loadModel(bytes, file.name), file.name);
       const report = [{ name: file.name, from: '', role: 'model', why: 'an alsrec model file' }];
       return { payload: { ...installed.payload, report }, transfer: installed.transfer };
     }
+    if (entries.length > 1 || as === 'auto') progress(id, 'sniff', 'Looking for the ratings and the titles…');
     const choice = chooseEntries(ctx.api, entries, as);
+    const sniffSeconds = since(t1);
     if (!choice.ratings && !choice.titles) {
       fail(ErrorCode.BAD_INPUT, `Found no ratings or titles in ${files.map((f) => f.name).join(', ')}: ` +
         choice.report.map((r) => `${r.name}: ${r.why}`).join('; ') + '.');
@@ -154,12 +157,14 @@ export const dataHandlers = {
       const e = choice.ratings;
       const source = { name: e.name, from: e.from, file: e.file, bytes: e.file ? null : e.bytes() };
       timing = await loadOrExplain(id, source, {}, { bytes: e.bytes() });
-      timing.readSeconds += readSeconds;
+      Object.assign(timing, { readSeconds: timing.readSeconds + readSeconds, sniffSeconds });
     }
     let titles = null;
     if (choice.titles) {
       progress(id, 'titles', `Reading titles from ${choice.titles.name}…`);
+      t1 = performance.now();
       titles = attachTitles(choice.titles);
+      if (timing) timing.titlesSeconds = since(t1);
     }
     const report = choice.report;
     if (models.length) {  // a model dropped with its data: loaded after it, so it can be matched to it
