@@ -3,8 +3,8 @@
 // refused as titles, and the GroupLens .zip downloads and .gz files opened as they are.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { dropFiles, listedItems, nextVersion, openReport, setParams, startApp, stopApp, summaryStats, train }
-  from './harness.mjs';
+import { dropFiles, listedItems, nextVersion, openReport, setParams, similarMatch, startApp, stopApp, summaryStats,
+         train } from './harness.mjs';
 import { file, gzip, lastfmLike, ml100kLike, movielensLike, zip } from './datasets.mjs';
 
 let app, page;
@@ -49,9 +49,7 @@ test('dropped ratings and titles are told apart by their content, whatever their
   // A name that starts with a quote in a tab file is a name: `"Weird Al" Yankovic` is kept as it is.
   await setParams(page, { factors: 8, iterations: 3, evaluate: false });
   assert.equal(await train(page), 'model');
-  await page.fill('#similar-query', 'weird al');
-  const match = await page.waitForSelector('#similar-matches button[data-item-id="1"]');
-  assert.equal(await match.textContent(), '"Weird Al" Yankovic');
+  assert.equal(await similarMatch(page, 'weird al', '1'), '"Weird Al" Yankovic');
 });
 
 test('u.data is not accepted as a titles file', async () => {
@@ -110,9 +108,7 @@ test('ml-100k.zip and ml-1m.zip dropped: u.data + u.item, ratings.dat + movies.d
   assert.equal(await train(page), 'model');
   for (const [query, title] of [['great performances', '"Great Performances" Cats (1998)'],
     ['cite des enfants', 'Cité des enfants perdus, La (1995)']]) {
-    await page.fill('#similar-query', query);
-    const match = await page.waitForSelector('#similar-matches button');
-    assert.equal(await match.textContent(), title);
+    assert.equal(await similarMatch(page, query), title);
   }
 });
 

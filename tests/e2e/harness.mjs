@@ -176,3 +176,10 @@ export function requireData(paths) {
     process.exit(77);
   }
 }
+
+/** Type a query into "Similar items" search; the text of the first match (or of the match for itemId). */
+export async function similarMatch(page, query, itemId = null) {
+  await page.fill('#similar-query', query);
+  const match = await page.waitForSelector(`#similar-matches button${itemId === null ? '' : `[data-item-id="${itemId}"]`}`);
+  return match.textContent();
+}

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, launch, listedItems, nextVersion, openApp, screenshot, setParams, SITE_DIR, startServer, train }
-  from './harness.mjs';
+import { ARTIFACTS, launch, listedItems, nextVersion, openApp, screenshot, setParams, similarMatch, SITE_DIR,
+         startServer, summaryStats, train } from './harness.mjs';
 import { file, movielensLike } from './datasets.mjs';
 
 let server, browser, page;
@@ -69,8 +69,7 @@ test('the CLI\'s model kinds and value transforms are offered; each run lands in
 test('minimum rating counted as positive (the CLI\'s --min-rating) loads the data again without the rest', async () => {
   await page.fill('#min-rating', '4');
   await nextVersion(page, 'data', () => page.click('#min-rating-apply'));
-  const stats = await page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
-    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+  const stats = await summaryStats(page);
   const kept = movielens.rows.filter((r) => r.value >= 4).length;
   assert.equal(stats.Interactions, kept.toLocaleString('en-US'));
   assert.equal(stats['Below the minimum rating'], (movielens.rows.length - kept).toLocaleString('en-US'));
@@ -84,9 +83,7 @@ test('search ignores accents: "miserables" finds "Misérables, Les (1995)"', asy
   await page.selectOption('#p-values', '');
   await setParams(page, { factors: 8, iterations: 3, evaluate: false });
   assert.equal(await train(page), 'model');
-  await page.fill('#similar-query', 'miserables');
-  const match = await page.waitForSelector('#similar-matches button');
-  assert.equal(await match.textContent(), 'Misérables, Les (1995)');
+  assert.equal(await similarMatch(page, 'miserables'), 'Misérables, Les (1995)');
 });
 
 test('rate yourself: 1★ is not a like; recommendations and each "because you liked" are the engine\'s', async () => {
