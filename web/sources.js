@@ -149,7 +149,10 @@ export function chooseEntries(api, entries, as) {
   const rest = candidates(ordered.filter((e) => !hint(e))).slice(0, MAX_SNIFFED_ENTRIES);
   let ratings = as === 'titles' ? null : pick('ratings', hinted) || pick('ratings', rest);
   let titles = pick('titles', hinted, ratings) || pick('titles', rest, ratings);
-  if (as === 'auto' && !ratings && !titles && entries.length === 1) ratings = entries[0];  // the reader will say why
+  if (!ratings && !titles && entries.length === 1) {  // one file that fits neither: its reader will say why
+    if (as === 'titles') titles = entries[0];
+    else ratings = entries[0];
+  }
   const report = entries.map((e) => {
     const s = sniffed.get(e);
     if (e === ratings) {

@@ -121,5 +121,11 @@ test('.gz files are opened as they are: ratings.csv.gz picked, movies.csv.gz dro
   await nextVersion(page, 'items', () => dropFiles(page, [file('movies.csv.gz', gzip(movielens.movies))]));
   assert.deepEqual(await openReport(page), { 'movies.csv': 'titles' });
   assert.match((await summaryStats(page))['Titled items'], /\(movies\.csv\)$/);
+  // A broken file inside a .gz gets the reader's own words, with line numbers.
+  const broken = ['user,item,rating', ...Array.from({ length: 30 }, (_, i) => `u${i},i${i % 4},${i % 3 ? 'lots' : 4}`)];
+  await nextVersion(page, 'error', () => page.setInputFiles('[data-testid=ratings-file]',
+                                                             file('broken.csv.gz', gzip(broken.join('\n')))));
+  assert.match(await errorText(), /broken\.csv\.gz could not be read .*line \d+: rating 'lots' is not a number/);
+  assert.equal((await summaryStats(page)).Interactions, movielens.rows.length.toLocaleString('en-US'), 'data kept');
   assert.deepEqual(app.browser.messages, []);
 });
