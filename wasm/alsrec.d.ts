@@ -90,6 +90,8 @@ export class Trainer {
   evaluate(k?: number): RankingMetrics;
   /** With a split: the popularity baseline on the same split. */
   popularity(k?: number): RankingMetrics;
+  /** evaluate() on at most maxUsers held-out users, always the same seeded sample (cheap curves). (extension) */
+  evaluateSample(k?: number, maxUsers?: number): RankingMetrics;
   /** A Model of the current factors (a copy; the trainer may keep stepping). */
   model(): Model;
   /** Whether the trainer holds a test split (evaluate/popularity work). (extension) */
@@ -160,6 +162,8 @@ export interface TuneOptions {
   objective?: 'ndcg' | 'recall';    // explicit mode always minimises RMSE
   params?: TrainParams;             // base parameters (mode, iterations, solver, seed); searched ones overwritten
   onProgress?: (p: TuneProgress) => boolean | void;  // return false to cancel (AlsrecError 'cancelled')
+  /** Called once the search has ended, before the winner is trained on the train part and scored on test. */
+  onSearchDone?: (tuning: TuneResult['tuning']) => void;
 }
 /** evaluate()'s result for the winner (trained on the whole train part, scored once on test), plus the search. */
 export interface TuneResult extends EvaluateResult {
@@ -179,8 +183,14 @@ export interface Alsrec {
   readonly threads: number;
   /** The recommended parameters; with a confidence mode other than theirs, that mode's starting point. */
   defaults(confidence?: TrainParams['confidence']): Required<TrainParams>;
+  /** The values each choice parameter accepts: {confidence, values, solver}. (extension) */
+  readonly choices: { confidence: readonly string[]; values: readonly string[]; solver: readonly string[] };
   sniffFormat(bytes: Uint8Array, options?: FormatOptions): DetectedFormat;
-  loadRatings(bytes: Uint8Array, options?: FormatOptions): Dataset;
+  /** The format and the first maxRows records (header included) split as loadRatings splits them. (extension) */
+  preview(bytes: Uint8Array, options?: FormatOptions, maxRows?: number): { format: DetectedFormat; rows: string[][] };
+  /** onProgress is called after each 1 MiB chunk. */
+  loadRatings(bytes: Uint8Array, options?: FormatOptions,
+              onProgress?: (p: { bytesDone: number; bytesTotal: number }) => void): Dataset;
   loadItems(bytes: Uint8Array, options?: FormatOptions): ItemInfo[];
   /** split: 'none' | 'temporal:0.2' | 'random:0.2' | 'leave-last:1'. Trains on the train part only. */
   createTrainer(dataset: Dataset, params?: TrainParams, options?: { split?: string; splitSeed?: number }): Trainer;

@@ -334,6 +334,14 @@ export class Trainer extends Owned {
     asK(k);
     return run(() => this[RAW]().popularity(k));
   }
+  /** evaluate() on at most maxUsers held-out users: a fixed sample (the same users on every call). */
+  evaluateSample(k = 10, maxUsers = 1000) {
+    asK(k);
+    if (!Number.isInteger(maxUsers) || maxUsers < 1 || maxUsers > INT32_MAX) {
+      throw invalid(`maxUsers must be a whole number ≥ 1 (got ${describe(maxUsers)})`);
+    }
+    return run(() => this[RAW]().evaluateSample(k, maxUsers));
+  }
   model() {
     const raw = this[RAW]();
     const handle = call(() => new this.#module.ModelHandle());
@@ -383,6 +391,9 @@ function makeApi(module) {
     version: call(() => module.version()),
     simd: call(() => module.hasSimd()),
     threads: call(() => module.threadCount()),
+    // The values each choice parameter accepts (e.g. to fill a form's menus).
+    choices: Object.freeze(Object.fromEntries(Object.entries(TRAIN_PARAMS)
+      .filter(([, spec]) => Array.isArray(spec)).map(([key, spec]) => [key, Object.freeze([...spec])]))),
 
     // defaults(): the recommended (ials) parameters; defaults(mode) for another confidence mode: the starting point
     // createTrainer() uses for it, e.g. to refill a form.
@@ -397,14 +408,17 @@ function makeApi(module) {
       return run(() => module.sniffFormat(data.subarray(0, 64 * 1024), f));
     },
 
-    loadRatings(bytes, options) {
+    // onProgress({bytesDone, bytesTotal}) after each 1 MiB chunk (the page's loading bar).
+    loadRatings(bytes, options, onProgress) {
       const data = asBytes(bytes, 'bytes');
       const f = formatOptions(options);
+      const progress = onProgressFn(onProgress);
       const handle = newHandle('DatasetHandle');
       try {
         run(() => handle.begin(f));
         for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) {
           run(() => handle.feed(data.subarray(offset, offset + CHUNK_BYTES)));
+          progress?.({ bytesDone: Math.min(offset + CHUNK_BYTES, data.length), bytesTotal: data.length });
         }
         run(() => handle.finish());
         return new Dataset(handle);
@@ -412,6 +426,14 @@ function makeApi(module) {
         handle.delete();
         throw e;
       }
+    },
+
+    // The detected format and the first maxRows records split exactly as loadRatings will split them.
+    preview(bytes, options, maxRows = 8) {
+      const data = asBytes(bytes, 'bytes');
+      const f = formatOptions(options);
+      asCount(maxRows, 'maxRows');
+      return run(() => module.preview(data.subarray(0, 64 * 1024), f, maxRows));
     },
 
     loadItems(bytes, options) {
@@ -471,7 +493,7 @@ function makeApi(module) {
       const raw = checkDataset(dataset);
       const o = checkOptions('tune options', options, {
         split: 'string', k: 'integer', budgetSeconds: 'number', maxTrials: 'integer', objective: ['ndcg', 'recall'],
-        params: 'object', onProgress: 'callback',
+        params: 'object', onProgress: 'callback', onSearchDone: 'callback',
       });
       const { split = 'temporal:0.2', k = 10, budgetSeconds = 60, onProgress = null } = o;
       asK(k);
@@ -500,6 +522,7 @@ function makeApi(module) {
       }
       tuning.params = cleanParams(tuning.params);
       for (const t of tuning.trials) t.params = cleanParams(t.params);
+      o.onSearchDone?.(tuning);
       const result = api.evaluate(dataset, tuning.params, { split, k });
       return { ...result, tuning };
     },

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -265,6 +266,23 @@ val sniff(const val& bytes, const val& options) {
   Result<DetectedFormat> detected = sniff_format(buf.data(), buf.size(), format);
   if (!detected) return status_object(detected.status());
   return ok_object(format_object(*detected));
+}
+
+// {ok, value: {format, rows}}: the first records split as the reader splits them (the page's preview).
+val preview(const val& bytes, const val& options, int max_rows) {
+  FormatOptions format;
+  Status st = format_options_from(options, format);
+  if (!st) return status_object(st);
+  std::vector<char> buf;
+  copy_bytes_in(bytes, buf);
+  Result<FilePreview> p = preview_file(buf.data(), buf.size(), format, static_cast<std::size_t>(std::max(max_rows, 0)));
+  if (!p) return status_object(p.status());
+  val rows = val::array();
+  for (std::size_t r = 0; r < p->rows.size(); ++r) rows.set(r, string_array(p->rows[r]));
+  val out = val::object();
+  out.set("format", format_object(p->format));
+  out.set("rows", rows);
+  return ok_object(out);
 }
 
 val load_items(const val& bytes, const val& options) {
@@ -518,6 +536,36 @@ class TrainerHandle {
                                                    trainer_->user_items(), test_, k, 1)));
   }
 
+  // The same metrics on at most max_users held-out users (a fixed seeded sample: the first max_users of one
+  // shuffle of the test users), so that a curve over iterations costs a bounded share of training.
+  val evaluate_sample(int k, int max_users) {
+    Status st = check_evaluable(k);
+    if (!st) return status_object(st);
+    const std::size_t n = static_cast<std::size_t>(std::max(max_users, 1));
+    if (n != sample_users_) {
+      if (test_order_.empty()) {
+        for (std::uint32_t u = 0; u < test_.rows; ++u)
+          if (test_.indptr[u + 1] > test_.indptr[u]) test_order_.push_back(u);
+        std::mt19937_64 rng(0x5eed);
+        std::shuffle(test_order_.begin(), test_order_.end(), rng);
+      }
+      std::vector<std::uint32_t> rows, cols;
+      std::vector<float> values;
+      for (std::size_t s = 0; s < std::min(n, test_order_.size()); ++s) {
+        const std::uint32_t u = test_order_[s];
+        for (std::uint64_t j = test_.indptr[u]; j < test_.indptr[u + 1]; ++j) {
+          rows.push_back(u);
+          cols.push_back(test_.indices[j]);
+          values.push_back(test_.data[j]);
+        }
+      }
+      test_sample_ = csr_from_triplets(test_.rows, test_.cols, rows, cols, values);
+      sample_users_ = n;
+    }
+    return ok_object(metrics_object(evaluate_model(trainer_->user_factors(), trainer_->item_factors(),
+                                                   trainer_->user_items(), test_sample_, k, 1)));
+  }
+
   val popularity(int k) const {
     Status st = check_evaluable(k);
     if (!st) return status_object(st);
@@ -551,6 +599,9 @@ class TrainerHandle {
   std::unique_ptr<AlsTrainer> trainer_;
   CsrMatrix test_;
   bool has_test_ = false;
+  std::vector<std::uint32_t> test_order_;  // test users (with held-out items), shuffled once
+  CsrMatrix test_sample_;
+  std::size_t sample_users_ = 0;
   std::vector<std::string> user_ids_, item_ids_;
   std::uint64_t fingerprint_ = 0;
   double elapsed_ = 0.0;
@@ -804,6 +855,7 @@ EMSCRIPTEN_BINDINGS(alsrec) {
   function("tune", &tune_dataset);
   function("sniffFormat", &sniff);
   function("loadItems", &load_items);
+  function("preview", &preview);
 
   class_<DatasetHandle>("DatasetHandle")
       .constructor<>()
@@ -828,6 +880,7 @@ EMSCRIPTEN_BINDINGS(alsrec) {
       .function("hasTest", &TrainerHandle::has_test)
       .function("params", &TrainerHandle::params)
       .function("evaluate", &TrainerHandle::evaluate)
+      .function("evaluateSample", &TrainerHandle::evaluate_sample)
       .function("popularity", &TrainerHandle::popularity);
 
   class_<ModelHandle>("ModelHandle")

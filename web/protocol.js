@@ -5,20 +5,19 @@
 
 /** Requests the page sends to the worker. */
 export const Request = Object.freeze({
-  LOAD: 'load',                   // {file?: File, options?: FormatOptions}  no file → re-load the last source
-  SUMMARY: 'summary',             // {}  the current dataset summary + preview
+  OPEN: 'open',                   // {files: File[], as: 'ratings'|'titles'|'auto'}  plain, .gz, .zip or model files
+  LOAD: 'load',                   // {options?: FormatOptions}  the current (or last failed) ratings, loaded again
   TRAIN: 'train',                 // {params: TrainParams, evaluate: boolean}
   CANCEL: 'cancel',               // {}  stop the running training between two iterations
   RECOMMEND: 'recommend',         // {userId, n}
   SIMILAR: 'similar',             // {itemId, n}
-  FOLD_IN: 'foldIn',              // {ratings: [{itemId, value}], n}
-  EXPLAIN: 'explain',             // {ratings: [{itemId, value}], itemId, n}
+  FOLD_IN: 'foldIn',              // {likes: [{itemId, value}], exclude: [itemId], n}
   SAVE_MODEL: 'saveModel',        // {}  → {bytes: Uint8Array}
   LOAD_MODEL: 'loadModel',        // {file: File}
   GENERATE_DEMO: 'generateDemo',  // {options?: GenerateOptions}
-  LOAD_ITEMS: 'loadItems',        // {file: File}
   EXPORT_RECOMMENDATIONS: 'exportRecommendations',  // {n}  → {bytes: Uint8Array} (CSV)
-  TUNE: 'tune',                   // {params, budgetSeconds}  → {params, trials, validation, metrics}
+  SOURCE: 'source',               // {}  → {bytes, name, options, hasTimestamps}: the ratings, for the tune worker
+  TUNE: 'tune',                   // to tune-worker.js: {bytes, name, options, hasTimestamps, params, budgetSeconds}
 });
 
 /** Messages the worker sends to the page. */
@@ -95,6 +94,12 @@ export class WorkerClient {
       this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ ...payload, type, id }, transfer);
     });
+  }
+
+  /** Stop the worker at once (a search that cannot be interrupted otherwise); pending requests fail with error. */
+  terminate(error) {
+    this.worker.terminate();
+    this.#failAll(error);
   }
 
   /** Fire-and-forget (cancel): the worker acknowledges, but nobody needs to wait. */

@@ -116,6 +116,11 @@ Result<std::vector<ItemInfo>> read_items(const char* data, std::size_t size, con
     if (!examples.empty()) msg += "; first: " + first_examples();
     return Status::bad_input(msg);
   }
+  // A ratings file (u.data, ratings.csv) read as a catalogue gets numbers for titles: refuse it by name rather
+  // than label every item with another column's numbers.
+  if (std::all_of(items.begin(), items.end(), [](const ItemInfo& it) { return text::looks_numeric(it.title); }))
+    return Status::bad_input(src + ": the title column (column " + std::to_string(col[kTitle] + 1) +
+                             ") holds only numbers: this looks like a ratings file, not item titles");
   if (static_cast<double>(bad) > options.max_bad_fraction * static_cast<double>(rows))
     return Status::bad_input(src + ": " + std::to_string(bad) + " of " + std::to_string(rows) +
                              " data rows are bad" + (examples.empty() ? "" : "; first: " + first_examples()) +

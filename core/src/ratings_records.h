@@ -5,6 +5,10 @@
 // runs to the matching '"', and may contain delimiters, line ends and doubled quotes ("" -> "). A quote
 // anywhere else is an ordinary character. Unquoted fields are trimmed of blanks (spaces, and tabs when the
 // delimiter is not a tab).
+// That is RFC 4180 for comma and semicolon files. Tab, bar, double-colon and whitespace files (MovieLens .dat,
+// u.item, Last.fm's .dat) are not written with CSV quoting and hold names such as `"Weird Al" Yankovic`: there a
+// quoted field must close on its own line right before a delimiter or line end, else the field is plain text,
+// quotes and all.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +26,8 @@ enum class DelimKind { kChar, kDoubleColon, kWhitespace };
 struct Delimiter {
   DelimKind kind = DelimKind::kChar;
   char ch = ',';
+  // Whether quotes follow RFC 4180 strictly (comma, semicolon): see the rules above.
+  bool csv_quoting() const { return kind == DelimKind::kChar && (ch == ',' || ch == ';'); }
 };
 
 struct Field {
@@ -94,6 +100,7 @@ class RecordSplitter {
   RecordStatus split_impl(const char* p, const char* end, bool eof, std::vector<Field>& fields, const char** next,
                           RecordInfo& info) const {
     const char dc = delim_.ch;
+    const bool csv = delim_.csv_quoting();
     const char* q = p;
     for (;;) {
       // Leading blanks of a field (for whitespace-delimited data this also skips the separator run).
@@ -110,6 +117,9 @@ class RecordSplitter {
         }
       }
       Field f;
+      const char* const field_start = q;
+      const std::uint32_t lines_before = info.extra_lines;
+      bool literal = false;  // a quote that does not quote the field (non-CSV dialects): read it as plain text
       if (q < end && *q == '"') {
         // Quoted field: scan to the closing quote, counting line ends inside it.
         const char* s = ++q;
@@ -122,6 +132,7 @@ class RecordSplitter {
             closed = true;
             break;
           }
+          if (!csv && (c == '\n' || c == '\r')) break;  // not closed on its line: plain text
           if (c == '\n') ++info.extra_lines;
           else if (c == '\r' && !(q + 1 < end && q[1] == '\n')) {
             if (q + 1 == end && !eof) return RecordStatus::kIncomplete;  // CR or CRLF? decide with more data
@@ -129,7 +140,9 @@ class RecordSplitter {
           }
           ++q;
         }
-        if (!closed) {
+        if (!closed && !csv && (q < end || eof)) {
+          literal = true;
+        } else if (!closed) {
           if (!eof) return RecordStatus::kIncomplete;
           info.malformed_quote = true;  // unterminated at end of input: take the rest as the field
           f.ptr = s;
@@ -139,18 +152,30 @@ class RecordSplitter {
           *next = q;
           return RecordStatus::kRecord;
         }
-        f.ptr = s;
-        f.len = static_cast<std::uint32_t>(q - s);
-        f.quoted = true;
-        ++q;  // past the closing quote
-        while (q < end && is_trim_char(*q)) ++q;
-        // Anything but a delimiter or line end after the closing quote is malformed; skip to the next boundary.
-        while (q < end && !at_boundary<K>(q, end, dc)) {
-          if (K == DelimKind::kWhitespace && (*q == ' ' || *q == '\t')) break;
-          info.malformed_quote = true;
-          ++q;
+        if (!literal) {
+          f.ptr = s;
+          f.len = static_cast<std::uint32_t>(q - s);
+          f.quoted = true;
+          const char* after = ++q;  // past the closing quote
+          while (q < end && is_trim_char(*q)) ++q;
+          const bool field_ends = q == end || at_boundary<K>(q, end, dc) || (K == DelimKind::kWhitespace && q != after);
+          if (!field_ends && !csv) {
+            literal = true;  // `"Weird Al" Yankovic`: text after the closing quote
+          } else if (!field_ends) {
+            // Anything but a delimiter or line end after the closing quote is malformed; skip to the next boundary.
+            while (q < end && !at_boundary<K>(q, end, dc)) {
+              info.malformed_quote = true;
+              ++q;
+            }
+          }
         }
-      } else {
+        if (literal) {
+          f = Field{};
+          info.extra_lines = lines_before;
+          q = field_start;
+        }
+      }
+      if (!f.quoted) {
         const char* s = q;
         while (q < end && !at_boundary<K>(q, end, dc)) {
           if (K == DelimKind::kWhitespace && (*q == ' ' || *q == '\t')) break;

@@ -715,6 +715,73 @@ TEST_CASE("read_items: movies.dat (::, Latin-1) and u.item (|, genre flags)", "[
   CHECK((*u)[1].genres == "Action|Adventure|Thriller");
 }
 
+TEST_CASE("quotes in tab, bar and double-colon files: a field starting with a quote keeps it", "[ratings]") {
+  // Last.fm's artists.dat (tab), MovieLens movies.dat (::) and a bar file: names such as `"Weird Al" Yankovic`
+  // are plain text there, while a field quoted whole (closed before the delimiter) is still unquoted.
+  const std::string artists =
+      "id\tname\turl\n"
+      "1\t\"Weird Al\" Yankovic\thttp://www.last.fm/music/%22Weird+Al%22+Yankovic\n"
+      "2\t\"Heroes\tsoundtrack\n"                      // never closed on its line: plain text up to the tab
+      "3\t\"Quoted\tWhole\"\tx\n"                    // quoted whole: the tab inside belongs to the field
+      "4\tMASS\"\thttp://x\n";
+  auto a = read_items(artists.data(), artists.size(), FormatOptions{});
+  INFO(a.status().to_string());
+  REQUIRE(a.is_ok());
+  REQUIRE(a->size() == 4);
+  CHECK((*a)[0].title == "\"Weird Al\" Yankovic");
+  CHECK((*a)[1].title == "\"Heroes");
+  CHECK((*a)[2].title == "Quoted\tWhole");
+  CHECK((*a)[3].title == "MASS\"");
+
+  const std::string dat =
+      "2226::\"Great Performances\" Cats (1998)::Musical\n"
+      "2227::Lodger, The (1926)::Crime|Drama|Thriller\n";
+  auto m = read_items(dat.data(), dat.size(), FormatOptions{});
+  REQUIRE(m.is_ok());
+  REQUIRE(m->size() == 2);
+  CHECK((*m)[0].title == "\"Great Performances\" Cats (1998)");
+  CHECK((*m)[0].genres == "Musical");
+
+  // The ratings reader splits the same way, in any chunking (a chunk may end right after the closing quote).
+  const std::string tsv = "u1\t\"Weird Al\" Yankovic\t13883\nu2\t\"Weird Al\" Yankovic\t5\nu2\tABBA\t7\n";
+  const std::string bars = "u1|\"Weird Al\" Yankovic|13883\nu2|\"Weird Al\" Yankovic|5\nu2|ABBA|7\n";
+  for (const std::string& text : {tsv, bars}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{4}, std::size_t{13}, text.size()}) {
+      auto r = load_in_chunks(text, chunk);
+      INFO(r.status().to_string() << " chunk " << chunk);
+      REQUIRE(r.is_ok());
+      CHECK(r->skipped == 0);
+      CHECK(r->item_ids == std::vector<std::string>{"\"Weird Al\" Yankovic", "ABBA"});
+      CHECK(r->values == std::vector<float>{13883, 5, 7});
+    }
+  }
+  // Comma files keep RFC 4180: text after a closing quote is a malformed row.
+  FormatOptions lenient;
+  lenient.max_bad_fraction = 1.0;
+  Dataset csv = must_load("user,item,rating\nu1,\"Weird Al\" Yankovic,5\nu2,x,3\n", lenient);
+  CHECK(csv.size() == 1);
+  CHECK(csv.skipped == 1);
+}
+
+TEST_CASE("preview_file splits the first records as the reader does", "[ratings]") {
+  const std::string dat = "1\t\"Weird Al\" Yankovic\t13883\n2\t\"Quoted\tWhole\"\t7\n3\tCit\xE9\t1\n4\tx\t2\n";
+  auto p = preview_file(dat.data(), dat.size(), FormatOptions{}, 3);
+  INFO(p.status().to_string());
+  REQUIRE(p.is_ok());
+  CHECK(p->format.delimiter == "\t");
+  CHECK(p->format.encoding == "latin-1");
+  REQUIRE(p->rows.size() == 3);
+  CHECK(p->rows[0] == std::vector<std::string>{"1", "\"Weird Al\" Yankovic", "13883"});
+  CHECK(p->rows[1] == std::vector<std::string>{"2", "Quoted\tWhole", "7"});
+  CHECK(p->rows[2] == std::vector<std::string>{"3", "Cit\xC3\xA9", "1"});
+  const std::string csv = "userId,movieId,rating\n\"Smith, John\",\"The \"\"Best\"\" Film\",4\n";
+  auto c = preview_file(csv.data(), csv.size(), FormatOptions{}, 10);
+  REQUIRE(c.is_ok());
+  REQUIRE(c->rows.size() == 2);
+  CHECK(c->rows[0] == std::vector<std::string>{"userId", "movieId", "rating"});
+  CHECK(c->rows[1] == std::vector<std::string>{"Smith, John", "The \"Best\" Film", "4"});
+}
+
 TEST_CASE("read_items: error discipline", "[ratings]") {
   FormatOptions o;
   o.source_name = "movies.csv";
@@ -726,6 +793,14 @@ TEST_CASE("read_items: error discipline", "[ratings]") {
   auto empty = read_items("movieId,title\n", 14, FormatOptions{});
   REQUIRE_FALSE(empty.is_ok());
   CHECK(empty.status().message().find("no usable rows") != std::string::npos);
+  // A ratings file is not a catalogue: u.data's "titles" would be item ids or ratings.
+  const std::string udata = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n";
+  FormatOptions named;
+  named.source_name = "u.data";
+  auto ratings_file = read_items(udata.data(), udata.size(), named);
+  REQUIRE_FALSE(ratings_file.is_ok());
+  CHECK(ratings_file.status().message() ==
+        "u.data: the title column (column 2) holds only numbers: this looks like a ratings file, not item titles");
   std::string bin("\0\0\0", 3);
   auto b = read_items(bin.data(), bin.size(), FormatOptions{});
   REQUIRE_FALSE(b.is_ok());

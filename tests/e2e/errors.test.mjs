@@ -46,7 +46,7 @@ test('correcting the format of the failed file loads it', async () => {
   assert.equal(stats.Users, '40');
   assert.equal(stats.Items, '7');
   assert.doesNotMatch(await page.textContent('#format-heading'), /not loaded/);
-  assert.match(await page.textContent('#histogram'), /No rating column/);
+  assert.match(await page.textContent('#histogram'), /No values: every row counts as one interaction/);
   assert.equal(await page.isVisible('[data-testid=error]'), false);
 });
 
@@ -127,7 +127,7 @@ test('ratings and titles dropped on the page load both (and the page does not na
   assert.equal(stats.Users, '3');
   assert.equal(stats.Items, '3');
   assert.equal(stats.Interactions, '6');
-  assert.equal(stats['Titled items'], '3');
+  assert.equal(stats['Titled items'], '3 (my-items.csv)');
   assert.equal(await page.isVisible('[data-testid=error]'), false);
   assert.deepEqual(browser.messages, []);
 });

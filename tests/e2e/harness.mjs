@@ -139,3 +139,47 @@ export async function stopApp(app) {
   await app?.browser?.close();
   app?.server?.stop();
 }
+
+/** The data summary as {label: value} (Users, Items, Interactions, Titled items, Values…). */
+export async function summaryStats(page) {
+  return page.$$eval('#summary-stats div', (divs) => Object.fromEntries(divs.map((d) =>
+    [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+}
+
+/** Drop files on the page as a person would ({name, buffer} each); resolves after the drop event. */
+export async function dropFiles(page, files) {
+  const payload = files.map((f) => ({ name: f.name, data: Buffer.from(f.buffer).toString('base64') }));
+  await page.evaluate((list) => {
+    const dt = new DataTransfer();
+    for (const { name, data } of list) {
+      dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name));
+    }
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+/** What each opened file was taken as: {name: role}. */
+export async function openReport(page) {
+  return page.$$eval('[data-testid=open-report] li', (els) => Object.fromEntries(els.map((el) =>
+    [el.dataset.name, el.dataset.role])));
+}
+
+/**
+ * A test file whose data is absent reports itself skipped (ctest: exit code 77 = SKIP_RETURN_CODE) and names the
+ * path it looked for, instead of passing silently or failing.
+ */
+export function requireData(paths) {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length) {
+    console.log(`SKIPPED: test data not found: ${missing.join(', ')} (put the data sets under ${SHARED_DATA}; ` +
+                'see README, "Test data")');
+    process.exit(77);
+  }
+}
+
+/** Type a query into "Similar items" search; the text of the first match (or of the match for itemId). */
+export async function similarMatch(page, query, itemId = null) {
+  await page.fill('#similar-query', query);
+  const match = await page.waitForSelector(`#similar-matches button${itemId === null ? '' : `[data-item-id="${itemId}"]`}`);
+  return match.textContent();
+}

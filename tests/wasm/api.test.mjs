@@ -316,6 +316,45 @@ test('a Trainer steps one iteration at a time and evaluates between steps', () =
   });
 });
 
+test('evaluateSample scores a fixed sample of held-out users; with all of them it is evaluate()', () => {
+  withDataset((dataset) => {
+    const trainer = alsrec.createTrainer(dataset, { ...BOARD_PARAMS, iterations: 2 }, { split: 'leave-last:1' });
+    try {
+      trainer.step();
+      const all = trainer.evaluate(1);
+      assert.deepEqual(trainer.evaluateSample(1, 1000), all);
+      const few = trainer.evaluateSample(1, 5);
+      assert.equal(few.users, 5);
+      assert.deepEqual(trainer.evaluateSample(1, 5), few, 'the same users every time');
+      assert.deepEqual(trainer.evaluateSample(1, 12), all);
+      assertAlsrecError(() => trainer.evaluateSample(1, 0), 'invalid_argument', /maxUsers/);
+    } finally {
+      trainer.delete();
+    }
+  });
+});
+
+test('preview splits the first records as loadRatings does; loadRatings reports progress per chunk', () => {
+  const text = 'user\titem\tplays\n1\t"Weird Al" Yankovic\t13883\n2\t"Quoted\tWhole"\t7\n';
+  const p = alsrec.preview(utf8(text), {}, 2);
+  assert.equal(p.format.delimiter, '\t');
+  assert.deepEqual(p.rows, [['user', 'item', 'plays'], ['1', '"Weird Al" Yankovic', '13883']]);
+  withDataset((dataset) => assert.deepEqual(dataset.itemIds(), ['"Weird Al" Yankovic', 'Quoted\tWhole']), text);
+  const big = `user,item\n${Array.from({ length: 150000 }, (_, i) => `u${i % 977},i${i % 499}`).join('\n')}\n`;
+  const seen = [];
+  const dataset = alsrec.loadRatings(utf8(big), {}, (q) => seen.push(q));
+  dataset.delete();
+  assert.ok(seen.length >= 2, `${seen.length} progress calls`);
+  assert.deepEqual(seen.at(-1), { bytesDone: utf8(big).length, bytesTotal: utf8(big).length });
+  assert.ok(seen.every((q, i) => i === 0 || q.bytesDone > seen[i - 1].bytesDone));
+});
+
+test('choices lists the values each choice parameter accepts', () => {
+  for (const v of ['raw', 'binary']) assert.ok(alsrec.choices.values.includes(v), v);
+  assert.ok(alsrec.choices.confidence.includes('ials') && alsrec.choices.confidence.includes('explicit'));
+  assert.deepEqual(alsrec.choices.solver, ['cg', 'cholesky']);
+});
+
 test('generateDemo is deterministic by seed and loads back to the same dataset', () => {
   const opts = { users: 300, items: 400, interactions: 60000, seed: 5 };
   const a = alsrec.generateDemo(opts);

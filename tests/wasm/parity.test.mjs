@@ -1,6 +1,6 @@
 // Parity of the wasm module with the native CLI on ml-latest-small, same parameters and seed:
 // evaluate metrics agree within 0.002; a model file written by either loads in the other and ranks the same.
-// Skipped (exit 77, which ctest counts as skipped) only when the CLI binary does not exist.
+// Skipped (exit 77, which ctest counts as skipped) when the CLI binary or the data does not exist.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,10 @@ if (!fs.existsSync(paths.cli)) {
 }
 
 const ratingsPath = path.join(paths.shared, 'ml-latest-small', 'ratings.csv');
+if (!fs.existsSync(ratingsPath)) {
+  console.log(`SKIPPED: test data not found: ${ratingsPath} (see README, "Test data")`);
+  process.exit(77);
+}
 const PARAMS = { factors: 64, iterations: 15, seed: 42 };
 const MODEL_FLAGS = ['--factors', '64', '--iterations', '15', '--seed', '42', '--threads', '1'];
 const METRIC_KEYS = {  // CLI JSON key -> RankingMetrics field

@@ -14,8 +14,9 @@ const SEARCH = {
 
 test('tune returns evaluate()\'s keys for the winner plus the trial table', () => {
   const seen = [];
-  const r = alsrec.tune(dataset, { ...SEARCH, onProgress: (p) => { seen.push(p.trialsDone); } });
-  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  const r = alsrec.tune(dataset, { ...SEARCH, onProgress: (p) => { seen.push(p.trialsDone); },
+                                   onSearchDone: (t) => { seen.push(`done after ${t.trials.length}`); } });
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 'done after 5']);
   assert.equal(r.tuning.trials.length, 5);
   assert.equal(r.tuning.budgetExhausted, true);
   assert.equal(r.tuning.objective, 'ndcg');

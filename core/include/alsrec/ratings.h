@@ -128,6 +128,15 @@ Result<Dataset> read_ratings(const char* data, std::size_t size, const FormatOpt
 // Sniff the dialect of the first bytes of a file without reading it fully (for previews and `inspect`).
 Result<DetectedFormat> sniff_format(const char* data, std::size_t size, const FormatOptions& options);
 
+// The first records of a file split exactly as the reader splits them, each field decoded to UTF-8 (the header
+// row included when there is one): what a user checks before loading. At most max_rows records.
+struct FilePreview {
+  DetectedFormat format;
+  std::vector<std::vector<std::string>> rows;
+};
+Result<FilePreview> preview_file(const char* data, std::size_t size, const FormatOptions& options,
+                                 std::size_t max_rows);
+
 // Items catalogue (movies.csv, movies.dat, u.item): id -> title (+ genres). Columns found by header names
 // (movieId/item_id/id, title/name, genres) or by position id,title[,genres]; u.item is '|' with id,title first.
 struct ItemInfo {
