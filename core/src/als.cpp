@@ -131,7 +131,7 @@ struct SideData {
   const char* name;       // "user" / "item", for messages
   std::uint32_t id;       // 0 / 1, for the initialisation hash
   CsrMatrix m;            // rows of this side × the other side
-  std::vector<float> a, b;
+  detail::PairWeights weights;  // (a, b, k) of m's nonzeros
   std::vector<float> lambda;  // λ per row
   // Every row's nonzero count over all processes (= m's row sizes unless this is a shard). λ, the work chunks and
   // partition_rows come from these, so a shard cuts and regularises its rows exactly as one process would.
@@ -231,8 +231,8 @@ struct AlsTrainer::Impl {
   AlsOptions opt;
   detail::ConfidenceModel confidence;
   float w0;
-  SideData users{"user", 0, {}, {}, {}, {}, {}, {}};
-  SideData items{"item", 1, {}, {}, {}, {}, {}, {}};
+  SideData users{"user", 0, {}, {}, {}, {}, {}};
+  SideData items{"item", 1, {}, {}, {}, {}, {}};
   Factors x, y;                 // user and item factors
   double constant_sum = 0;      // Σ_obs k_ui (see compute_loss)
   mutable ThreadPool pool;
@@ -248,22 +248,12 @@ struct AlsTrainer::Impl {
   Status failed;                // sticky: a diverged trainer stays failed
 
   Impl(const AlsOptions& o, int threads)
-      : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o.solver, o.cg_steps)) {}
+      : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o)) {}
 
   // Pair weights of the rows held; λ and the work chunks from the global sizes. kInvalidArgument on a weight that
   // is not finite.
   Status prepare_side(SideData& s, std::vector<std::uint32_t> sizes, std::size_t other_count) {
-    const std::uint64_t nnz = s.m.nnz();
-    s.a.resize(nnz);
-    s.b.resize(nnz);
-    for (std::uint64_t e = 0; e < nnz; ++e) {
-      const detail::PairWeight w = confidence.weight(s.m.data[e]);
-      if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
-        return Status::invalid_argument("the confidence of value " + num(s.m.data[e]) +
-                                        " is not finite; lower alpha or use --values binary");
-      s.a[e] = w.a;
-      s.b[e] = w.b;
-    }
+    ALSREC_RETURN_IF_ERROR(s.weights.assign(confidence, s.m.data.data(), s.m.nnz()));
     s.sizes = std::move(sizes);
     s.lambda.resize(s.m.rows);
     for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.sizes[r], other_count);
@@ -279,18 +269,15 @@ struct AlsTrainer::Impl {
     items.m = std::move(item_rows);
     ALSREC_RETURN_IF_ERROR(prepare_side(users, std::move(user_sizes), users.m.cols));
     ALSREC_RETURN_IF_ERROR(prepare_side(items, std::move(item_sizes), users.m.rows));
-    for (std::uint64_t e = 0; e < users.m.nnz(); ++e) {
-      constant_sum += static_cast<double>(confidence.weight(users.m.data[e]).k);
-      if (users.a[e] != 0.0f) ++timings.weighted_pairs;
-    }
+    for (std::uint64_t e = 0; e < users.m.nnz(); ++e) constant_sum += static_cast<double>(users.weights.at(e).k);
+    timings.weighted_pairs = users.weights.weighted_pairs();
     init_factors(x, users);
     init_factors(y, items);
     std::size_t longest = 0;
     for (const SideData* s : {&users, &items})
       for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
     scratch.resize(static_cast<std::size_t>(pool.size()));
-    if (opt.solver == SolverKind::kConjugateGradient) longest = detail::block_capacity(longest);
-    for (auto& sc : scratch) sc.reserve(opt.factors, longest);
+    for (auto& sc : scratch) sc.reserve(opt.factors, solver->scratch_columns(longest), longest);
     return Status::ok();
   }
 
@@ -318,36 +305,14 @@ struct AlsTrainer::Impl {
     const bool use_gramian = w0 != 0.0f;
     const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
 
+    const detail::SharedTerms shared{use_gramian ? &wg : nullptr, key, timings.weighted_pairs > 0};
     const auto t0 = Clock::now();
-    std::vector<std::int64_t> first_failure(static_cast<std::size_t>(pool.size()), -1);
+    std::vector<std::int64_t> first_failure(chunks.size(), -1);
     pool.run(chunks.size(), [&](std::size_t task, int thread) {
-      detail::RowScratch& s = scratch[static_cast<std::size_t>(thread)];
       const auto [first, last] = chunks[task];
-      if (opt.solver == SolverKind::kConjugateGradient) {  // CG: blocks of rows in lockstep (solver_row.h)
-        const std::uint64_t max_nonzeros = timings.weighted_pairs == 0 ? ~std::uint64_t{0} : detail::kBlockNonzeros;
-        for (std::uint32_t b = first; b < last;) {
-          const std::uint32_t e = detail::block_end(side.m, b, last, max_nonzeros);
-          const detail::RowBlock block{&side.m, side.a.data(), side.b.data(), side.lambda.data(), b, e};
-          detail::solve_block_cg(other_map, block, use_gramian ? &wg : nullptr, opt.cg_steps, s, mine.row(b));
-          b = e;
-        }
-        return;
-      }
-      for (std::uint32_t r = first; r < last; ++r) {
-        float* x = mine.row(r);
-        const std::uint64_t begin = side.m.indptr[r], count = side.m.indptr[r + 1] - begin;
-        if (count == 0) {  // b = 0, so the solution of A x = 0 is x = 0 (also the minimum-norm one if A is singular)
-          std::fill(x, x + mine.cols, 0.0f);
-          continue;
-        }
-        const detail::RowSystem sys =
-            detail::gather_row(other_map, side.m.indices.data() + begin, side.a.data() + begin,
-                               side.b.data() + begin, count, use_gramian ? &wg : nullptr, side.lambda[r], key, s);
-        if (!solver->solve(sys, s, x)) {
-          std::int64_t& f = first_failure[static_cast<std::size_t>(thread)];
-          if (f < 0 || r < f) f = r;
-        }
-      }
+      const detail::RowBlock rows{&side.m, &side.weights, side.lambda.data(), first, last};
+      first_failure[task] = solver->solve(other_map, rows, shared, scratch[static_cast<std::size_t>(thread)],
+                                          mine.row(first));
     });
     solve_seconds += seconds_since(t0);
 
@@ -419,8 +384,9 @@ struct AlsTrainer::Impl {
         }
         for (std::uint64_t e = users.m.indptr[u]; e < users.m.indptr[u + 1]; ++e) {
           const double s = ym.row(users.m.indices[e]).dot(xu);
-          sum += static_cast<double>(users.a[e]) * s * s - 2.0 * static_cast<double>(users.b[e]) * s;
-          if (with_constants) sum += static_cast<double>(confidence.weight(users.m.data[e]).k);
+          const detail::PairWeight w = users.weights.at(e);
+          sum += static_cast<double>(w.a) * s * s - 2.0 * static_cast<double>(w.b) * s;
+          if (with_constants) sum += static_cast<double>(w.k);
         }
         sum += static_cast<double>(users.lambda[u]) * static_cast<double>(xu.squaredNorm());
       }
