@@ -125,10 +125,15 @@ void add_model_flags(CLI::App& app, ModelFlags& f) {
                "explicit: global mean + user/item bias terms (needs --values raw; on by default in explicit mode)")
       ->group(group);
   f.solver = solver_name(o.solver);
-  app.add_option("--solver", f.solver, "cg (conjugate gradient, warm-started) | cholesky (exact)")
+  app.add_option("--solver", f.solver,
+                 "cg (conjugate gradient, warm-started) | cholesky (exact) | subspace (iALS++: exact solves of "
+                 "--block-size coordinates at a time, one sweep per row)")
       ->capture_default_str()
       ->group(group);
   app.add_option("--cg-steps", o.cg_steps, "Conjugate-gradient steps per row and half-iteration")
+      ->capture_default_str()
+      ->group(group);
+  app.add_option("--block-size", o.block_size, "subspace: coordinates per block (capped at --factors)")
       ->capture_default_str()
       ->group(group);
   app.add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str()->group(group);
@@ -184,6 +189,7 @@ json params_json(const AlsOptions& o) {
   j["iterations"] = o.iterations;
   j["solver"] = solver_name(o.solver);
   if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;
+  if (o.solver == SolverKind::kSubspace) j["block_size"] = o.block_size;
   j["threads"] = o.threads == 0 ? hardware_threads() : o.threads;
   j["seed"] = o.seed;
   return j;

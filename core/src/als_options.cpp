@@ -47,6 +47,7 @@ const char* solver_name(SolverKind s) {
   switch (s) {
     case SolverKind::kConjugateGradient: return "cg";
     case SolverKind::kCholesky: return "cholesky";
+    case SolverKind::kSubspace: return "subspace";
   }
   return "unknown";
 }
@@ -54,7 +55,8 @@ const char* solver_name(SolverKind s) {
 Result<SolverKind> parse_solver(const std::string& s) {
   if (s == "cg") return SolverKind::kConjugateGradient;
   if (s == "cholesky") return SolverKind::kCholesky;
-  return Status::invalid_argument("unknown solver '" + s + "' (expected cg or cholesky)");
+  if (s == "subspace") return SolverKind::kSubspace;
+  return Status::invalid_argument("unknown solver '" + s + "' (expected cg, cholesky or subspace)");
 }
 
 namespace {
@@ -70,7 +72,7 @@ std::string num(double v) {
 
 bool valid_enum(ConfidenceMode m) { return static_cast<int>(m) >= 0 && static_cast<int>(m) <= 4; }
 bool valid_enum(ValueTransform v) { return static_cast<int>(v) >= 0 && static_cast<int>(v) <= 1; }
-bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 1; }
+bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 2; }
 
 }  // namespace
 
@@ -82,7 +84,7 @@ Status AlsOptions::validate() const {
   if (!std::isfinite(alpha) || alpha <= 0) return bad("alpha must be a finite number > 0, got " + num(alpha));
   if (!valid_enum(confidence)) return bad("confidence mode is not one of implicit, hu, log, ials, explicit");
   if (!valid_enum(values)) return bad("value transform is not one of raw, binary");
-  if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky");
+  if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky, subspace");
   if (!std::isfinite(epsilon) || epsilon <= 0) return bad("epsilon must be a finite number > 0, got " + num(epsilon));
   if (!std::isfinite(unobserved_weight) || unobserved_weight < 0)
     return bad("unobserved weight must be a finite number >= 0, got " + num(unobserved_weight));
@@ -90,6 +92,8 @@ Status AlsOptions::validate() const {
     return bad("regularization exponent must be 0..4, got " + num(reg_exponent));
   if (iterations < 0 || iterations > 100000) return bad("iterations must be 0..100000, got " + std::to_string(iterations));
   if (cg_steps < 1 || cg_steps > 1000) return bad("cg steps must be 1..1000, got " + std::to_string(cg_steps));
+  if (block_size < 1 || block_size > 1024)
+    return bad("block size must be 1..1024, got " + std::to_string(block_size));
   if (threads < 0 || threads > 1024) return bad("threads must be 0..1024 (0 = all), got " + std::to_string(threads));
   if (!std::isfinite(init_scale) || init_scale <= 0)
     return bad("init scale must be a finite number > 0, got " + num(init_scale));

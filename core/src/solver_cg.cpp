@@ -149,8 +149,8 @@ class BlockCgSolver final : public RowSolver {
  public:
   explicit BlockCgSolver(int steps) : steps_(steps) {}
 
-  std::size_t scratch_columns(std::size_t longest) const override {
-    return longest > kBlockNonzeros ? longest : kBlockNonzeros;
+  void prepare(RowScratch& s, int k, std::size_t longest) const override {
+    s.reserve(k, longest > kBlockNonzeros ? longest : kBlockNonzeros, longest, {true, false, false});
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,

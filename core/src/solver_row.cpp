@@ -65,23 +65,33 @@ void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out
   out *= scale;
 }
 
-void RowScratch::reserve(int k, std::size_t capacity, std::size_t longest) {
+void RowScratch::reserve(int k, std::size_t capacity, std::size_t longest, Parts parts) {
   const auto cap = static_cast<Eigen::Index>(std::max<std::size_t>(capacity, 1));
   row_a.resize(std::max<std::size_t>(longest, 1));
   row_b.resize(std::max<std::size_t>(longest, 1));
-  yt.resize(k, cap);
-  z.resize(k, cap);
+  if (parts.gathered) yt.resize(k, cap);
+  if (parts.scaled) z.resize(k, cap);
   a.resize(cap);
   q.resize(cap);
+  if (parts.exact) A.resize(k, k);
   b.resize(k);
   x.resize(k);
   r.resize(k);
   p.resize(k);
   ap.resize(k);
-  A.resize(k, k);
-  // Block CG's buffers size themselves on first use (solver_cg.cpp).
-  // The Cholesky factors size themselves on their first compute().
+  // Block CG's and the subspace solver's buffers size themselves on first use (solver_cg.cpp, solver_subspace.cpp);
+  // the Cholesky factors on their first compute().
   shared_key = 0;
+  block_key = 0;
+}
+
+std::size_t RowScratch::bytes() const {
+  const std::size_t floats = static_cast<std::size_t>(yt.size() + a.size() + z.size() + q.size() + b.size() + x.size() +
+                                                      r.size() + p.size() + ap.size() + A.size() + bb.size() +
+                                                      rr.size() + pp.size() + app.size() + rs.size()) +
+                             row_a.size() + row_b.size() + h.size() + g.size() + block_factors.size() +
+                             pairs.size();
+  return floats * sizeof(float) + offset.size() * sizeof(Eigen::Index) + active.size();
 }
 
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,
@@ -172,6 +182,10 @@ namespace {
 // share one factor per half-step).
 class CholeskySolver final : public RowSolver {
  public:
+  void prepare(RowScratch& s, int k, std::size_t longest) const override {
+    s.reserve(k, longest, longest, {true, true, true});
+  }
+
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
                      float* x) const override {
     const std::size_t k = static_cast<std::size_t>(other.cols());
@@ -197,6 +211,7 @@ class CholeskySolver final : public RowSolver {
 std::unique_ptr<RowSolver> make_row_solver(const AlsOptions& options) {
   switch (options.solver) {
     case SolverKind::kCholesky: return std::make_unique<CholeskySolver>();
+    case SolverKind::kSubspace: return make_subspace_solver(options.block_size);
     case SolverKind::kConjugateGradient: break;
   }
   return make_block_cg_solver(options.cg_steps);

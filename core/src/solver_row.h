@@ -48,12 +48,13 @@ class SmallCholesky {
   Eigen::MatrixXf l_;
 };
 
-// Per-thread buffers, sized once for the longest row so the row loop never allocates.
+// Per-thread buffers, sized once for the longest row so the row loop never allocates. Each solver sizes what it
+// uses (RowSolver::prepare): the gathered columns of a long row are its largest part.
 struct RowScratch {
   Eigen::MatrixXf yt;   // k × capacity: column j = the j-th gathered item vector (a ≠ 0)
   Eigen::VectorXf a;    // capacity: their a weights
-  Eigen::MatrixXf z;    // k × capacity: √|a|-scaled columns for the exact solver's rank updates
-  Eigen::VectorXf q;    // capacity
+  Eigen::MatrixXf z;    // k × capacity: √|a|-scaled columns (exact solver's rank updates, subspace solver)
+  Eigen::VectorXf q;    // capacity: per gathered column (CG: Y_u v; subspace: the scaled scores)
   std::vector<float> row_a, row_b;  // longest row: one row's pair weights as PairWeights::row decodes them
   Eigen::VectorXf b, x, r, p, ap;  // k
   Eigen::MatrixXf A;    // k × k
@@ -68,9 +69,23 @@ struct RowScratch {
   Eigen::VectorXf rs;                // kBlockRows: rᵀr per row
   std::vector<Eigen::Index> offset;  // kBlockRows + 1: row j's gathered columns are yt[offset[j], offset[j+1])
   std::vector<unsigned char> active; // kBlockRows: row still iterating
+  // Subspace (solver_subspace.cpp): one block's matrix and gradient, and the blocks' factors of the shared A_ππ
+  // while (block_key, block_lambda) match.
+  std::vector<float> h, g, block_factors;
+  std::vector<float> pairs;  // the gathered pairs, each padded to whole SIMD registers
+  std::uint64_t block_key = 0;
+  float block_lambda = 0;
 
-  // `capacity`: gathered columns needed at once (RowSolver::scratch_columns); `longest`: the longest row.
-  void reserve(int k, std::size_t capacity, std::size_t longest);
+  // What reserve() sizes besides the per-row buffers (row_a, row_b, a, q of `capacity`; b, x, r, p, ap).
+  struct Parts {
+    bool gathered;  // yt
+    bool scaled;    // z
+    bool exact;     // A
+  };
+  // `capacity`: gathered columns needed at once; `longest`: the longest row.
+  void reserve(int k, std::size_t capacity, std::size_t longest, Parts parts);
+  void reserve(int k, std::size_t capacity, std::size_t longest) { reserve(k, capacity, longest, {true, true, true}); }
+  std::size_t bytes() const;  // what the buffers hold now
 };
 
 // The gathered system of one row: A = wg + Y_uᵀ diag(a) Y_u + λ I with Y_u = scratch.yt.leftCols(n)ᵀ, rhs scratch.b.
@@ -112,8 +127,8 @@ struct SharedTerms {
 class RowSolver {
  public:
   virtual ~RowSolver() = default;
-  // Gathered columns a RowScratch needs for a side whose longest row has `longest` nonzeros.
-  virtual std::size_t scratch_columns(std::size_t longest) const { return longest; }
+  // Sizes the buffers this solver uses, for rows of at most `longest` nonzeros.
+  virtual void prepare(RowScratch& s, int k, std::size_t longest) const = 0;
   // Solves the rows of `rows` against `other` into x (row `rows.first` at x, k floats per row, holding the warm
   // start on entry). An empty row gets x = 0. Returns the first row whose system is not positive definite (the
   // others are still solved), or −1. NaN/inf from bad inputs pass through (the trainer reports them as divergence).
@@ -124,7 +139,8 @@ class RowSolver {
 };
 
 std::unique_ptr<RowSolver> make_row_solver(const AlsOptions& options);
-std::unique_ptr<RowSolver> make_block_cg_solver(int steps);  // solver_cg.cpp
+std::unique_ptr<RowSolver> make_block_cg_solver(int steps);         // solver_cg.cpp
+std::unique_ptr<RowSolver> make_subspace_solver(int block_size);   // solver_subspace.cpp
 
 // Counter-based initial value in [0, 1) for (seed, side, row, k): independent of threads and of traversal order.
 float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k);

@@ -127,7 +127,7 @@ struct AlsTrainer::Impl {
     for (const SideData* s : {&users, &items})
       for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
     scratch.resize(static_cast<std::size_t>(pool.size()));
-    for (auto& sc : scratch) sc.reserve(opt.factors, solver->scratch_columns(longest), longest);
+    for (auto& sc : scratch) solver->prepare(sc, opt.factors, longest);
     return Status::ok();
   }
 

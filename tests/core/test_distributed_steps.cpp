@@ -108,7 +108,7 @@ TEST_CASE("partial Gramians sum to YᵀY and bad ranges are refused", "[als][dis
 
 TEST_CASE("N trainers exchanging Gramians and rows reproduce the single trainer", "[als][distributed]") {
   const CsrMatrix m = sample_matrix();
-  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky}) {
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace}) {
     AlsOptions o = recommended_options();
     o.factors = 8;
     o.iterations = 4;
@@ -151,28 +151,32 @@ TEST_CASE("with block Gramians summed in step()'s order, N trainers match one bi
       r.push_back(u), c.push_back(static_cast<std::uint32_t>((s >> 33) % 3000)), v.push_back(1.0f + (s >> 62));
     }
   const CsrMatrix m = csr_from_triplets(5000, 3000, r, c, v);
-  AlsOptions o = recommended_options();
-  o.factors = 4;
-  o.iterations = 2;
-  o.threads = 1;
-  auto single = make(m, o);
-  REQUIRE(single->fit().is_ok());
-  REQUIRE(shard::gramian_blocks(*single, Side::kUsers) == 3);  // ⌈5000 / 2048⌉
-  REQUIRE(shard::gramian_blocks(*single, Side::kItems) == 2);  // ⌈3000 / 2048⌉
-  std::vector<float> out(16);
-  CHECK(shard::block_gramians(*single, Side::kItems, 1, 3, out.data()).code() == StatusCode::kInvalidArgument);
-  for (int n : {2, 3}) {
-    std::vector<std::unique_ptr<AlsTrainer>> ranks;
-    for (int q = 0; q < n; ++q) ranks.push_back(make(m, o));
-    const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n), ib = shard::partition_rows(*ranks[0], Side::kItems, n);
-    for (int it = 0; it < o.iterations; ++it) {
-      half_step(ranks, Side::kUsers, ub, ib, o.factors, true);
-      half_step(ranks, Side::kItems, ib, ub, o.factors, true);
-      for (auto& t : ranks) REQUIRE(shard::complete_iteration(*t).is_ok());
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kSubspace}) {
+    AlsOptions o = recommended_options();
+    o.factors = 4;
+    o.iterations = 2;
+    o.threads = 1;
+    o.solver = solver;
+    o.block_size = 3;
+    auto single = make(m, o);
+    REQUIRE(single->fit().is_ok());
+    REQUIRE(shard::gramian_blocks(*single, Side::kUsers) == 3);  // ⌈5000 / 2048⌉
+    REQUIRE(shard::gramian_blocks(*single, Side::kItems) == 2);  // ⌈3000 / 2048⌉
+    std::vector<float> out(16);
+    CHECK(shard::block_gramians(*single, Side::kItems, 1, 3, out.data()).code() == StatusCode::kInvalidArgument);
+    for (int n : {2, 3}) {
+      std::vector<std::unique_ptr<AlsTrainer>> ranks;
+      for (int q = 0; q < n; ++q) ranks.push_back(make(m, o));
+      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n), ib = shard::partition_rows(*ranks[0], Side::kItems, n);
+      for (int it = 0; it < o.iterations; ++it) {
+        half_step(ranks, Side::kUsers, ub, ib, o.factors, true);
+        half_step(ranks, Side::kItems, ib, ub, o.factors, true);
+        for (auto& t : ranks) REQUIRE(shard::complete_iteration(*t).is_ok());
+      }
+      INFO(solver_name(solver) << ", " << n << " ranks");
+      CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) == 0.0);
+      CHECK(max_abs_diff(ranks[n - 1]->item_factors(), single->item_factors()) == 0.0);
+      CHECK(ranks[0]->last_loss() == single->last_loss());
     }
-    INFO(n << " ranks");
-    CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) == 0.0);
-    CHECK(max_abs_diff(ranks[n - 1]->item_factors(), single->item_factors()) == 0.0);
-    CHECK(ranks[0]->last_loss() == single->last_loss());
   }
 }

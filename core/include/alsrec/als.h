@@ -28,13 +28,16 @@ namespace alsrec {
 
 enum class ConfidenceMode { kImplicit, kHu, kLog, kIals, kExplicit };
 enum class ValueTransform { kRaw, kBinary };  // kBinary: every observed value becomes 1
-enum class SolverKind { kConjugateGradient, kCholesky };
+// How each row's system is solved (solver_*.cpp): conjugate gradient (cg_steps steps from the current row), the exact
+// Cholesky solve, or iALS++ subspace optimisation (one sweep over blocks of block_size coordinates, each block solved
+// exactly: block_size ≥ factors is the exact solve, 1 is coordinate descent).
+enum class SolverKind { kConjugateGradient, kCholesky, kSubspace };
 
 const char* confidence_mode_name(ConfidenceMode m);  // "implicit", "hu", "log", "ials", "explicit"
 Result<ConfidenceMode> parse_confidence_mode(const std::string& s);
 const char* value_transform_name(ValueTransform v);  // "raw", "binary"
 Result<ValueTransform> parse_value_transform(const std::string& s);
-const char* solver_name(SolverKind s);               // "cg", "cholesky"
+const char* solver_name(SolverKind s);               // "cg", "cholesky", "subspace"
 Result<SolverKind> parse_solver(const std::string& s);
 
 struct AlsOptions {
@@ -49,6 +52,7 @@ struct AlsOptions {
   int iterations = 15;
   SolverKind solver = SolverKind::kConjugateGradient;
   int cg_steps = 3;
+  int block_size = 32;             // subspace only: coordinates per block (capped at factors)
   int threads = 0;                 // 0 = all hardware threads; ignored (1) in builds without threads
   std::uint64_t seed = 42;
   float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
@@ -57,7 +61,8 @@ struct AlsOptions {
   // the residuals, and stores factors + 2 bias columns; AlsTrainer itself never reads this flag.
   bool biases = false;
 
-  Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1, ...
+  Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1,
+                                   // block_size 1..1024, ...
 };
 
 // The recommended defaults, used by the CLI (and printed by --help) and by the JS API: iALS (Rendle et al. 2022)
