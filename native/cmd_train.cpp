@@ -55,7 +55,7 @@ Command add_train_command(CLI::App& parent) {
               users = data->num_users(), items = data->num_items(), interactions = data->size();
               skipped = data->skipped;
               start = std::chrono::steady_clock::now();
-              trained = train_model(*data, *options, progress_reporter(*bar));
+              trained = train_model(std::move(*data), *options, progress_reporter(*bar));  // (frees the data as it goes)
             } else {  // each rank reads its share; rank 0 gathers the model
               const auto comm = mpi_comm();
               auto shard = distributed::load_shard(*comm, st->input, *format, options->factors, nullptr,

@@ -54,28 +54,17 @@ Status check_matrix(const CsrMatrix& m, const MatrixNames& what) {
 
 }  // namespace detail
 
-namespace {
-std::vector<std::uint32_t> row_sizes(const CsrMatrix& m) {
-  std::vector<std::uint32_t> sizes(m.rows);
-  for (std::uint32_t r = 0; r < m.rows; ++r) sizes[r] = m.row_size(r);
-  return sizes;
-}
-
-}  // namespace
 
 AlsTrainer::AlsTrainer() = default;
 AlsTrainer::~AlsTrainer() = default;
 
 namespace detail {
-Result<std::unique_ptr<AlsTrainer>> TrainerAccess::create(CsrMatrix user_rows, CsrMatrix item_rows,
-                                                          std::vector<std::uint32_t> user_sizes,
-                                                          std::vector<std::uint32_t> item_sizes,
+Result<std::unique_ptr<AlsTrainer>> TrainerAccess::create(CsrMatrix user_rows, std::optional<ShardRows> shard,
                                                           const AlsOptions& options) {
   std::unique_ptr<AlsTrainer> trainer(new AlsTrainer());
   trainer->impl_ =
       std::make_unique<AlsTrainer::Impl>(options, options.threads == 0 ? hardware_threads() : options.threads);
-  ALSREC_RETURN_IF_ERROR(trainer->impl_->setup(std::move(user_rows), std::move(item_rows), std::move(user_sizes),
-                                               std::move(item_sizes)));
+  ALSREC_RETURN_IF_ERROR(trainer->impl_->setup(std::move(user_rows), std::move(shard)));
   return trainer;
 }
 }  // namespace detail
@@ -83,10 +72,7 @@ Result<std::unique_ptr<AlsTrainer>> TrainerAccess::create(CsrMatrix user_rows, C
 Result<std::unique_ptr<AlsTrainer>> AlsTrainer::create(CsrMatrix user_items, const AlsOptions& options) {
   ALSREC_RETURN_IF_ERROR(options.validate());
   ALSREC_RETURN_IF_ERROR(detail::check_matrix(user_items, detail::kUserItems));
-  CsrMatrix item_users = user_items.transpose();
-  std::vector<std::uint32_t> user_sizes = row_sizes(user_items), item_sizes = row_sizes(item_users);
-  return detail::TrainerAccess::create(std::move(user_items), std::move(item_users), std::move(user_sizes),
-                                       std::move(item_sizes), options);
+  return detail::TrainerAccess::create(std::move(user_items), std::nullopt, options);
 }
 
 Status AlsTrainer::step() { return impl_->step(); }
@@ -128,6 +114,29 @@ Factors& AlsTrainer::mutable_user_factors() { return impl_->x; }
 Factors& AlsTrainer::mutable_item_factors() { return impl_->y; }
 const CsrMatrix& AlsTrainer::user_items() const { return impl_->users.m; }
 
+CsrMatrix AlsTrainer::take_user_items() {
+  impl_->failed = Status::internal("the trainer's matrix was taken (take_user_items)");
+  return std::move(impl_->users.m);
+}
+
+TrainerMemory AlsTrainer::memory() const {
+  const Impl& im = *impl_;
+  TrainerMemory m;
+  for (const SideData* s : {&im.users, &im.items}) {
+    m.indices += s->m.indices.capacity() * sizeof(std::uint32_t);
+    m.offsets += s->m.indptr.capacity() * sizeof(std::uint64_t);
+    m.values += s->m.data.capacity() * sizeof(float);
+    m.weights += s->weights.bytes();
+    m.rows += s->lambda.capacity() * sizeof(float) + s->sizes.capacity() * sizeof(std::uint32_t) +
+              s->chunks.capacity() * sizeof(s->chunks[0]);
+  }
+  m.factors = (im.x.data.capacity() + im.y.data.capacity()) * sizeof(float);
+  for (const auto& sc : im.scratch) m.scratch += sc.bytes();
+  m.scratch += static_cast<std::uint64_t>(im.wg.size()) * sizeof(float);
+  for (const auto& g : im.gramian_partials) m.scratch += static_cast<std::uint64_t>(g.size()) * sizeof(float);
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------- model
 
 namespace {
@@ -140,31 +149,59 @@ int find_id(const std::vector<std::string>& ids, const std::string& id) {
 int AlsModel::find_user(const std::string& id) const { return find_id(user_ids, id); }
 int AlsModel::find_item(const std::string& id) const { return find_id(item_ids, id); }
 
-Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
-                             const std::vector<std::uint32_t>* subset) {
-  ALSREC_RETURN_IF_ERROR(options.validate());
+namespace {
+
+Status check_dataset(const Dataset& data) {
   if (data.items.size() != data.users.size() || data.values.size() != data.users.size())
     return Status::bad_input("dataset is inconsistent: users, items and values must have one entry per interaction");
   for (std::size_t i = 0; i < data.users.size(); ++i)
     if (data.users[i] >= data.num_users() || data.items[i] >= data.num_items())
       return Status::bad_input("dataset is inconsistent: interaction " + std::to_string(i) +
                                " refers to a user or item index without an id");
-  if (options.biases) return train_biased_model(data, options, progress, subset);
-  auto trainer = AlsTrainer::create(build_user_item_matrix(data, subset), options);
+  return Status::ok();
+}
+
+// Trains on `matrix` and packages the model with the ids, taking the trainer's factors and matrix (the model file
+// keeps the interactions so `recommend` can leave seen items out) instead of copying them.
+Result<AlsModel> fit_and_package(CsrMatrix matrix, const AlsOptions& options, const ProgressCallback& progress,
+                                 std::vector<std::string> user_ids, std::vector<std::string> item_ids,
+                                 std::uint64_t fingerprint) {
+  auto trainer = AlsTrainer::create(std::move(matrix), options);
   if (!trainer.is_ok()) return trainer.status();
   ALSREC_RETURN_IF_ERROR((*trainer)->fit(progress));
-  const AlsTrainer& t = **trainer;
+  AlsTrainer& t = **trainer;
   AlsModel model;
   model.options = options;
-  model.user_ids = data.user_ids;
-  model.item_ids = data.item_ids;
-  model.user_factors = t.user_factors();
-  model.item_factors = t.item_factors();
-  model.dataset_fingerprint = data.fingerprint();
+  model.user_ids = std::move(user_ids);
+  model.item_ids = std::move(item_ids);
+  model.user_factors = std::move(t.mutable_user_factors());
+  model.item_factors = std::move(t.mutable_item_factors());
+  model.dataset_fingerprint = fingerprint;
   model.iterations_done = t.iteration();
   model.final_loss = t.last_loss();
-  model.seen = t.user_items();  // the model file keeps them so `recommend` can leave seen items out
+  model.seen = t.take_user_items();
   return model;
+}
+
+}  // namespace
+
+Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
+                             const std::vector<std::uint32_t>* subset) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_dataset(data));
+  if (options.biases) return train_biased_model(data, options, progress, subset);
+  return fit_and_package(build_user_item_matrix(data, subset), options, progress, data.user_ids, data.item_ids,
+                         data.fingerprint());
+}
+
+Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_dataset(data));
+  if (options.biases) return train_biased_model(data, options, progress, nullptr);
+  const std::uint64_t fingerprint = data.fingerprint();
+  CsrMatrix matrix = build_user_item_matrix(std::move(data));
+  return fit_and_package(std::move(matrix), options, progress, std::move(data.user_ids), std::move(data.item_ids),
+                         fingerprint);
 }
 
 }  // namespace alsrec

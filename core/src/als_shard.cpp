@@ -50,7 +50,8 @@ Result<std::unique_ptr<AlsTrainer>> create(CsrMatrix user_rows, CsrMatrix item_r
   ALSREC_RETURN_IF_ERROR(check_matrix(user_rows, detail::kUserItems));
   ALSREC_RETURN_IF_ERROR(check_matrix(item_rows, detail::kItemUsers));
   ALSREC_RETURN_IF_ERROR(check_shard(user_rows, item_rows, user_sizes, item_sizes));
-  return TrainerAccess::create(std::move(user_rows), std::move(item_rows), user_sizes, item_sizes, options);
+  return TrainerAccess::create(std::move(user_rows), TrainerAccess::ShardRows{std::move(item_rows), user_sizes, item_sizes},
+                               options);
 }
 
 std::vector<std::uint32_t> partition_rows(const AlsTrainer& trainer, Side side, int parts) {

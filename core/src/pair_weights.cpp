@@ -1,6 +1,7 @@
 #include "pair_weights.h"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace alsrec {
@@ -54,29 +55,121 @@ std::string num(double v) {  // "0.100000" -> "0.1"
 }
 }  // namespace
 
+namespace {
+
+// Distinct weights seen so far, by their bits: an open-addressing table of 512 slots for at most 256 entries.
+class WeightCodes {
+ public:
+  // The code of w, adding it if new; -1 once there would be more than 256.
+  int code(const PairWeight& w, std::vector<PairWeight>& table) {
+    std::uint32_t bits[3];
+    std::memcpy(&bits[0], &w.a, 4);
+    std::memcpy(&bits[1], &w.b, 4);
+    std::memcpy(&bits[2], &w.k, 4);
+    std::uint32_t h = (bits[0] * 0x9E3779B1u) ^ (bits[1] * 0x85EBCA77u) ^ (bits[2] * 0xC2B2AE3Du);
+    for (std::uint32_t probe = 0;; ++probe) {
+      Slot& s = slots_[(h + probe) & (kSlots - 1)];
+      if (s.code < 0) {
+        if (table.size() == 256) return -1;
+        s.code = static_cast<int>(table.size());
+        std::memcpy(s.bits, bits, sizeof bits);
+        table.push_back(w);
+        return s.code;
+      }
+      if (std::memcmp(s.bits, bits, sizeof bits) == 0) return s.code;
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kSlots = 512;
+  struct Slot {
+    int code = -1;
+    std::uint32_t bits[3] = {0, 0, 0};
+  };
+  Slot slots_[kSlots];
+};
+
+}  // namespace
+
 Status PairWeights::assign(const ConfidenceModel& model, const float* values, std::uint64_t n) {
-  a_.resize(n);
-  b_.resize(n);
-  k_.resize(n);
-  weighted_ = 0;
+  *this = PairWeights();
+  size_ = n;
+  explicit_k_ = model.is_explicit();
+  auto bad = [&](float v) {
+    return Status::invalid_argument("the confidence of value " + num(v) +
+                                    " is not finite; lower alpha or use --values binary");
+  };
+  // Codes first; on the 257th distinct weight, fall back to a and b per pair.
+  WeightCodes codes;
+  code_.resize(n);
   for (std::uint64_t e = 0; e < n; ++e) {
     const PairWeight w = model.weight(values[e]);
-    if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
-      return Status::invalid_argument("the confidence of value " + num(values[e]) +
-                                      " is not finite; lower alpha or use --values binary");
-    a_[e] = w.a;
-    b_[e] = w.b;
-    k_[e] = w.k;
+    if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k)) return bad(values[e]);
     if (w.a != 0.0f) ++weighted_;
+    const int c = codes.code(w, table_);
+    if (c < 0) {
+      storage_ = Storage::kPerPair;
+      break;
+    }
+    code_[e] = static_cast<std::uint8_t>(c);
+  }
+  if (storage_ == Storage::kPerPair) {
+    code_ = std::vector<std::uint8_t>();
+    table_.clear();
+    weighted_ = 0;
+    a_.resize(n);
+    b_.resize(n);
+    for (std::uint64_t e = 0; e < n; ++e) {
+      const PairWeight w = model.weight(values[e]);
+      if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k)) return bad(values[e]);
+      if (w.a != 0.0f) ++weighted_;
+      a_[e] = w.a;
+      b_[e] = w.b;
+    }
+  } else if (table_.size() <= 1) {  // one weight for every pair (or no pairs)
+    storage_ = Storage::kUniform;
+    code_ = std::vector<std::uint8_t>();
+  } else {
+    storage_ = Storage::kCoded;
   }
   return Status::ok();
 }
 
 void PairWeights::row(std::uint64_t begin, std::uint64_t count, float* a, float* b) const {
-  for (std::uint64_t e = 0; e < count; ++e) {
-    a[e] = a_[begin + e];
-    b[e] = b_[begin + e];
+  switch (storage_) {
+    case Storage::kUniform:
+      for (std::uint64_t e = 0; e < count; ++e) {
+        a[e] = table_[0].a;
+        b[e] = table_[0].b;
+      }
+      break;
+    case Storage::kCoded:
+      for (std::uint64_t e = 0; e < count; ++e) {
+        const PairWeight& w = table_[code_[begin + e]];
+        a[e] = w.a;
+        b[e] = w.b;
+      }
+      break;
+    case Storage::kPerPair:
+      for (std::uint64_t e = 0; e < count; ++e) {
+        a[e] = a_[begin + e];
+        b[e] = b_[begin + e];
+      }
+      break;
   }
+}
+
+PairWeight PairWeights::at(std::uint64_t e) const {
+  switch (storage_) {
+    case Storage::kUniform: return table_[0];
+    case Storage::kCoded: return table_[code_[e]];
+    case Storage::kPerPair: break;
+  }
+  return {a_[e], b_[e], explicit_k_ ? b_[e] * b_[e] : b_[e]};
+}
+
+std::size_t PairWeights::bytes() const {
+  return table_.size() * sizeof(PairWeight) + code_.size() + (a_.size() + b_.size()) * sizeof(float);
 }
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,10 +62,14 @@ struct TrainerAccess {
   using Impl = AlsTrainer::Impl;
   static Impl& impl(AlsTrainer& t) { return *t.impl_; }
   static const Impl& impl(const AlsTrainer& t) { return *t.impl_; }
-  // A trainer for `options` with its state set up from the matrices (both sides' rows, as held) and every row's size.
-  static Result<std::unique_ptr<AlsTrainer>> create(CsrMatrix user_rows, CsrMatrix item_rows,
-                                                    std::vector<std::uint32_t> user_sizes,
-                                                    std::vector<std::uint32_t> item_sizes, const AlsOptions& options);
+  // A trainer for `options` on the whole user × item matrix (the item side is its transpose), or on a shard: the
+  // rows held of both sides and every row's size over all processes. The matrices must have been checked.
+  struct ShardRows {
+    CsrMatrix item_rows;
+    std::vector<std::uint32_t> user_sizes, item_sizes;
+  };
+  static Result<std::unique_ptr<AlsTrainer>> create(CsrMatrix user_rows, std::optional<ShardRows> shard,
+                                                    const AlsOptions& options);
 };
 
 }  // namespace detail
@@ -100,10 +105,12 @@ struct AlsTrainer::Impl {
   Impl(const AlsOptions& o, int threads)
       : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o)) {}
 
-  // Pair weights of the rows held; λ and the work chunks from the global sizes. kInvalidArgument on a weight that
-  // is not finite.
+  // Pair weights of the rows held from the matrix's values (which the item side then drops: only the user side's
+  // are ever read again, by user_items()); λ and the work chunks from the global sizes. kInvalidArgument on a weight
+  // that is not finite.
   Status prepare_side(SideData& s, std::vector<std::uint32_t> sizes, std::size_t other_count) {
-    ALSREC_RETURN_IF_ERROR(s.weights.assign(confidence, s.m.data.data(), s.m.nnz()));
+    if (s.weights.size() != s.m.nnz()) ALSREC_RETURN_IF_ERROR(s.weights.assign(confidence, s.m.data.data(), s.m.nnz()));
+    if (&s == &items) s.m.data = std::vector<float>();
     s.sizes = std::move(sizes);
     s.lambda.resize(s.m.rows);
     for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.sizes[r], other_count);
@@ -111,12 +118,40 @@ struct AlsTrainer::Impl {
     return Status::ok();
   }
 
-  // Everything create() and create_shard() share, once the inputs are checked: pair weights, λ, chunks, the loss
+  // The item side as the transpose of the user side: the pattern by a counting sort over items (user indices come
+  // out ascending in each item row) and the user pairs' weights carried along, without the values.
+  void transpose_users() {
+    const CsrMatrix& u = users.m;
+    CsrMatrix& t = items.m;
+    t = CsrMatrix();
+    t.rows = u.cols;
+    t.cols = u.rows;
+    t.indptr.assign(static_cast<std::size_t>(u.cols) + 1, 0);
+    for (std::uint32_t c : u.indices) ++t.indptr[c + 1];
+    for (std::uint32_t c = 0; c < u.cols; ++c) t.indptr[c + 1] += t.indptr[c];
+    t.indices.resize(u.nnz());
+    std::vector<std::uint64_t> fill(t.indptr.begin(), t.indptr.end() - 1);
+    for (std::uint32_t r = 0; r < u.rows; ++r)
+      for (std::uint64_t e = u.indptr[r]; e < u.indptr[r + 1]; ++e) t.indices[fill[u.indices[e]]++] = r;
+    std::copy(t.indptr.begin(), t.indptr.end() - 1, fill.begin());  // the same walk again, for the weights
+    items.weights = users.weights.scattered(u.nnz(), [&](std::uint64_t e) { return fill[u.indices[e]]++; });
+  }
+
+  // Everything create() and shard::create() share, once the inputs are checked: pair weights, λ, chunks, the loss
   // constant Σ_obs k over the user rows held, initial factors and the per-thread scratch.
-  Status setup(CsrMatrix user_rows, CsrMatrix item_rows, std::vector<std::uint32_t> user_sizes,
-               std::vector<std::uint32_t> item_sizes) {
+  Status setup(CsrMatrix user_rows, std::optional<detail::TrainerAccess::ShardRows> shard) {
     users.m = std::move(user_rows);
-    items.m = std::move(item_rows);
+    std::vector<std::uint32_t> user_sizes, item_sizes;
+    ALSREC_RETURN_IF_ERROR(users.weights.assign(confidence, users.m.data.data(), users.m.nnz()));
+    if (shard) {
+      items.m = std::move(shard->item_rows);
+      user_sizes = std::move(shard->user_sizes);
+      item_sizes = std::move(shard->item_sizes);
+    } else {
+      transpose_users();
+      user_sizes = row_sizes(users.m);
+      item_sizes = row_sizes(items.m);
+    }
     ALSREC_RETURN_IF_ERROR(prepare_side(users, std::move(user_sizes), users.m.cols));
     ALSREC_RETURN_IF_ERROR(prepare_side(items, std::move(item_sizes), users.m.rows));
     for (std::uint64_t e = 0; e < users.m.nnz(); ++e) constant_sum += static_cast<double>(users.weights.at(e).k);
@@ -129,6 +164,12 @@ struct AlsTrainer::Impl {
     scratch.resize(static_cast<std::size_t>(pool.size()));
     for (auto& sc : scratch) solver->prepare(sc, opt.factors, longest);
     return Status::ok();
+  }
+
+  static std::vector<std::uint32_t> row_sizes(const CsrMatrix& m) {
+    std::vector<std::uint32_t> sizes(m.rows);
+    for (std::uint32_t r = 0; r < m.rows; ++r) sizes[r] = m.row_size(r);
+    return sizes;
   }
 
   void init_factors(Factors& f, const SideData& s) {

@@ -48,7 +48,8 @@ void half_step(std::vector<std::unique_ptr<AlsTrainer>>& ranks, Side side, const
     for (std::uint32_t b = 0; b < blocks; ++b)
       for (std::size_t j = 0; j < g.size(); ++j) g[j] = b == 0 ? all[j] : g[j] + all[b * g.size() + j];
   }
-  for (std::size_t r = 0; r < ranks.size(); ++r) REQUIRE(shard::solve_rows(*ranks[r], side, mine[r], mine[r + 1], g.data()).is_ok());
+  for (std::size_t r = 0; r < ranks.size(); ++r)
+    REQUIRE(shard::solve_rows(*ranks[r], side, mine[r], mine[r + 1], g.data()).is_ok());
   for (std::size_t r = 0; r < ranks.size(); ++r)  // the allgather: rank r's rows into every other trainer
     for (std::size_t q = 0; q < ranks.size(); ++q) {
       if (q == r) continue;
@@ -119,7 +120,8 @@ TEST_CASE("N trainers exchanging Gramians and rows reproduce the single trainer"
     for (int n : {1, 2, 3}) {
       std::vector<std::unique_ptr<AlsTrainer>> ranks;
       for (int r = 0; r < n; ++r) ranks.push_back(make(m, o));
-      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n), ib = shard::partition_rows(*ranks[0], Side::kItems, n);
+      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n);
+      const auto ib = shard::partition_rows(*ranks[0], Side::kItems, n);
       for (int it = 0; it < o.iterations; ++it) {
         half_step(ranks, Side::kUsers, ub, ib, o.factors, false);
         half_step(ranks, Side::kItems, ib, ub, o.factors, false);
@@ -167,7 +169,8 @@ TEST_CASE("with block Gramians summed in step()'s order, N trainers match one bi
     for (int n : {2, 3}) {
       std::vector<std::unique_ptr<AlsTrainer>> ranks;
       for (int q = 0; q < n; ++q) ranks.push_back(make(m, o));
-      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n), ib = shard::partition_rows(*ranks[0], Side::kItems, n);
+      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n);
+      const auto ib = shard::partition_rows(*ranks[0], Side::kItems, n);
       for (int it = 0; it < o.iterations; ++it) {
         half_step(ranks, Side::kUsers, ub, ib, o.factors, true);
         half_step(ranks, Side::kItems, ib, ub, o.factors, true);

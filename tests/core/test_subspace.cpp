@@ -18,7 +18,8 @@ namespace {
 
 // 40 users × 30 items, ~20% dense, values 1..5.
 CsrMatrix sample() {
-  return test::lcg_matrix(77, 40, 30, [](std::uint32_t u, std::uint32_t i) { return static_cast<int>(12 + (u + i) % 17); });
+  return test::lcg_matrix(77, 40, 30,
+                          [](std::uint32_t u, std::uint32_t i) { return static_cast<int>(12 + (u + i) % 17); });
 }
 
 AlsOptions base_options(ConfidenceMode mode) {
@@ -60,7 +61,8 @@ Weights weights(const AlsOptions& o, double v) {
   return {0, 0};
 }
 double unobserved(const AlsOptions& o) {
-  return o.confidence == ConfidenceMode::kIals ? o.unobserved_weight : o.confidence == ConfidenceMode::kExplicit ? 0 : 1;
+  if (o.confidence == ConfidenceMode::kIals) return o.unobserved_weight;
+  return o.confidence == ConfidenceMode::kExplicit ? 0 : 1;
 }
 
 // One user's half-step by the definition, in double: from x0, for each block π = [j, j + b) in order,
@@ -115,6 +117,35 @@ TEST_CASE("subspace: block size 1, a short last block and block size k are the s
       }
       INFO("mode " << confidence_mode_name(mode) << ", block size " << block);
       CHECK(worst < 2e-5);
+    }
+  }
+}
+
+TEST_CASE("pair weights: one per value, a one-byte code or a and b per pair, the half-step is the same", "[subspace]") {
+  // The trainer keeps one weight for binary values, a code per pair for ≤ 256 distinct weights (values 1..5 here)
+  // and a, b per pair beyond (values 1 + e/1000: a few thousand distinct): each must decode to the weights of als.h.
+  CsrMatrix coded = sample(), per_pair = sample();
+  for (std::size_t e = 0; e < per_pair.data.size(); ++e) per_pair.data[e] = 1.0f + static_cast<float>(e) / 1000.0f;
+  for (auto mode : {ConfidenceMode::kHu, ConfidenceMode::kLog, ConfidenceMode::kExplicit}) {
+    for (const CsrMatrix* m : {&coded, &per_pair}) {
+      for (ValueTransform values : {ValueTransform::kRaw, ValueTransform::kBinary}) {
+        AlsOptions o = base_options(mode);
+        o.values = values;
+        o.solver = SolverKind::kCholesky;
+        auto t = trained(*m, o);
+        const Factors x0 = t->user_factors();
+        REQUIRE(t->resolve_users().is_ok());
+        CsrMatrix as_given = *m;
+        if (values == ValueTransform::kBinary) std::fill(as_given.data.begin(), as_given.data.end(), 1.0f);
+        double worst = 0;
+        for (std::uint32_t u = 0; u < m->rows; ++u) {
+          const Eigen::VectorXd want = block_sweep(as_given, u, t->item_factors(), o, x0.row(u), 5);
+          for (int c = 0; c < 5; ++c) worst = std::max(worst, std::fabs(want[c] - t->user_factors().row(u)[c]));
+        }
+        INFO("mode " << confidence_mode_name(mode) << (m == &coded ? ", values 1..5" : ", values 1 + e/1000")
+                     << ", " << value_transform_name(values));
+        CHECK(worst < 2e-5);
+      }
     }
   }
 }

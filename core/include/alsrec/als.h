@@ -105,6 +105,18 @@ struct TrainTimings {      // seconds, accumulated over all iterations (for `als
   std::uint64_t weighted_pairs = 0;  // observed pairs with a = c − w₀ ≠ 0 (the rest add to the right-hand side only)
 };
 
+// Bytes a trainer holds, by part (`alsrec bench` reports them).
+struct TrainerMemory {
+  std::uint64_t indices = 0;  // column indices of both sides' rows (4 bytes per nonzero and side)
+  std::uint64_t offsets = 0;  // row offsets of both sides (8 bytes per row)
+  std::uint64_t values = 0;   // the user side's values (for user_items(); the item side keeps none)
+  std::uint64_t weights = 0;  // pair weights: one for all pairs, a byte per pair, or 8 bytes per pair (> 256 distinct)
+  std::uint64_t factors = 0;  // user and item factors
+  std::uint64_t rows = 0;     // λ, nonzero counts and work chunks per row
+  std::uint64_t scratch = 0;  // per-thread solver buffers and the Gramians
+  std::uint64_t total() const { return indices + offsets + values + weights + factors + rows + scratch; }
+};
+
 namespace detail {
 struct TrainerAccess;
 }
@@ -136,6 +148,9 @@ class AlsTrainer {
   Factors& mutable_user_factors();
   Factors& mutable_item_factors();
   const CsrMatrix& user_items() const;
+  TrainerMemory memory() const;
+  // Moves the user × item matrix out (to package a model without a copy); the trainer cannot step afterwards.
+  CsrMatrix take_user_items();
 
  private:
   friend struct detail::TrainerAccess;  // the core's own files (the building blocks of als_shard.h)
@@ -165,6 +180,9 @@ struct AlsModel {
 // Train on the whole dataset (or the `subset` of interaction indices) and package the result with its ids.
 Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress = nullptr,
                              const std::vector<std::uint32_t>* subset = nullptr);
+// The same from a dataset the caller no longer needs: its interactions are released while the matrices are built and
+// its ids move into the model, so memory holds the dataset or the trainer, never both (see build_user_item_matrix).
+Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress = nullptr);
 
 // Hardware threads available to this build (1 without thread support).
 int hardware_threads();
