@@ -124,10 +124,11 @@ void add_model_flags(CLI::App& app, ModelFlags& f) {
   app.add_flag("--biases,!--no-biases", o.biases,
                "explicit: global mean + user/item bias terms (needs --values raw; on by default in explicit mode)")
       ->group(group);
-  f.solver = solver_name(o.solver);
+  f.solver = "auto";
   app.add_option("--solver", f.solver,
-                 "cg (conjugate gradient, warm-started) | cholesky (exact) | subspace (iALS++: exact solves of "
-                 "--block-size coordinates at a time, one sweep per row)")
+                 "auto (the faster for the model and --factors: cg, or subspace from 256 factors when no pair is "
+                 "weighted) | cg (conjugate gradient, warm-started) | cholesky (exact) | subspace (iALS++: exact "
+                 "solves of --block-size coordinates at a time, one sweep per row)")
       ->capture_default_str()
       ->group(group);
   app.add_option("--cg-steps", o.cg_steps, "Conjugate-gradient steps per row and half-iteration")
@@ -161,7 +162,7 @@ Result<AlsOptions> als_options(const ModelFlags& f) {
   auto values = parse_value_transform(values_text);
   if (!values) return values.status();
   o.values = *values;
-  auto solver = parse_solver(f.solver);
+  auto solver = parse_solver(f.solver, o);  // (after the other options: "auto" depends on them)
   if (!solver) return solver.status();
   o.solver = *solver;
   ALSREC_RETURN_IF_ERROR(o.validate());

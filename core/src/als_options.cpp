@@ -1,6 +1,8 @@
 // AlsOptions: the names of its choices, parsing them back, and the one range check (validate).
 #include "alsrec/als.h"
 
+#include "pair_weights.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -57,6 +59,20 @@ Result<SolverKind> parse_solver(const std::string& s) {
   if (s == "cholesky") return SolverKind::kCholesky;
   if (s == "subspace") return SolverKind::kSubspace;
   return Status::invalid_argument("unknown solver '" + s + "' (expected cg, cholesky or subspace)");
+}
+
+SolverKind default_solver(const AlsOptions& o) {
+  constexpr int kSubspaceFrom = 256;  // factors; measured crossover 128..256 (ML-1M shape and ml-latest-small)
+  const bool unweighted = o.values == ValueTransform::kBinary && detail::ConfidenceModel(o).weight(1.0f).a == 0.0f;
+  return unweighted && o.factors >= kSubspaceFrom ? SolverKind::kSubspace : SolverKind::kConjugateGradient;
+}
+
+Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options) {
+  if (s == "auto") return default_solver(options);
+  auto parsed = parse_solver(s);
+  if (!parsed.is_ok())
+    return Status::invalid_argument("unknown solver '" + s + "' (expected auto, cg, cholesky or subspace)");
+  return parsed;
 }
 
 namespace {

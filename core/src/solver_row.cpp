@@ -82,7 +82,7 @@ void RowScratch::reserve(int k, std::size_t capacity, std::size_t longest, Parts
   // Block CG's and the subspace solver's buffers size themselves on first use (solver_cg.cpp, solver_subspace.cpp);
   // the Cholesky factors on their first compute().
   shared_key = 0;
-  block_key = 0;
+  std::fill(block_keys.begin(), block_keys.end(), 0);
 }
 
 std::size_t RowScratch::bytes() const {
@@ -90,8 +90,9 @@ std::size_t RowScratch::bytes() const {
                                                       r.size() + p.size() + ap.size() + A.size() + bb.size() +
                                                       rr.size() + pp.size() + app.size() + rs.size()) +
                              row_a.size() + row_b.size() + h.size() + g.size() + block_factors.size() +
-                             pairs.size();
-  return floats * sizeof(float) + offset.size() * sizeof(Eigen::Index) + active.size();
+                             pairs.size() + group.size() + block_lambdas.size();
+  return floats * sizeof(float) + offset.size() * sizeof(Eigen::Index) + active.size() +
+         block_keys.size() * sizeof(std::uint64_t);
 }
 
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,

@@ -69,12 +69,12 @@ struct RowScratch {
   Eigen::VectorXf rs;                // kBlockRows: rᵀr per row
   std::vector<Eigen::Index> offset;  // kBlockRows + 1: row j's gathered columns are yt[offset[j], offset[j+1])
   std::vector<unsigned char> active; // kBlockRows: row still iterating
-  // Subspace (solver_subspace.cpp): one block's matrix and gradient, and the blocks' factors of the shared A_ππ
-  // while (block_key, block_lambda) match.
-  std::vector<float> h, g, block_factors;
+  // Subspace (solver_subspace.cpp): one block's matrix and gradient, the blocks' factors of the shared A_ππ while
+  // (block_keys, block_lambdas) match, and a group of rows' right-hand sides and (w₀G x)_π.
+  std::vector<float> h, g, block_factors, group;
   std::vector<float> pairs;  // the gathered pairs, each padded to whole SIMD registers
-  std::uint64_t block_key = 0;
-  float block_lambda = 0;
+  std::vector<std::uint64_t> block_keys;
+  std::vector<float> block_lambdas;
 
   // What reserve() sizes besides the per-row buffers (row_a, row_b, a, q of `capacity`; b, x, r, p, ap).
   struct Parts {

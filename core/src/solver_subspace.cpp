@@ -143,24 +143,6 @@ void add_gram(const Pairs& pairs, const float* t, Eigen::Index j0, Eigen::Index 
   }
 }
 
-// g[0, n) += (W x)_π = Σ_c x_c W[j0 : j0 + n, c] for the symmetric k × k matrix W (its columns' segments: no sums
-// across lanes), a register of rows at a time with four accumulators over c. The last column's loads stop at the
-// end of W's storage.
-void add_columns(const Eigen::MatrixXf& w, const float* x, Eigen::Index j0, Eigen::Index n, float* g) {
-  const Eigen::Index k = w.rows();
-  const float* end = w.data() + k * k;
-  for (Eigen::Index c0 = 0; c0 < n; c0 += kLanes) {
-    const float* base = w.data() + j0 + c0;
-    Vec acc[4] = {};
-    Eigen::Index c = 0;
-    for (; c + 4 < k; c += 4)  // (the last column is never in this loop)
-      for (int u = 0; u < 4; ++u) acc[u] += load(base + (c + u) * k) * x[c + u];
-    for (; c < k; ++c) acc[0] += load_within(base + c * k, end) * x[c];
-    const Vec sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (Eigen::Index i = 0; i < kLanes && c0 + i < n; ++i) g[c0 + i] += sum[i];
-  }
-}
-
 // In-place Cholesky A = L Lᵀ of the lower triangle of an n × n block (leading dimension ld, readable kLanes floats
 // past the last column), left-looking, a register of rows at a time:
 //   L[j:, j] = (A[j:, j] − Σ_{p<j} L[j, p] · L[j:, p]) / L[j, j],   L[j, j] = √(A[j, j] − Σ_{p<j} L[j, p]²)
@@ -212,16 +194,64 @@ void cholesky_solve(const float* l, const float* inv, Eigen::Index n, Eigen::Ind
 
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
 
+// Rows solved together: their sweeps run block by block in lockstep, so that each block's rows of w₀G are read once
+// for the whole group (w₀G x costs k² per row: from k = 512 on, reading w₀G for every row alone costs more than the
+// arithmetic). A group is consecutive rows of one call, at most kGroupRows, with at most kGroupPairs pairs in total
+// unless it is a single longer row. A row's arithmetic is the same in any group: results do not depend on them.
+constexpr std::uint32_t kGroupRows = 8;
+constexpr std::uint64_t kGroupPairs = 2048;
+
+// One row of a group during its sweep.
+struct RowState {
+  std::uint32_t row = 0;
+  float* x = nullptr;    // its factors (the warm start, updated block by block)
+  Pairs pairs;           // its gathered weighted pairs
+  float* t = nullptr;    // their scaled scores
+  float* r = nullptr;    // Σ_e b_e y_e (k floats)
+  float* wgx = nullptr;  // the current block's (w₀G x)_π (a padded register count)
+  float lambda = 0;
+  bool shared = false;   // no weighted pair: A_ππ = (w₀G)_ππ + λI, whose factors are kept per block and λ
+  bool live = false;     // nonempty and not failed
+};
+
+// rows[i].wgx = (W x_i)_π, π = [j0, j0 + n), for the live rows: per register of π, four rows at a time, each
+// column segment of the symmetric W loaded once for them (the last column's loads stop at the end of W).
+void block_products(const Eigen::MatrixXf& w, Eigen::Index j0, Eigen::Index n, RowState* rows, std::size_t count) {
+  const Eigen::Index k = w.rows();
+  const float* end = w.data() + k * k;
+  for (Eigen::Index c0 = 0; c0 < n; c0 += kLanes) {
+    for (std::size_t first = 0; first < count; first += 4) {
+      const std::size_t last = std::min(first + 4, count);
+      const float* x[4];
+      std::size_t m = 0;
+      for (std::size_t i = first; i < last; ++i)
+        if (rows[i].live) x[m++] = rows[i].x;
+      if (m == 0) continue;
+      for (std::size_t i = m; i < 4; ++i) x[i] = x[0];
+      Vec acc[4] = {};
+      const float* col = w.data() + j0 + c0;
+      for (Eigen::Index c = 0; c < k; ++c, col += k) {
+        const Vec wc = c + 1 < k ? load(col) : load_within(col, end);
+        for (int i = 0; i < 4; ++i) acc[i] += wc * x[i][c];
+      }
+      m = 0;
+      for (std::size_t i = first; i < last; ++i)
+        if (rows[i].live) std::memcpy(rows[i].wgx + c0, &acc[m++], sizeof(Vec));
+    }
+  }
+}
+
 class SubspaceSolver final : public RowSolver {
  public:
   explicit SubspaceSolver(int block_size) : block_size_(block_size) {}
 
   void prepare(RowScratch& s, int k, std::size_t longest) const override {
-    s.reserve(k, longest, longest, {false, false, false});  // q: the scaled scores
-    // The pairs, one padded register past the last for the block loads beyond k.
+    s.reserve(k, std::max<std::size_t>(longest, kGroupPairs), longest, {false, false, false});  // q: the scores
+    // A group's pairs, one padded register past the last for the block loads beyond k; its rows' r and (w₀G x)_π.
     const auto stride = static_cast<std::size_t>(padded(k));
-    s.pairs.assign(std::max<std::size_t>(longest, 1) * stride + kLanes, 0.0f);
-    s.g.assign(stride + kLanes, 0.0f);  // also the padded copy of δ
+    s.pairs.assign(std::max<std::size_t>(longest, kGroupPairs) * stride + kLanes, 0.0f);
+    s.group.assign(kGroupRows * (2 * stride + kLanes), 0.0f);
+    s.g.assign(stride + kLanes, 0.0f);  // the padded copy of x for the first scores, then a block's g and δ
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
@@ -233,39 +263,110 @@ class SubspaceSolver final : public RowSolver {
     const std::size_t per_block = static_cast<std::size_t>(b * b + b);
     if (s.block_factors.size() != blocks * per_block + kLanes) {  // first use of this scratch
       s.block_factors.assign(blocks * per_block + kLanes, 0.0f);
-      s.block_key = 0;
+      s.block_keys.assign(blocks, 0);
+      s.block_lambdas.assign(blocks, 0.0f);
       s.h.assign(per_block + kLanes, 0.0f);
     }
     std::int64_t failed = -1;
-    for (std::uint32_t row = rows.first; row < rows.last; ++row) {
-      float* xr = x + static_cast<std::size_t>(row - rows.first) * static_cast<std::size_t>(k);
-      if (!solve_row(other, rows, row, shared, b, s, xr) && failed < 0) failed = row;
+    for (std::uint32_t first = rows.first; first < rows.last;) {
+      std::uint32_t end = first;
+      std::uint64_t pairs = 0;
+      while (end < rows.last && end - first < kGroupRows) {
+        const std::uint64_t next = pairs + rows.m->row_size(end);
+        if (end > first && next > kGroupPairs) break;
+        pairs = next;
+        ++end;
+      }
+      const std::int64_t f =
+          solve_group(other, rows, first, end, shared, b, s, x + (first - rows.first) * static_cast<std::size_t>(k));
+      if (f >= 0 && failed < 0) failed = f;
+      first = end;
     }
     return failed;
   }
 
  private:
-  // One sweep over the blocks of one row; false if a block's matrix is not positive definite.
-  static bool solve_row(const ConstFactorMap& other, const RowBlock& rows, std::uint32_t row,
-                        const SharedTerms& shared, Eigen::Index b, RowScratch& s, float* x) {
-    const Eigen::Index k = other.cols();
-    const std::uint64_t begin = rows.m->indptr[row], count = rows.m->indptr[row + 1] - begin;
-    if (count == 0) {  // r = 0: x = 0 (also the minimum-norm solution if A is singular)
-      std::fill(x, x + k, 0.0f);
-      return true;
+  // The rows [first, last) (x at row `first`); the first row whose block matrix is not positive definite, or −1.
+  static std::int64_t solve_group(const ConstFactorMap& other, const RowBlock& rows, std::uint32_t first,
+                                  std::uint32_t last, const SharedTerms& shared, Eigen::Index b, RowScratch& s,
+                                  float* x) {
+    const Eigen::Index k = other.cols(), stride = padded(k);
+    RowState state[kGroupRows];
+    const std::size_t count = last - first;
+    Eigen::Index used = 0;  // pairs gathered so far in the group
+    for (std::size_t i = 0; i < count; ++i) {
+      RowState& st = state[i];
+      st.row = first + static_cast<std::uint32_t>(i);
+      st.x = x + i * static_cast<std::size_t>(k);
+      st.r = s.group.data() + i * (2 * stride + kLanes);
+      st.wgx = st.r + stride;
+      st.pairs = Pairs{s.pairs.data() + used * stride, stride, 0, 0};
+      st.t = s.q.data() + used;
+      st.lambda = rows.lambda[st.row];
+      st.live = rows.m->row_size(st.row) > 0;
+      if (!st.live) {  // r = 0: x = 0 (also the minimum-norm solution if A is singular)
+        std::fill(st.x, st.x + k, 0.0f);
+        continue;
+      }
+      gather(other, rows, st, s);
+      used += st.pairs.count;
+      st.shared = st.pairs.count == 0 && shared.key != 0;
     }
+
+    std::int64_t failed = -1;
+    float* g = s.g.data();
+    for (Eigen::Index j0 = 0, p = 0; j0 < k; j0 += b, ++p) {
+      const Eigen::Index n = std::min(b, k - j0);
+      if (shared.wg) block_products(*shared.wg, j0, n, state, count);
+      for (std::size_t i = 0; i < count; ++i) {
+        RowState& st = state[i];
+        if (!st.live) continue;
+        // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
+        for (Eigen::Index c = 0; c < n; ++c)
+          g[c] = (shared.wg ? st.wgx[c] : 0.0f) + st.lambda * st.x[j0 + c] - st.r[j0 + c];
+        float* l = st.shared ? s.block_factors.data() + p * (b * b + b) : s.h.data();
+        float* inv = l + b * b;
+        const bool cached = st.shared && s.block_keys[static_cast<std::size_t>(p)] == shared.key &&
+                            s.block_lambdas[static_cast<std::size_t>(p)] == st.lambda;
+        if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle), then its factor
+          for (Eigen::Index c = 0; c < n; ++c) {
+            float* lc = l + c * b;
+            for (Eigen::Index e = c; e < n; ++e) lc[e] = shared.wg ? (*shared.wg)(j0 + e, j0 + c) : 0.0f;
+            lc[c] += st.lambda;
+          }
+          add_gram(st.pairs, st.t, j0, n, l, b, g);  // (and the pairs' part of g)
+          if (st.shared) s.block_keys[static_cast<std::size_t>(p)] = 0;  // valid again once factored
+          if (!cholesky_in_place(l, n, b, inv)) {
+            st.live = false;
+            if (failed < 0) failed = st.row;
+            continue;
+          }
+          if (st.shared) {
+            s.block_keys[static_cast<std::size_t>(p)] = shared.key;
+            s.block_lambdas[static_cast<std::size_t>(p)] = st.lambda;
+          }
+        }  // (a shared factor means no weighted pairs: their part of g is 0)
+        // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
+        for (Eigen::Index c = 0; c < n; ++c) g[c] = -g[c];
+        cholesky_solve(l, inv, n, b, g);
+        std::fill(g + n, g + padded(n), 0.0f);
+        for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
+        pair_dots(st.pairs, j0, n, g, true, st.t);
+      }
+    }
+    return failed;
+  }
+
+  // The row's r = Σ b_e y_e, its weighted pairs z_e = √|a_e| y_e (positives first, then negatives) and their scaled
+  // scores t_e = z_eᵀ x.
+  static void gather(const ConstFactorMap& other, const RowBlock& rows, RowState& st, RowScratch& s) {
+    const Eigen::Index k = other.cols();
+    const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
     const std::uint32_t* idx = rows.m->indices.data() + begin;
     rows.weights->row(begin, count, s.row_a.data(), s.row_b.data());
-    const float lambda = rows.lambda[row];
-
-    // r = Σ b_e y_e; z_e = √|a_e| y_e (positives first, then negatives) and the scaled scores t_e = z_eᵀ x.
-    float* r = s.b.data();
+    float* r = st.r;
     std::fill(r, r + k, 0.0f);
-    Pairs pairs{s.pairs.data(), padded(k), 0, 0};
-    float* xp = s.g.data();  // x padded with zeros, for the scores
-    std::fill(xp + k, xp + pairs.stride, 0.0f);
-    std::copy(x, x + k, xp);
-    float* t = s.q.data();
+    Pairs& pairs = st.pairs;
     for (int sign = 0; sign < 2; ++sign) {  // (unweighted pairs join r in the second pass)
       for (std::uint64_t e = 0; e < count; ++e) {
         const float a = s.row_a[e], be = s.row_b[e];
@@ -277,7 +378,7 @@ class SubspaceSolver final : public RowSolver {
           continue;
         }
         const float scale = std::sqrt(std::fabs(a));
-        float* __restrict z = s.pairs.data() + pairs.count * pairs.stride;
+        float* __restrict z = const_cast<float*>(pairs.z) + pairs.count * pairs.stride;
         for (Eigen::Index i = 0; i < k; ++i) {
           r[i] += be * y[i];
           z[i] = scale * y[i];
@@ -287,42 +388,10 @@ class SubspaceSolver final : public RowSolver {
       }
       if (sign == 0) pairs.positive = pairs.count;
     }
-
-    // Without weighted pairs A_ππ = (w₀G)_ππ + λI for every row of the half-step with this λ: factor it once.
-    const bool shared_matrix = pairs.count == 0 && shared.key != 0;
-    const bool cached = shared_matrix && s.block_key == shared.key && s.block_lambda == lambda;
-    if (shared_matrix && !cached) s.block_key = 0;  // rebuilt below; valid again once every block is factored
-
-    pair_dots(pairs, 0, pairs.stride, xp, false, t);
-    float* g = s.g.data();  // (x's padded copy is no longer needed)
-    for (Eigen::Index j0 = 0, p = 0; j0 < k; j0 += b, ++p) {
-      const Eigen::Index n = std::min(b, k - j0);
-      // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
-      for (Eigen::Index c = 0; c < n; ++c) g[c] = lambda * x[j0 + c] - r[j0 + c];
-      if (shared.wg) add_columns(*shared.wg, x, j0, n, g);
-      float* l = shared_matrix ? s.block_factors.data() + p * (b * b + b) : s.h.data();
-      float* inv = l + b * b;
-      if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle), then its factor
-        for (Eigen::Index c = 0; c < n; ++c) {
-          float* lc = l + c * b;
-          for (Eigen::Index i = c; i < n; ++i) lc[i] = shared.wg ? (*shared.wg)(j0 + i, j0 + c) : 0.0f;
-          lc[c] += lambda;
-        }
-        add_gram(pairs, t, j0, n, l, b, g);  // (and the pairs' part of g)
-        if (!cholesky_in_place(l, n, b, inv)) return false;
-      }  // (a cached factor means no weighted pairs: their part of g is 0)
-      // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
-      for (Eigen::Index c = 0; c < n; ++c) g[c] = -g[c];
-      cholesky_solve(l, inv, n, b, g);
-      std::fill(g + n, g + padded(n), 0.0f);
-      for (Eigen::Index c = 0; c < n; ++c) x[j0 + c] += g[c];
-      pair_dots(pairs, j0, n, g, true, t);
-    }
-    if (shared_matrix) {
-      s.block_key = shared.key;
-      s.block_lambda = lambda;
-    }
-    return true;
+    float* xp = s.g.data();  // x padded with zeros
+    std::copy(st.x, st.x + k, xp);
+    std::fill(xp + k, xp + pairs.stride, 0.0f);
+    pair_dots(pairs, 0, pairs.stride, xp, false, st.t);
   }
 
   int block_size_;

@@ -237,6 +237,22 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
   o.block_size = 1025;
   CHECK(o.validate().code() == StatusCode::kInvalidArgument);
 
+  // "auto": CG, except subspace from 256 factors when no pair is weighted (bench/README.md, "Solver choice").
+  AlsOptions implicit;  // `implicit`'s model: binary values, confidence alpha·1 = 1 = w₀, so a = 0 for every pair
+  implicit.factors = 128;
+  CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
+  implicit.factors = 256;
+  CHECK(default_solver(implicit) == SolverKind::kSubspace);
+  CHECK(*parse_solver("auto", implicit) == SolverKind::kSubspace);
+  CHECK(*parse_solver("cholesky", implicit) == SolverKind::kCholesky);
+  CHECK(parse_solver("fast", implicit).status().message() ==
+        "unknown solver 'fast' (expected auto, cg, cholesky or subspace)");
+  implicit.alpha = 2;  // c = 2 ≠ w₀: every pair weighted
+  CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
+  AlsOptions ials = recommended_options();
+  ials.factors = 1024;
+  CHECK(default_solver(ials) == SolverKind::kConjugateGradient);
+
   AlsModel model;
   model.options.solver = SolverKind::kSubspace;
   model.user_ids = {"u"};

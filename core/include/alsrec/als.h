@@ -39,6 +39,15 @@ const char* value_transform_name(ValueTransform v);  // "raw", "binary"
 Result<ValueTransform> parse_value_transform(const std::string& s);
 const char* solver_name(SolverKind s);               // "cg", "cholesky", "subspace"
 Result<SolverKind> parse_solver(const std::string& s);
+struct AlsOptions;
+// The faster solver for these options, per iteration at the same quality, as measured (bench/README.md, "Solver
+// choice"): when no pair is weighted (binary values whose confidence equals the unobserved weight, `implicit`'s
+// default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
+// 256 factors on (CG's four k² products per row against its one); with weighted pairs CG stays ahead up to the
+// 1024-factor limit (the subspace solver's block matrices cost about b·k per pair against CG's ~9k).
+SolverKind default_solver(const AlsOptions& options);
+// parse_solver, and "auto" for default_solver(options).
+Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
 
 struct AlsOptions {
   int factors = 64;
@@ -52,7 +61,7 @@ struct AlsOptions {
   int iterations = 15;
   SolverKind solver = SolverKind::kConjugateGradient;
   int cg_steps = 3;
-  int block_size = 32;             // subspace only: coordinates per block (capped at factors)
+  int block_size = 16;             // subspace only: coordinates per block (capped at factors)
   int threads = 0;                 // 0 = all hardware threads; ignored (1) in builds without threads
   std::uint64_t seed = 42;
   float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
