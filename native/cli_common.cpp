@@ -145,6 +145,7 @@ json params_json(const AlsOptions& o) {
   j["iterations"] = o.iterations;
   j["solver"] = solver_name(o.solver);
   if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;
+  if (o.solver == SolverKind::kSubspace) j["block_size"] = o.block_size;
   j["threads"] = o.threads == 0 ? hardware_threads() : o.threads;
   j["seed"] = o.seed;
   return j;
@@ -161,7 +162,13 @@ Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
 Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& options) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
-  RatingsReader reader(options);
+  FormatOptions sized = options;  // the reader reserves its rows from the file's size
+  if (std::fseek(file, 0, SEEK_END) == 0) {
+    const long size = std::ftell(file);
+    if (size > 0) sized.size_hint = static_cast<std::uint64_t>(size);
+    std::rewind(file);
+  }
+  RatingsReader reader(sized);
   std::vector<char> chunk(1 << 20);
   Status status;
   std::size_t got;

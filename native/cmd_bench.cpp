@@ -9,6 +9,10 @@
 //   Cholesky: Σ_u a_ui y_i y_iᵀ on the lower triangle (k(k+1) per weighted pair), a factorisation (k³/3) per row that
 //             has weighted pairs (else one shared factor per half-iteration), two triangular solves (2k²) per row
 //                                                                     -> 2k(k+1)·z_a + k³/3·rows_a + 2k²·(m+n)
+//   Subspace (block size b, one sweep): per row w₀G·x (2k²) and k/b block factorisations and solves (k·b²/3 + 2kb,
+//             once per half-step when no pair is weighted); per weighted pair the block matrices on the lower
+//             triangle (k(b+1)), the first scores, the gradients, the score updates and the scaled copy (7k)
+//                                               -> 2k²·(m+n) + (kb²/3 + 2kb)·rows_a + 2·z_a·k(b + 8)
 //   (implicit's default — alpha 1, binary values — has z_a = 0: no pair enters A, only b.)
 //   Gramian:  2 × k²·rows of the fixed side (symmetric rank update), timed apart from the solves
 #include <sys/resource.h>
@@ -62,6 +66,18 @@ double gemm_gflops(int n, int threads) {
   double total = 0;
   for (double s : seconds) total += flops / s;
   return total / 1e9;
+}
+
+// What a loaded dataset holds: its id strings and its interaction columns.
+std::uint64_t bytes_of(const Dataset& d) {
+  std::uint64_t bytes = (d.users.capacity() + d.items.capacity()) * sizeof(std::uint32_t) +
+                        d.values.capacity() * sizeof(float) + d.timestamps.capacity() * sizeof(std::int64_t);
+  for (const auto* ids : {&d.user_ids, &d.item_ids}) {
+    bytes += ids->capacity() * sizeof(std::string);
+    for (const std::string& id : *ids)
+      if (id.capacity() > std::string().capacity()) bytes += id.capacity() + 1;  // beyond the small-string buffer
+  }
+  return bytes;
 }
 
 // "users=6040,items=3706,interactions=1000209[,seed=1]" -> GenerateOptions
@@ -158,11 +174,13 @@ Command add_bench_command(CLI::App& parent) {
             j["params"] = params_json(*options);
             if (st->no_loss) options->compute_loss = false;
 
+            const std::uint64_t dataset_bytes = bytes_of(*data);
+            const std::size_t users = data->num_users(), items = data->num_items();
             t = Clock::now();
-            CsrMatrix matrix = build_user_item_matrix(*data);
+            CsrMatrix matrix = build_user_item_matrix(std::move(*data));  // releases the interactions (ids stay)
             const double build_seconds = since(t);
-            const double m = data->num_users(), n = data->num_items(), z = static_cast<double>(matrix.nnz());
-            j["dataset"] = {{"users", data->num_users()}, {"items", data->num_items()}, {"interactions", matrix.nnz()}};
+            const double m = users, n = items, z = static_cast<double>(matrix.nnz());
+            j["dataset"] = {{"users", users}, {"items", items}, {"interactions", matrix.nnz()}};
 
             // Each repetition trains from the same initial factors (same seed); the last one is kept for the phases.
             std::unique_ptr<AlsTrainer> trainer;
@@ -195,19 +213,22 @@ Command add_bench_command(CLI::App& parent) {
               const auto recs = recommend_all(trainer->user_factors(), trainer->item_factors(), 10,
                                               &trainer->user_items(), options->threads);
               recommend_seconds = since(t);
-              if (recs.size() != data->num_users()) return fail("bench", Status::internal("recommend_all size"));
+              if (recs.size() != users) return fail("bench", Status::internal("recommend_all size"));
             }
 
             const double k = options->factors;
             const double iters = std::max<std::size_t>(1, per_iteration.size());
             const double za = static_cast<double>(tt.weighted_pairs);
             double solve_flops = 4 * k * z;  // right-hand sides, both sides
+            // Rows with weighted pairs need their own factor(s): at most min(z_a, rows) per side; with every pair
+            // weighted (hu, log, ials, explicit) that is every non-empty row.
+            const double rows_a = za > 0 ? std::min(za, m) + std::min(za, n) : 0;
             if (options->solver == SolverKind::kConjugateGradient) {
               solve_flops += (options->cg_steps + 1) * (2 * k * k * (m + n) + 8 * k * za);
+            } else if (options->solver == SolverKind::kSubspace) {
+              const double b = std::min<double>(options->block_size, k);
+              solve_flops += 2 * k * k * (m + n) + (k * b * b / 3 + 2 * k * b) * rows_a + 2 * za * k * (b + 8);
             } else {
-              // Rows with weighted pairs need their own factor: at most min(z_a, rows) per side; with every pair
-              // weighted (hu, log, ials, explicit) that is every non-empty row.
-              const double rows_a = za > 0 ? std::min(za, m) + std::min(za, n) : 0;
               solve_flops += 2 * k * (k + 1) * za + k * k * k / 3 * rows_a + 2 * k * k * (m + n);
             }
             const double solve_seconds = (tt.user_solve + tt.item_solve) / iters;
@@ -230,10 +251,14 @@ Command add_bench_command(CLI::App& parent) {
             j["mean_iteration_seconds"] = fit_seconds / iters;
             j["solve_flops_per_iteration"] = solve_flops;
             j["solve_gflops"] = solve_gflops;
-            j["flop_formula"] = options->solver == SolverKind::kConjugateGradient
-                                    ? "4k*nnz + (cg_steps+1)*(2k^2*(users+items) + 8k*weighted_nnz) per iteration"
-                                    : "4k*nnz + 2k(k+1)*weighted_nnz + k^3/3*rows_with_weighted_pairs + "
-                                      "2k^2*(users+items) per iteration";
+            j["flop_formula"] =
+                options->solver == SolverKind::kConjugateGradient
+                    ? "4k*nnz + (cg_steps+1)*(2k^2*(users+items) + 8k*weighted_nnz) per iteration"
+                : options->solver == SolverKind::kSubspace
+                    ? "4k*nnz + 2k^2*(users+items) + (k*b^2/3 + 2kb)*rows_with_weighted_pairs + "
+                      "2*weighted_nnz*k(b+8) per iteration"
+                    : "4k*nnz + 2k(k+1)*weighted_nnz + k^3/3*rows_with_weighted_pairs + "
+                      "2k^2*(users+items) per iteration";
             j["weighted_nnz"] = tt.weighted_pairs;
             j["fit_runs_seconds"] = fit_runs;
             j["fit_best_seconds"] = sorted_runs.front();
@@ -245,6 +270,18 @@ Command add_bench_command(CLI::App& parent) {
               j["gemm_size"] = st->gemm_size;
               j["solve_vs_gemm"] = gemm > 0 ? solve_gflops / gemm : 0;
             }
+            // Bytes per part: the dataset as loaded (released before training), then what the trainer holds.
+            const TrainerMemory tm = trainer->memory();
+            j["memory_bytes"] = {{"dataset", dataset_bytes},
+                                 {"trainer",
+                                  {{"indices", tm.indices},
+                                   {"offsets", tm.offsets},
+                                   {"values", tm.values},
+                                   {"weights", tm.weights},
+                                   {"factors", tm.factors},
+                                   {"rows", tm.rows},
+                                   {"scratch", tm.scratch},
+                                   {"total", tm.total()}}}};
             j["peak_rss_mb"] = peak_rss_mb();
             std::cout << j.dump(2) << "\n";
             return kExitOk;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <vector>
 
+#include "alsrec/als_shard.h"
 #include "cli_common.h"
 
 #ifdef ALSREC_HAVE_MPI
@@ -143,8 +144,8 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
   s.train_interactions = sizes[users + items];
   s.test_interactions = sizes[users + items + 1];
   sizes = {};
-  s.user_bounds = AlsTrainer::partition_rows(s.user_sizes, factors, n);
-  s.item_bounds = AlsTrainer::partition_rows(s.item_sizes, factors, n);
+  s.user_bounds = shard::partition_rows(s.user_sizes, factors, n);
+  s.item_bounds = shard::partition_rows(s.item_sizes, factors, n);
 
   // Each train interaction to its user's solver and its item's solver; each test one to its user's solver.
   const std::size_t train = parts.train.size();
@@ -277,20 +278,20 @@ void allgather_side(Comm& comm, const std::vector<std::uint32_t>& bounds, Factor
 
 // G = Σ over all rows of `side` of f fᵀ: my rows' part summed across ranks, or (exact) every 2048-row block's
 // Gramian gathered and added in block order, as one process adds them.
-Status gramian(Comm& comm, AlsTrainer& t, AlsTrainer::Side side, const std::vector<std::uint32_t>& bounds, bool exact,
+Status gramian(Comm& comm, AlsTrainer& t, shard::Side side, const std::vector<std::uint32_t>& bounds, bool exact,
                std::vector<float>& g) {
   const int n = comm.size(), me = comm.rank();
   const std::size_t kk = g.size();
   if (!exact) {
-    ALSREC_RETURN_IF_ERROR(t.partial_gramian(side, bounds[me], bounds[me + 1], g.data()));
+    ALSREC_RETURN_IF_ERROR(shard::partial_gramian(t, side, bounds[me], bounds[me + 1], g.data()));
     comm.sum(g.data(), kk);
     return Status::ok();
   }
-  const auto blocks = t.gramian_blocks(side);
+  const auto blocks = shard::gramian_blocks(t, side);
   const auto first = static_cast<std::uint32_t>(std::uint64_t{blocks} * me / n);
   const auto last = static_cast<std::uint32_t>(std::uint64_t{blocks} * (me + 1) / n);
   std::vector<float> mine((last - first) * kk);
-  ALSREC_RETURN_IF_ERROR(t.block_gramians(side, first, last, mine.data()));
+  ALSREC_RETURN_IF_ERROR(shard::block_gramians(t, side, first, last, mine.data()));
   Bytes packed(mine.size() * sizeof(float));
   if (!mine.empty()) std::memcpy(packed.data(), mine.data(), packed.size());
   std::vector<float> all;
@@ -325,11 +326,11 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
         item_rows.data[e] = static_cast<float>(static_cast<double>(item_rows.data[e]) -
                                                out.biases.predict(item_rows.indices[e], i));
   }
-  auto created = AlsTrainer::create_shard(std::move(user_rows), std::move(item_rows), s.user_sizes, s.item_sizes,
+  auto created = shard::create(std::move(user_rows), std::move(item_rows), s.user_sizes, s.item_sizes,
                                           options);
   if (!created) return created.status();
   AlsTrainer& t = **created;
-  using Side = AlsTrainer::Side;
+  using Side = shard::Side;
   Routes user_routes, item_routes;
   if (blocks) {
     user_routes = plan_routes(comm, s.item_rows, s.item_bounds, s.user_bounds, t.user_factors().rows);
@@ -348,7 +349,7 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
     auto t0 = Clock::now();
     ALSREC_RETURN_IF_ERROR(gramian(comm, t, other, other_bounds, flags.exact_gramian(), g));
     communication += seconds_since(t0);
-    ALSREC_RETURN_IF_ERROR(t.solve_rows(side, bounds[me], bounds[me + 1], g.data()));
+    ALSREC_RETURN_IF_ERROR(shard::solve_rows(t, side, bounds[me], bounds[me + 1], g.data()));
     Factors& f = side == Side::kUsers ? t.mutable_user_factors() : t.mutable_item_factors();
     t0 = Clock::now();
     if (blocks) exchange_blocks(comm, routes, f);
@@ -360,16 +361,16 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
     const auto t0 = Clock::now();
     Status st = half(Side::kUsers, Side::kItems, s.user_bounds, s.item_bounds, user_routes);
     if (st.is_ok()) st = half(Side::kItems, Side::kUsers, s.item_bounds, s.user_bounds, item_routes);
-    if (st.is_ok()) st = t.complete_iteration(false);
+    if (st.is_ok()) st = shard::complete_iteration(t, false);
     // A failure seen by one rank alone (a solve): the others wait in a collective, so end the job here.
     if (!st.is_ok()) abort_job(command, st);
     ++done;
     double loss = std::nan("");
     if (options.compute_loss) {  // Σ over ranks of their rows' share of the objective, ÷ nnz
       const std::uint64_t before = comm.received_bytes;
-      Status gs = t.partial_gramian(Side::kItems, s.item_bounds[me], s.item_bounds[me + 1], g.data());
+      Status gs = shard::partial_gramian(t, Side::kItems, s.item_bounds[me], s.item_bounds[me + 1], g.data());
       comm.sum(g.data(), kk);
-      auto part = gs.is_ok() ? t.partial_loss(s.user_bounds[me], s.user_bounds[me + 1], s.item_bounds[me],
+      auto part = gs.is_ok() ? shard::partial_loss(t, s.user_bounds[me], s.user_bounds[me + 1], s.item_bounds[me],
                                               s.item_bounds[me + 1], g.data())
                              : Result<double>(gs);
       if (!part) abort_job(command, part.status());

@@ -3,20 +3,20 @@
 // Data: each rank reads only its byte range of the input (or of a directory of part files) and the ranks agree on
 // every id's index (shard_input.h). Interactions then go to their user's home rank (duplicates, the split), and
 // from there, as train rows, to the rank that solves their user and to the rank that solves their item: rank r
-// owns one contiguous range of users and one of items (AlsTrainer::partition_rows: balanced by k + nonzeros per
-// row) and holds only those rows (AlsTrainer::create_shard). Every rating is held twice, as in Spark's ALS.
+// owns one contiguous range of users and one of items (shard::partition_rows: balanced by k + nonzeros per
+// row) and holds only those rows (shard::create, alsrec/als_shard.h). Every rating is held twice, as in Spark's ALS.
 //
 // Per half-iteration, for side S against the fixed side O:
 //     G = OᵀO over all rows of O: with --gramian exact (the default with allgather) every 2048-row block's
 //         Gramian is gathered and they are added in one process's order, so the factors are bit-identical to
 //         one process's; with sum (the default with blocks) allreduce_sum(OᵀO over my rows of O), k² floats,
 //         whose summation order differs from one process's in the last bits (CG amplifies that: see README)
-//     solve my rows of S with the core's row solver    (AlsTrainer::solve_rows)
+//     solve my rows of S with the core's row solver    (shard::solve_rows)
 //     exchange my new rows of S:
 //       allgather  every rank receives every other rank's rows            (N − 1)·|S|·4k bytes per rank
 //       blocks     each row goes only to the ranks whose rows of O rate it (Spark's in/out blocks): per rank,
 //                  the rows of S its own rows of O reference, less its own
-// The loss is summed across ranks (AlsTrainer::partial_loss). Rank 0 draws progress, writes the model and prints.
+// The loss is summed across ranks (shard::partial_loss). Rank 0 draws progress, writes the model and prints.
 // A failure on any rank prints that rank's message and ends the whole job (MPI_Abort) with the command's usual
 // exit code, so no rank waits forever. Without ALSREC_HAVE_MPI every entry point reports that this build has no MPI.
 #pragma once

@@ -49,7 +49,10 @@ export interface TrainParams {            // defaults: the CLI's defaults
   confidence?: 'implicit' | 'hu' | 'log' | 'ials' | 'explicit';
   values?: 'raw' | 'binary';
   epsilon?: number; unobservedWeight?: number; regExponent?: number;
-  iterations?: number; solver?: 'cg' | 'cholesky'; cgSteps?: number; seed?: number;
+  iterations?: number;
+  solver?: 'auto' | 'cg' | 'cholesky' | 'subspace';  // auto: cg, or subspace from 256 factors when no pair is weighted
+  cgSteps?: number; blockSize?: number;             // blockSize: subspace's coordinates per block
+  seed?: number;
   computeLoss?: boolean;
 }
 

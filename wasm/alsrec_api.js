@@ -83,7 +83,8 @@ const TRAIN_PARAMS = {
   factors: 'integer', regularization: 'number', alpha: 'number',
   confidence: ['implicit', 'hu', 'log', 'ials', 'explicit'], values: ['raw', 'binary'],
   epsilon: 'number', unobservedWeight: 'number', regExponent: 'number',
-  iterations: 'integer', solver: ['cg', 'cholesky'], cgSteps: 'integer', seed: 'bigcount', computeLoss: 'boolean',
+  iterations: 'integer', solver: ['auto', 'cg', 'cholesky', 'subspace'], cgSteps: 'integer', blockSize: 'integer',
+  seed: 'bigcount', computeLoss: 'boolean',
 };
 const FORMAT_OPTIONS = {
   sourceName: 'string', delimiter: 'string', header: 'header', encoding: 'string', columns: 'string',

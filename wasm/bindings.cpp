@@ -170,12 +170,8 @@ Status als_options_from(const val& p, AlsOptions& o) {
   if (present(p, "unobservedWeight")) o.unobserved_weight = p["unobservedWeight"].as<float>();
   if (present(p, "regExponent")) o.reg_exponent = p["regExponent"].as<float>();
   if (present(p, "iterations")) o.iterations = p["iterations"].as<int>();
-  if (present(p, "solver")) {
-    Result<SolverKind> s = parse_solver(p["solver"].as<std::string>());
-    if (!s) return s.status();
-    o.solver = *s;
-  }
   if (present(p, "cgSteps")) o.cg_steps = p["cgSteps"].as<int>();
+  if (present(p, "blockSize")) o.block_size = p["blockSize"].as<int>();
   if (present(p, "seed")) o.seed = static_cast<std::uint64_t>(p["seed"].as<double>());  // JS checked: safe integer
   if (present(p, "computeLoss")) o.compute_loss = p["computeLoss"].as<bool>();
   // The threaded module (alsrec-mt) uses every core the browser offers; the plain one has a single thread. The
@@ -185,6 +181,11 @@ Status als_options_from(const val& p, AlsOptions& o) {
 #else
   o.threads = 1;
 #endif
+  if (present(p, "solver")) {  // last: "auto" depends on the other options
+    Result<SolverKind> s = parse_solver(p["solver"].as<std::string>(), o);
+    if (!s) return s.status();
+    o.solver = *s;
+  }
   return o.validate();
 }
 
@@ -201,6 +202,7 @@ val params_object(const AlsOptions& o) {
   out.set("iterations", o.iterations);
   out.set("solver", std::string(solver_name(o.solver)));
   out.set("cgSteps", o.cg_steps);
+  if (o.solver == SolverKind::kSubspace) out.set("blockSize", o.block_size);  // (as the CLI's params JSON)
   out.set("seed", static_cast<double>(o.seed));
   out.set("computeLoss", o.compute_loss);
   return out;

@@ -184,6 +184,7 @@ struct AutoSearch::Impl {
       stage_first = result.trials.size();
       extensions = 0;
       refined_ = false;
+      edge_steps_ = 0;
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
       if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda) continue;
@@ -210,8 +211,9 @@ struct AutoSearch::Impl {
         }
         case Stage::kWeight:
           if (is_explicit(b) || (is_ials(b) ? given.unobserved_weight.has_value() : given.alpha.has_value())) break;
-          // Coarse decades first: the best α₀ differs by orders of magnitude between data sets.
-          for (float m : {1.0f / 100, 1.0f / 10, 10.0f, 100.0f}) {
+          // Decades first (extended while an edge wins, then the thirds around the best): the best α₀ differs by
+          // orders of magnitude between data sets.
+          for (float m : {1.0f / 10, 10.0f}) {
             AlsOptions c = b;
             set_weight(c, weight_of(b) * m);
             pending.push_back(c);
@@ -219,7 +221,7 @@ struct AutoSearch::Impl {
           break;
         case Stage::kLambda:
           if (given.regularization) break;
-          for (float m : {1.0f / 10, 1.0f / 3, 3.0f, 10.0f}) {
+          for (float m : {1.0f / 3, 3.0f}) {
             AlsOptions c = b;
             c.regularization = b.regularization * m;
             pending.push_back(c);
@@ -280,7 +282,7 @@ struct AutoSearch::Impl {
   // d while it pays (dimension).
   void extend_stage() {
     const SearchTrial* sb = stage_best();
-    if (!sb || extensions >= 3) return;
+    if (!sb || extensions >= 4) return;
     const AlsOptions& b = best().options;
     if (stage == Stage::kWeight || stage == Stage::kLambda) {
       // The value of the stage's parameter; the smallest and largest tried in this stage.
@@ -299,7 +301,8 @@ struct AutoSearch::Impl {
         else c.regularization = next;
         pending.push_back(c);
       };
-      if (edge && result.best >= stage_first) {
+      if (edge && result.best >= stage_first && edge_steps_ < 2) {
+        ++edge_steps_;
         push(v <= lo * 1.0001f ? v / step : v * step);  // the edge won: look one step further out
       } else if (stage == Stage::kWeight && !refined_) {
         refined_ = true;                                  // between decades: the two thirds around the best
@@ -330,6 +333,7 @@ struct AutoSearch::Impl {
   }
   double previous_best_ = 0;
   bool refined_ = false;
+  int edge_steps_ = 0;
 
   void finish() {
     finished = true;

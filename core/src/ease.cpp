@@ -106,12 +106,18 @@ Result<EaseModel> fit_ease_from_gramian(const std::vector<float>& gramian, std::
   constexpr std::uint32_t kBlock = 128;
   const std::size_t blocks = (n + kBlock - 1) / kBlock;
   ThreadPool pool(std::min<int>(resolve_threads(options.threads), static_cast<int>(blocks)));
+  const auto lower = llt.matrixL();
   pool.run(blocks, [&](std::size_t b, int) {
     const Eigen::Index first = static_cast<Eigen::Index>(b * kBlock);
     const Eigen::Index width = std::min<Eigen::Index>(kBlock, static_cast<Eigen::Index>(n) - first);
+    const Eigen::Index rest = static_cast<Eigen::Index>(n) - first;
     auto block = p.middleCols(first, width);
     for (Eigen::Index c = 0; c < width; ++c) block(first + c, c) = 1.0f;
-    llt.solveInPlace(block);
+    // L y = e_j is zero above row j: the forward solve runs on the trailing rows only ((n−j)² per column
+    // instead of n²), then Lᵀ x = y in full.
+    auto tail = block.bottomRows(rest);
+    a.bottomRightCorner(rest, rest).triangularView<Eigen::Lower>().solveInPlace(tail);
+    lower.transpose().solveInPlace(block);
   });
 
   // B_ij = −P_ij / P_jj, B_jj = 0. P's column j is row j of the row-major result (symmetry), so scale in place:

@@ -102,4 +102,81 @@ CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uin
   return csr_from_triplets(users, items, r, c, v);
 }
 
+namespace {
+
+template <typename T>
+void release(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
+// Sorts each row of m by column, keeping the file order of equal columns, and sums those (as csr_from_triplets).
+void sort_and_merge_rows(CsrMatrix& m) {
+  std::vector<std::pair<std::uint32_t, float>> row;
+  std::uint64_t out = 0;
+  for (std::uint32_t r = 0; r < m.rows; ++r) {
+    const std::uint64_t begin = m.indptr[r], end = m.indptr[r + 1];
+    m.indptr[r] = out;
+    bool sorted = true;
+    for (std::uint64_t e = begin + 1; e < end && sorted; ++e) sorted = m.indices[e - 1] < m.indices[e];
+    if (sorted) {  // the common case (files sorted by user and item): move down only
+      for (std::uint64_t e = begin; e < end; ++e, ++out) {
+        m.indices[out] = m.indices[e];
+        m.data[out] = m.data[e];
+      }
+      continue;
+    }
+    row.clear();
+    for (std::uint64_t e = begin; e < end; ++e) row.emplace_back(m.indices[e], m.data[e]);
+    std::stable_sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const std::uint64_t first = out;
+    for (const auto& [c, v] : row) {
+      if (out > first && m.indices[out - 1] == c) {
+        m.data[out - 1] += v;
+      } else {
+        m.indices[out] = c;
+        m.data[out] = v;
+        ++out;
+      }
+    }
+  }
+  m.indptr[m.rows] = out;
+  if (out < m.indices.size()) {
+    m.indices.resize(out);
+    m.data.resize(out);
+    m.indices.shrink_to_fit();
+    m.data.shrink_to_fit();
+  }
+}
+
+}  // namespace
+
+CsrMatrix build_user_item_matrix(Dataset&& data) {
+  CsrMatrix m;
+  m.rows = static_cast<std::uint32_t>(data.num_users());
+  m.cols = static_cast<std::uint32_t>(data.num_items());
+  release(data.timestamps);
+  const std::size_t n = std::min({data.users.size(), data.items.size(), data.values.size()});
+  auto in_range = [&](std::size_t i) { return data.users[i] < m.rows && data.items[i] < m.cols; };
+  m.indptr.assign(static_cast<std::size_t>(m.rows) + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (in_range(i)) ++m.indptr[data.users[i] + 1];
+  for (std::uint32_t r = 0; r < m.rows; ++r) m.indptr[r + 1] += m.indptr[r];
+  m.indices.resize(m.indptr[m.rows]);
+  m.data.resize(m.indptr[m.rows]);
+  {
+    std::vector<std::uint64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!in_range(i)) continue;
+      const std::uint64_t dst = fill[data.users[i]]++;
+      m.indices[dst] = data.items[i];
+      m.data[dst] = data.values[i];
+    }
+  }
+  release(data.users);
+  release(data.items);
+  release(data.values);
+  sort_and_merge_rows(m);
+  return m;
+}
+
 }  // namespace alsrec

@@ -82,10 +82,10 @@ bool values_from_code(std::uint32_t c, ValueTransform& v) {
   v = kTransforms[c];
   return true;
 }
-std::uint32_t solver_code(SolverKind s) { return s == SolverKind::kCholesky ? 1 : 0; }
-bool solver_from_code(std::uint32_t c, SolverKind& s) {
-  if (c > 1) return false;
-  s = c == 1 ? SolverKind::kCholesky : SolverKind::kConjugateGradient;
+std::uint32_t solver_code(SolverKind s) { return s == SolverKind::kCholesky ? 1 : s == SolverKind::kSubspace ? 2 : 0; }
+bool solver_from_code(std::uint32_t c, SolverKind& s) {  // (a subspace model's block size is not stored)
+  if (c > 2) return false;
+  s = c == 2 ? SolverKind::kSubspace : c == 1 ? SolverKind::kCholesky : SolverKind::kConjugateGradient;
   return true;
 }
 

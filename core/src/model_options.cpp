@@ -35,8 +35,12 @@ const std::vector<ParameterInfo>& model_parameters() {
       {"unobserved-weight", "unobservedWeight", 0, 1e6, false, "ials: weight alpha0 of unobserved pairs"},
       {"reg-exponent", "regExponent", 0, 4, false, "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)"},
       {"iterations", "iterations", 1, 100000, true, "ALS iterations"},
-      {"solver", "solver", 0, 0, false, "cg (conjugate gradient, warm-started) | cholesky (exact)"},
+      {"solver", "solver", 0, 0, false,
+       "auto (the faster for the model and factors: cg, or subspace from 256 factors when no pair is weighted) | "
+       "cg (conjugate gradient, warm-started) | cholesky (exact) | subspace (iALS++: exact solves of block-size "
+       "coordinates at a time, one sweep per row)"},
       {"cg-steps", "cgSteps", 1, 1000, true, "Conjugate-gradient steps per row and half-iteration"},
+      {"block-size", "blockSize", 1, 1024, true, "subspace: coordinates per block (capped at factors)"},
       {"threads", "threads", 0, 1024, true, "Worker threads (0 = all cores)"},
       {"seed", "seed", 0, 9007199254740991.0, true, "Random seed (initial factors, random splits)"},
       {"biases", "biases", 0, 1, false, "explicit: global mean + user/item bias terms (needs --values raw)"},
@@ -80,8 +84,12 @@ Status set_choice(ModelChoices& c, const std::string& name, const std::string& v
     if (!v) return v.status();
     c.values = *v;
   } else if (flag == "solver") {
+    if (value == "auto") {  // decided with the other options (default_solver), as when unset
+      c.solver.reset();
+      return Status::ok();
+    }
     auto s = parse_solver(value);
-    if (!s) return s.status();
+    if (!s) return Status::invalid_argument("unknown solver '" + value + "' (expected auto, cg, cholesky or subspace)");
     c.solver = *s;
   } else if (flag == "biases") {
     if (value == "true" || value == "1") c.biases = true;
@@ -99,6 +107,7 @@ Status set_choice(ModelChoices& c, const std::string& name, const std::string& v
     else if (flag == "reg-exponent") c.reg_exponent = static_cast<float>(x);
     else if (flag == "iterations") c.iterations = static_cast<int>(x);
     else if (flag == "cg-steps") c.cg_steps = static_cast<int>(x);
+    else if (flag == "block-size") c.block_size = static_cast<int>(x);
     else if (flag == "threads") c.threads = static_cast<int>(x);
     else if (flag == "seed") c.seed = static_cast<std::uint64_t>(x);
   }
@@ -126,6 +135,7 @@ std::string option_text(const AlsOptions& o, const std::string& name) {
   if (flag == "reg-exponent") return f(o.reg_exponent);
   if (flag == "iterations") return std::to_string(o.iterations);
   if (flag == "cg-steps") return std::to_string(o.cg_steps);
+  if (flag == "block-size") return std::to_string(o.block_size);
   if (flag == "threads") return std::to_string(o.threads);
   if (flag == "seed") return std::to_string(o.seed);
   return "";
@@ -189,13 +199,15 @@ Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataPro
   if (given.unobserved_weight) o.unobserved_weight = *given.unobserved_weight;
   if (given.reg_exponent) o.reg_exponent = *given.reg_exponent;
   if (given.iterations) o.iterations = *given.iterations;
-  if (given.solver) o.solver = *given.solver;
   if (given.cg_steps) o.cg_steps = *given.cg_steps;
+  if (given.block_size) o.block_size = *given.block_size;
   if (given.threads) o.threads = *given.threads;
   if (given.seed) o.seed = *given.seed;
   if (given.biases) o.biases = *given.biases;
   // Bias terms model ratings: a default that only the explicit mode's raw values allow.
   if (!given.biases && o.biases && o.values != ValueTransform::kRaw) o.biases = false;
+  // The solver last: the faster one depends on everything else (default_solver).
+  o.solver = given.solver ? *given.solver : default_solver(o);
   ALSREC_RETURN_IF_ERROR(o.validate());
   return r;
 }

@@ -108,26 +108,38 @@ std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy) {
     num_users = std::max<std::size_t>(num_users, std::size_t{ds.users[r]} + 1);
     num_items = std::max<std::size_t>(num_items, std::size_t{ds.items[r]} + 1);
   }
-  // Rows grouped by user (counting sort keeps file order inside a group).
-  std::vector<std::uint32_t> start(num_users + 1, 0);
-  for (std::uint32_t u : ds.users) ++start[u + 1];
-  for (std::size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
-  std::vector<std::uint32_t> order(n);
+  // Rows grouped by user, file order inside a group: the file's own order when each user's rows are contiguous (as
+  // most files are written), else a counting sort (4 bytes per row).
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  bool grouped = true;
   {
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    std::vector<std::uint8_t> done(num_users, 0);
+    for (std::size_t r = 0; r < n && grouped; ++r) {
+      if (r > 0 && ds.users[r] == ds.users[r - 1]) continue;
+      grouped = !done[ds.users[r]];
+      done[ds.users[r]] = 1;
+    }
+  }
+  std::vector<std::uint32_t> order;
+  if (!grouped) {
+    std::vector<std::uint32_t> fill(num_users + 1, 0);
+    for (std::uint32_t u : ds.users) ++fill[u + 1];
+    for (std::size_t u = 0; u < num_users; ++u) fill[u + 1] += fill[u];
+    order.resize(n);
     for (std::size_t r = 0; r < n; ++r) order[fill[ds.users[r]]++] = static_cast<std::uint32_t>(r);
   }
-  // For each item, the user that last touched it and the surviving row of that (user, item) pair.
-  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  // For each item, the user that last touched it and the surviving row of that (user, item) pair. A row merged away
+  // gets item kNone (no index reaches it), dropped below.
   std::vector<std::uint32_t> seen_by(num_items, kNone), winner(num_items, 0);
-  std::vector<std::uint8_t> dead(n, 0);
+  std::vector<std::uint32_t>& dead_mark = ds.items;
   std::uint64_t merged = 0;
-  for (std::size_t u = 0; u < num_users; ++u) {
-    for (std::uint32_t k = start[u]; k < start[u + 1]; ++k) {
-      const std::uint32_t r = order[k];
+  {
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint32_t r = grouped ? static_cast<std::uint32_t>(k) : order[k];
+      const std::uint32_t u = ds.users[r];
       const std::uint32_t i = ds.items[r];
       if (seen_by[i] != u) {
-        seen_by[i] = static_cast<std::uint32_t>(u);
+        seen_by[i] = u;
         winner[i] = r;
         continue;
       }
@@ -135,24 +147,24 @@ std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy) {
       const std::uint32_t w = winner[i];  // an earlier row of the same pair (w < r)
       switch (policy) {
         case DuplicatePolicy::kLast:
-          if (ts(r) >= ts(w)) { dead[w] = 1; winner[i] = r; }
-          else dead[r] = 1;
+          if (ts(r) >= ts(w)) { dead_mark[w] = kNone; winner[i] = r; }
+          else dead_mark[r] = kNone;
           break;
         case DuplicatePolicy::kFirst:
-          if (ts(r) < ts(w)) { dead[w] = 1; winner[i] = r; }
-          else dead[r] = 1;
+          if (ts(r) < ts(w)) { dead_mark[w] = kNone; winner[i] = r; }
+          else dead_mark[r] = kNone;
           break;
         case DuplicatePolicy::kSum:
           ds.values[w] += ds.values[r];
           if (has_ts) ds.timestamps[w] = std::max(ds.timestamps[w], ds.timestamps[r]);
-          dead[r] = 1;
+          dead_mark[r] = kNone;
           break;
         case DuplicatePolicy::kMax:
           if (ds.values[r] > ds.values[w]) {
             ds.values[w] = ds.values[r];
             if (has_ts) ds.timestamps[w] = ds.timestamps[r];
           }
-          dead[r] = 1;
+          dead_mark[r] = kNone;
           break;
       }
     }
@@ -160,7 +172,7 @@ std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy) {
   if (merged == 0) return 0;
   std::size_t j = 0;
   for (std::size_t r = 0; r < n; ++r) {
-    if (dead[r]) continue;
+    if (dead_mark[r] == kNone) continue;
     ds.users[j] = ds.users[r];
     ds.items[j] = ds.items[r];
     ds.values[j] = ds.values[r];
@@ -261,10 +273,26 @@ struct RatingsReader::Impl {
     ds.has_timestamps = col[kTimestamp] >= 0;
     ds.format = to_detected_format(dialect);
     header_pending = dialect.header;
+    reserve_rows();
     std::string buffered;
     buffered.swap(window);
     Status s = consume(buffered.data() + dialect.bom_bytes, buffered.size() - dialect.bom_bytes, eof);
     return s;
+  }
+
+  // Rows expected from size_hint and the sniffed window's lines, with a fifth to spare: capacity never written is
+  // never resident, a short estimate only means the columns grow as without a hint.
+  void reserve_rows() {
+    const std::size_t lines = static_cast<std::size_t>(std::count(window.begin(), window.end(), '\n'));
+    if (opt.size_hint <= window.size() || lines < 2) return;
+    const double per_line = static_cast<double>(window.size()) / static_cast<double>(lines);
+    // (a line has at least 2 bytes: more rows than half the hint cannot come)
+    const double rows = std::min(1.2 * static_cast<double>(opt.size_hint) / per_line, opt.size_hint / 2.0);
+    const auto n = static_cast<std::size_t>(rows);
+    ds.users.reserve(n);
+    ds.items.reserve(n);
+    ds.values.reserve(n);
+    ds.timestamps.reserve(n);
   }
 
   Status bad_row(std::uint64_t at, std::string reason) {

@@ -192,7 +192,7 @@ Status build_user_system(const Factors& item_factors, const AlsOptions& options,
   const ConstFactorMap y = detail::map_factors(item_factors);
   const float w0 = confidence.w0();
   if (w0 != 0.0f) detail::gramian(y, w0, us.wg);
-  us.scratch.reserve(static_cast<int>(item_factors.cols), us.items.size());
+  us.scratch.reserve(static_cast<int>(item_factors.cols), us.items.size(), us.items.size());
   us.sys = detail::gather_row(y, us.items.data(), us.a.data(), us.b.data(), us.items.size(),
                               w0 != 0.0f ? &us.wg : nullptr,
                               detail::row_lambda(options, w0, us.items.size(), item_factors.rows), 0, us.scratch);
@@ -211,8 +211,7 @@ Result<std::vector<float>> fold_in_user(const Factors& item_factors, const AlsOp
   ALSREC_RETURN_IF_ERROR(build_user_system(item_factors, options, items, values, us));
   std::vector<float> x(item_factors.cols, 0.0f);
   if (us.items.empty()) return x;  // b = 0: the solution is 0, as for an empty training row
-  const auto solver = detail::make_row_solver(SolverKind::kCholesky, 1);
-  if (!solver->solve(us.sys, us.scratch, x.data())) return not_positive_definite("fold-in");
+  if (!detail::solve_exact(us.sys, us.scratch, x.data())) return not_positive_definite("fold-in");
   for (float v : x)
     if (!std::isfinite(v)) return Status::numerical("fold-in: the solution is not finite; the item factors are damaged");
   return x;

@@ -1,5 +1,5 @@
-// Private building blocks shared by the trainer (als.cpp) and fold-in / explain (recommend.cpp): the per-pair
-// weights of each confidence mode, λ_u, the Gramian, gathering one row's system and the two row solvers.
+// Private building blocks of the ALS engine shared by the trainer (als.cpp) and fold-in / explain (recommend.cpp):
+// the Gramian, gathering one row's system, the exact solve, and the row solvers behind one interface.
 //
 // One row's system (see als.h):  A x = b  with  A = w₀G + Y_uᵀ diag(a) Y_u + λ_u I,  b = Σ_i b_ui y_i.
 // Only pairs with a_ui ≠ 0 enter Y_u (with implicit's default, alpha 1 and binary values, a = 0 for all pairs, so
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "pair_weights.h"
 #include "thread_pool.h"
 
 namespace alsrec {
@@ -22,27 +23,6 @@ using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Ei
 using ConstFactorMap = Eigen::Map<const RowMajorMatrixXf>;
 
 inline ConstFactorMap map_factors(const Factors& f) { return ConstFactorMap(f.data.data(), f.rows, f.cols); }
-
-// Per observed pair: a = c − w₀ (weight in A), b = c·p (weight in the right-hand side), and the loss constant
-// k = c·p² (so that  w₀s² + a s² − 2 b s + k = c (p − s)²  for the implicit modes; see compute_loss).
-struct PairWeight {
-  float a = 0, b = 0, k = 0;
-};
-
-class ConfidenceModel {
- public:
-  explicit ConfidenceModel(const AlsOptions& options);
-  float w0() const { return w0_; }
-  PairWeight weight(float value) const;
-
- private:
-  ConfidenceMode mode_;
-  ValueTransform values_;
-  float alpha_, epsilon_, w0_;
-};
-
-// λ_u = λ · (|I_u| + w₀·|I|)^ν   (ν = 0: the constant λ).
-float row_lambda(const AlsOptions& options, float w0, std::size_t row_count, std::size_t other_count);
 
 // out = scale · YᵀY (full symmetric k×k), by a symmetric rank-n update.
 void gramian(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out);
@@ -68,12 +48,14 @@ class SmallCholesky {
   Eigen::MatrixXf l_;
 };
 
-// Per-thread buffers, sized once for the longest row so the row loop never allocates.
+// Per-thread buffers, sized once for the longest row so the row loop never allocates. Each solver sizes what it
+// uses (RowSolver::prepare): the gathered columns of a long row are its largest part.
 struct RowScratch {
   Eigen::MatrixXf yt;   // k × capacity: column j = the j-th gathered item vector (a ≠ 0)
   Eigen::VectorXf a;    // capacity: their a weights
-  Eigen::MatrixXf z;    // k × capacity: √|a|-scaled columns for the exact solver's rank updates
-  Eigen::VectorXf q;    // capacity
+  Eigen::MatrixXf z;    // k × capacity: √|a|-scaled columns (exact solver's rank updates, subspace solver)
+  Eigen::VectorXf q;    // capacity: per gathered column (CG: Y_u v; subspace: the scaled scores)
+  std::vector<float> row_a, row_b;  // longest row: one row's pair weights as PairWeights::row decodes them
   Eigen::VectorXf b, x, r, p, ap;  // k
   Eigen::MatrixXf A;    // k × k
   SmallCholesky llt;
@@ -82,14 +64,28 @@ struct RowScratch {
   SmallCholesky shared_llt;
   std::uint64_t shared_key = 0;
   float shared_lambda = 0;
-  // Block CG (solve_block_cg): one column per row of the block.
+  // Block CG (solver_cg.cpp): one column per row of the block.
   Eigen::MatrixXf bb, rr, pp, app;   // k × kBlockRows: right-hand sides, residuals, directions, A·directions
   Eigen::VectorXf rs;                // kBlockRows: rᵀr per row
   std::vector<Eigen::Index> offset;  // kBlockRows + 1: row j's gathered columns are yt[offset[j], offset[j+1])
   std::vector<unsigned char> active; // kBlockRows: row still iterating
+  // Subspace (solver_subspace.cpp): one block's matrix and gradient, the blocks' factors of the shared A_ππ while
+  // (block_keys, block_lambdas) match, and a group of rows' right-hand sides and (w₀G x)_π.
+  std::vector<float> h, g, block_factors, group;
+  std::vector<float> pairs;  // the gathered pairs, each padded to whole SIMD registers
+  std::vector<std::uint64_t> block_keys;
+  std::vector<float> block_lambdas;
 
-  // `capacity`: gathered columns needed at once (the longest row; for block CG, see block_capacity()).
-  void reserve(int k, std::size_t capacity);
+  // What reserve() sizes besides the per-row buffers (row_a, row_b, a, q of `capacity`; b, x, r, p, ap).
+  struct Parts {
+    bool gathered;  // yt
+    bool scaled;    // z
+    bool exact;     // A
+  };
+  // `capacity`: gathered columns needed at once; `longest`: the longest row.
+  void reserve(int k, std::size_t capacity, std::size_t longest, Parts parts);
+  void reserve(int k, std::size_t capacity, std::size_t longest) { reserve(k, capacity, longest, {true, true, true}); }
+  std::size_t bytes() const;  // what the buffers hold now
 };
 
 // The gathered system of one row: A = wg + Y_uᵀ diag(a) Y_u + λ I with Y_u = scratch.yt.leftCols(n)ᵀ, rhs scratch.b.
@@ -107,47 +103,44 @@ RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, cons
 // Builds A (in s.A) for the gathered system and factors it into `llt`. False if A is not positive definite.
 bool factor_exact(const RowSystem& sys, RowScratch& s, SmallCholesky& llt);
 
-class RowSolver {
- public:
-  virtual ~RowSolver() = default;
-  // x (k floats) holds the warm start on entry and the solution on return. False when the exact solver finds A
-  // not positive definite; NaN/inf from bad inputs pass through (the trainer reports them as divergence).
-  virtual bool solve(const RowSystem& sys, RowScratch& s, float* x) const = 0;
-};
+// x = A⁻¹ b for the gathered system (the rows sharing A = w₀G + λI reuse one factor while sys.key matches). False
+// when A is not positive definite. Fold-in uses it directly; it is the Cholesky row solver's arithmetic.
+bool solve_exact(const RowSystem& sys, RowScratch& s, float* x);
 
-std::unique_ptr<RowSolver> make_row_solver(SolverKind kind, int cg_steps);
+// ---- The row solvers: the one place where AlsOptions::solver becomes arithmetic.
 
-// ---- Block conjugate gradient: the rows of a block run their CG steps in lockstep, so the shared part of every
-// A·p product, w₀G·[p₁ … p_B], is one k×k by k×B GEMM instead of B matrix-vector products (the k² term dominates a
-// row's cost at implicit's defaults, where no pair has a ≠ 0). Each row keeps its own α, β and stopping test, so the
-// arithmetic per row is the same CG as ConjugateGradientSolver (up to the GEMM's summation order).
-//
-// A block is consecutive rows of one chunk, at most kBlockRows, with at most `max_nonzeros` nonzeros in total
-// unless it is a single longer row: kBlockNonzeros when pairs are weighted, so that the block's gathered vectors
-// (k floats per weighted pair, re-read at every CG step) stay in L2 (1024 × 64 floats = 256 KiB); unlimited when no
-// pair is weighted (nothing is gathered). Blocks depend only on the data: results do not depend on the thread count.
-constexpr std::uint32_t kBlockRows = 64;
-constexpr std::uint64_t kBlockNonzeros = 1024;
-
-// The end (exclusive) of the block starting at row `first`, within [first, last).
-std::uint32_t block_end(const CsrMatrix& m, std::uint32_t first, std::uint32_t last, std::uint64_t max_nonzeros);
-
-// Gathered columns a RowScratch needs for block CG on a matrix whose longest row has `longest` nonzeros.
-inline std::size_t block_capacity(std::size_t longest) { return longest > kBlockNonzeros ? longest : kBlockNonzeros; }
-
-// The rows [first, last) of `m` (pair weights a[], b[] indexed like m's nonzeros, λ per row) against `other`.
+// Rows [first, last) of one side: its matrix (pattern), the pairs' weights and λ per row.
 struct RowBlock {
   const CsrMatrix* m = nullptr;
-  const float* a = nullptr;
-  const float* b = nullptr;
+  const PairWeights* weights = nullptr;
   const float* lambda = nullptr;
   std::uint32_t first = 0, last = 0;
 };
 
-// Solves the block's rows by `steps` CG steps each, warm-started from x (row-major, rows [first, last) of the
-// factors: x points at row `first`). An empty row gets x = 0. wg as in RowSystem (null when w₀ = 0).
-void solve_block_cg(const ConstFactorMap& other, const RowBlock& block, const Eigen::MatrixXf* wg, int steps,
-                    RowScratch& s, float* x);
+// What every row of a half-step shares.
+struct SharedTerms {
+  const Eigen::MatrixXf* wg = nullptr;  // w₀G of the fixed side, or null when w₀ = 0
+  std::uint64_t key = 0;                // changes whenever wg does (factors cached by a solver are then stale)
+  bool weighted = false;                // some pair of the side has a ≠ 0
+};
+
+class RowSolver {
+ public:
+  virtual ~RowSolver() = default;
+  // Sizes the buffers this solver uses, for rows of at most `longest` nonzeros.
+  virtual void prepare(RowScratch& s, int k, std::size_t longest) const = 0;
+  // Solves the rows of `rows` against `other` into x (row `rows.first` at x, k floats per row, holding the warm
+  // start on entry). An empty row gets x = 0. Returns the first row whose system is not positive definite (the
+  // others are still solved), or −1. NaN/inf from bad inputs pass through (the trainer reports them as divergence).
+  // The result depends only on the rows given, never on how a side was cut into calls beyond the trainer's fixed
+  // work chunks (so threads and processes give the same bits).
+  virtual std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared,
+                             RowScratch& s, float* x) const = 0;
+};
+
+std::unique_ptr<RowSolver> make_row_solver(const AlsOptions& options);
+std::unique_ptr<RowSolver> make_block_cg_solver(int steps);         // solver_cg.cpp
+std::unique_ptr<RowSolver> make_subspace_solver(int block_size);   // solver_subspace.cpp
 
 // Counter-based initial value in [0, 1) for (seed, side, row, k): independent of threads and of traversal order.
 float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k);

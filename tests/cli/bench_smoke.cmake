@@ -27,6 +27,17 @@ expect_equal("${za}" "0" "weighted pairs at implicit's default")
 math(EXPR expected "32 * 3000 + 4 * 128 * (${users} + ${items})")
 json(f "${out}" solve_flops_per_iteration)
 expect_between("${f}" ${expected} ${expected} "CG FLOP count")
+# Bytes per part: each side's indices (4 bytes per interaction), the user side's values (4 each), one pair weight
+# for every pair (binary values), factors 4 bytes × k per user and item.
+json(indices "${out}" memory_bytes trainer indices)
+expect_equal("${indices}" "24000" "index bytes (2 sides × 4 × 3000)")
+json(values "${out}" memory_bytes trainer values)
+expect_equal("${values}" "12000" "value bytes (user side only)")
+json(weights "${out}" memory_bytes trainer weights)
+expect_between("${weights}" 1 64 "weight bytes (one shared weight per side)")
+json(factor_bytes "${out}" memory_bytes trainer factors)
+math(EXPR expected_factors "32 * (${users} + ${items})")
+expect_equal("${factor_bytes}" "${expected_factors}" "factor bytes")
 # --repeat: one fit time per run; best <= median
 run(EXIT 0 OUT out2 ARGS bench --synthetic users=50,items=40,interactions=500 --factors 4 --iterations 2
                       --gemm-size 0 --repeat 3 --no-loss --no-recommend)

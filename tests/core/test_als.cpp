@@ -75,6 +75,7 @@ TEST_CASE("option names parse back to the same values", "[als]") {
   CHECK(*parse_value_transform("raw") == ValueTransform::kRaw);
   CHECK(*parse_solver("cg") == SolverKind::kConjugateGradient);
   CHECK(*parse_solver("cholesky") == SolverKind::kCholesky);
+  CHECK(*parse_solver("subspace") == SolverKind::kSubspace);
   CHECK(std::string(solver_name(SolverKind::kCholesky)) == "cholesky");
   auto bad = parse_confidence_mode("hkv");
   REQUIRE_FALSE(bad.is_ok());
@@ -134,8 +135,8 @@ TEST_CASE("a malformed or non-finite matrix is refused", "[als]") {
 
 TEST_CASE("checkerboard: each user's top unseen item is the withheld one of its own parity", "[als]") {
   // Unseen items of user u are item u (own parity) and the 10 items of the other parity, so the expected top
-  // recommendation is exactly item u, for all 20 users, with either solver.
-  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky}) {
+  // recommendation is exactly item u, for all 20 users, with every solver.
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace}) {
     AlsOptions o = small_options();
     o.factors = 4;
     o.iterations = 15;
@@ -298,7 +299,7 @@ TEST_CASE("with the exact solver the loss never increases", "[als]") {
 #ifdef ALSREC_HAVE_THREADS
 TEST_CASE("one and two threads give bit-identical factors", "[als]") {
   const CsrMatrix m = random_matrix(200, 150, 0.05, 5);
-  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky}) {
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace}) {
     AlsOptions o = small_options();
     o.factors = 16;
     o.iterations = 3;

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/als_shard.h"
 
 #include "fixtures.h"
 
 using namespace alsrec;
-using Side = AlsTrainer::Side;
+using Side = shard::Side;
 
 namespace {
 
@@ -34,20 +35,21 @@ void half_step(std::vector<std::unique_ptr<AlsTrainer>>& ranks, Side side, const
   std::vector<float> g(static_cast<std::size_t>(k) * k, 0.0f), part(g.size());
   if (!exact) {
     for (std::size_t r = 0; r < ranks.size(); ++r) {  // the allreduce, in rank order
-      REQUIRE(ranks[r]->partial_gramian(other, other_bounds[r], other_bounds[r + 1], part.data()).is_ok());
+      REQUIRE(shard::partial_gramian(*ranks[r], other, other_bounds[r], other_bounds[r + 1], part.data()).is_ok());
       for (std::size_t j = 0; j < g.size(); ++j) g[j] = r == 0 ? part[j] : g[j] + part[j];
     }
   } else {  // block Gramians: rank r computes blocks [r·B/N, (r+1)·B/N); gathered, then summed in block order
-    const std::uint32_t blocks = ranks[0]->gramian_blocks(other), n = static_cast<std::uint32_t>(ranks.size());
+    const std::uint32_t blocks = shard::gramian_blocks(*ranks[0], other), n = static_cast<std::uint32_t>(ranks.size());
     std::vector<float> all(static_cast<std::size_t>(blocks) * g.size());
     for (std::uint32_t r = 0; r < n; ++r) {
       const std::uint32_t first = r * blocks / n, last = (r + 1) * blocks / n;
-      REQUIRE(ranks[r]->block_gramians(other, first, last, all.data() + first * g.size()).is_ok());
+      REQUIRE(shard::block_gramians(*ranks[r], other, first, last, all.data() + first * g.size()).is_ok());
     }
     for (std::uint32_t b = 0; b < blocks; ++b)
       for (std::size_t j = 0; j < g.size(); ++j) g[j] = b == 0 ? all[j] : g[j] + all[b * g.size() + j];
   }
-  for (std::size_t r = 0; r < ranks.size(); ++r) REQUIRE(ranks[r]->solve_rows(side, mine[r], mine[r + 1], g.data()).is_ok());
+  for (std::size_t r = 0; r < ranks.size(); ++r)
+    REQUIRE(shard::solve_rows(*ranks[r], side, mine[r], mine[r + 1], g.data()).is_ok());
   for (std::size_t r = 0; r < ranks.size(); ++r)  // the allgather: rank r's rows into every other trainer
     for (std::size_t q = 0; q < ranks.size(); ++q) {
       if (q == r) continue;
@@ -70,7 +72,7 @@ TEST_CASE("partition_rows: contiguous ranges covering every row, balanced by cos
   o.factors = 4;
   auto t = make(sample_matrix(), o);
   for (int parts : {1, 2, 3, 4}) {
-    const auto b = t->partition_rows(Side::kUsers, parts);
+    const auto b = shard::partition_rows(*t, Side::kUsers, parts);
     REQUIRE(b.size() == static_cast<std::size_t>(parts) + 1);
     CHECK(b.front() == 0);
     CHECK(b.back() == 300);
@@ -78,7 +80,7 @@ TEST_CASE("partition_rows: contiguous ranges covering every row, balanced by cos
   }
   // 300 users, nonzeros rising with u % 7 only (so roughly uniform): two halves split near row 150, within the
   // granularity of the trainer's chunks (300 rows / up to 256 chunks: 1-2 rows each).
-  const auto halves = t->partition_rows(Side::kUsers, 2);
+  const auto halves = shard::partition_rows(*t, Side::kUsers, 2);
   CHECK(halves[1] >= 140);
   CHECK(halves[1] <= 160);
 }
@@ -88,9 +90,9 @@ TEST_CASE("partial Gramians sum to YᵀY and bad ranges are refused", "[als][dis
   o.factors = 3;
   auto t = make(sample_matrix(), o);
   std::vector<float> a(9), b(9), whole(9);
-  REQUIRE(t->partial_gramian(Side::kItems, 0, 80, a.data()).is_ok());
-  REQUIRE(t->partial_gramian(Side::kItems, 80, 200, b.data()).is_ok());
-  REQUIRE(t->partial_gramian(Side::kItems, 0, 200, whole.data()).is_ok());
+  REQUIRE(shard::partial_gramian(*t, Side::kItems, 0, 80, a.data()).is_ok());
+  REQUIRE(shard::partial_gramian(*t, Side::kItems, 80, 200, b.data()).is_ok());
+  REQUIRE(shard::partial_gramian(*t, Side::kItems, 0, 200, whole.data()).is_ok());
   const Factors& y = t->item_factors();
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) {
@@ -99,15 +101,15 @@ TEST_CASE("partial Gramians sum to YᵀY and bad ranges are refused", "[als][dis
       CHECK(whole[i * 3 + j] == Approx(expect).epsilon(1e-5));
       CHECK(a[i * 3 + j] + b[i * 3 + j] == Approx(expect).epsilon(1e-5));
     }
-  CHECK(t->partial_gramian(Side::kItems, 5, 5, a.data()).is_ok());
+  CHECK(shard::partial_gramian(*t, Side::kItems, 5, 5, a.data()).is_ok());
   CHECK(a[0] == 0.0f);
-  CHECK(t->partial_gramian(Side::kItems, 10, 201, a.data()).code() == StatusCode::kInvalidArgument);
-  CHECK(t->solve_rows(Side::kUsers, 7, 3, whole.data()).code() == StatusCode::kInvalidArgument);
+  CHECK(shard::partial_gramian(*t, Side::kItems, 10, 201, a.data()).code() == StatusCode::kInvalidArgument);
+  CHECK(shard::solve_rows(*t, Side::kUsers, 7, 3, whole.data()).code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("N trainers exchanging Gramians and rows reproduce the single trainer", "[als][distributed]") {
   const CsrMatrix m = sample_matrix();
-  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky}) {
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace}) {
     AlsOptions o = recommended_options();
     o.factors = 8;
     o.iterations = 4;
@@ -118,11 +120,12 @@ TEST_CASE("N trainers exchanging Gramians and rows reproduce the single trainer"
     for (int n : {1, 2, 3}) {
       std::vector<std::unique_ptr<AlsTrainer>> ranks;
       for (int r = 0; r < n; ++r) ranks.push_back(make(m, o));
-      const auto ub = ranks[0]->partition_rows(Side::kUsers, n), ib = ranks[0]->partition_rows(Side::kItems, n);
+      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n);
+      const auto ib = shard::partition_rows(*ranks[0], Side::kItems, n);
       for (int it = 0; it < o.iterations; ++it) {
         half_step(ranks, Side::kUsers, ub, ib, o.factors, false);
         half_step(ranks, Side::kItems, ib, ub, o.factors, false);
-        for (auto& r : ranks) REQUIRE(r->complete_iteration().is_ok());
+        for (auto& r : ranks) REQUIRE(shard::complete_iteration(*r).is_ok());
       }
       INFO("solver " << solver_name(solver) << ", " << n << " ranks");
       CHECK(ranks[0]->iteration() == 4);
@@ -150,28 +153,33 @@ TEST_CASE("with block Gramians summed in step()'s order, N trainers match one bi
       r.push_back(u), c.push_back(static_cast<std::uint32_t>((s >> 33) % 3000)), v.push_back(1.0f + (s >> 62));
     }
   const CsrMatrix m = csr_from_triplets(5000, 3000, r, c, v);
-  AlsOptions o = recommended_options();
-  o.factors = 4;
-  o.iterations = 2;
-  o.threads = 1;
-  auto single = make(m, o);
-  REQUIRE(single->fit().is_ok());
-  REQUIRE(single->gramian_blocks(Side::kUsers) == 3);  // ⌈5000 / 2048⌉
-  REQUIRE(single->gramian_blocks(Side::kItems) == 2);  // ⌈3000 / 2048⌉
-  std::vector<float> out(16);
-  CHECK(single->block_gramians(Side::kItems, 1, 3, out.data()).code() == StatusCode::kInvalidArgument);
-  for (int n : {2, 3}) {
-    std::vector<std::unique_ptr<AlsTrainer>> ranks;
-    for (int q = 0; q < n; ++q) ranks.push_back(make(m, o));
-    const auto ub = ranks[0]->partition_rows(Side::kUsers, n), ib = ranks[0]->partition_rows(Side::kItems, n);
-    for (int it = 0; it < o.iterations; ++it) {
-      half_step(ranks, Side::kUsers, ub, ib, o.factors, true);
-      half_step(ranks, Side::kItems, ib, ub, o.factors, true);
-      for (auto& t : ranks) REQUIRE(t->complete_iteration().is_ok());
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kSubspace}) {
+    AlsOptions o = recommended_options();
+    o.factors = 4;
+    o.iterations = 2;
+    o.threads = 1;
+    o.solver = solver;
+    o.block_size = 3;
+    auto single = make(m, o);
+    REQUIRE(single->fit().is_ok());
+    REQUIRE(shard::gramian_blocks(*single, Side::kUsers) == 3);  // ⌈5000 / 2048⌉
+    REQUIRE(shard::gramian_blocks(*single, Side::kItems) == 2);  // ⌈3000 / 2048⌉
+    std::vector<float> out(16);
+    CHECK(shard::block_gramians(*single, Side::kItems, 1, 3, out.data()).code() == StatusCode::kInvalidArgument);
+    for (int n : {2, 3}) {
+      std::vector<std::unique_ptr<AlsTrainer>> ranks;
+      for (int q = 0; q < n; ++q) ranks.push_back(make(m, o));
+      const auto ub = shard::partition_rows(*ranks[0], Side::kUsers, n);
+      const auto ib = shard::partition_rows(*ranks[0], Side::kItems, n);
+      for (int it = 0; it < o.iterations; ++it) {
+        half_step(ranks, Side::kUsers, ub, ib, o.factors, true);
+        half_step(ranks, Side::kItems, ib, ub, o.factors, true);
+        for (auto& t : ranks) REQUIRE(shard::complete_iteration(*t).is_ok());
+      }
+      INFO(solver_name(solver) << ", " << n << " ranks");
+      CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) == 0.0);
+      CHECK(max_abs_diff(ranks[n - 1]->item_factors(), single->item_factors()) == 0.0);
+      CHECK(ranks[0]->last_loss() == single->last_loss());
     }
-    INFO(n << " ranks");
-    CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) == 0.0);
-    CHECK(max_abs_diff(ranks[n - 1]->item_factors(), single->item_factors()) == 0.0);
-    CHECK(ranks[0]->last_loss() == single->last_loss());
   }
 }

@@ -1,4 +1,4 @@
-// Shards: AlsTrainer::create_shard holds only its own user and item rows, with λ, chunks and partitions from the
+// Shards: shard::create holds only its own user and item rows, with λ, chunks and partitions from the
 // global row sizes. N shards in one test stand in for N MPI ranks (allreduce = a sum of partial Gramians in rank
 // order, allgather = copying each rank's new rows into every other trainer) and must reproduce one trainer.
 #include <catch2/catch.hpp>
@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/als_shard.h"
 
 #include "fixtures.h"
 
 using namespace alsrec;
-using Side = AlsTrainer::Side;
+using Side = shard::Side;
 
 namespace {
 
@@ -57,11 +58,11 @@ struct Shards {
   Shards(const CsrMatrix& m, const AlsOptions& o, int n, bool full_copies = false) : k(o.factors) {
     const CsrMatrix t = m.transpose();
     const auto user_sizes = sizes_of(m), item_sizes = sizes_of(t);
-    user_bounds = AlsTrainer::partition_rows(user_sizes, o.factors, n);  // known before any rank holds its rows
-    item_bounds = AlsTrainer::partition_rows(item_sizes, o.factors, n);
+    user_bounds = shard::partition_rows(user_sizes, o.factors, n);  // known before any rank holds its rows
+    item_bounds = shard::partition_rows(item_sizes, o.factors, n);
     for (int p = 0; p < n; ++p) {
       auto r = full_copies ? AlsTrainer::create(m, o)
-                           : AlsTrainer::create_shard(test::keep_rows(m, user_bounds[p], user_bounds[p + 1]),
+                           : shard::create(test::keep_rows(m, user_bounds[p], user_bounds[p + 1]),
                                                       test::keep_rows(t, item_bounds[p], item_bounds[p + 1]), user_sizes,
                                                       item_sizes, o);
       INFO(r.status().to_string());
@@ -75,7 +76,7 @@ struct Shards {
     const auto& b = side == Side::kUsers ? user_bounds : item_bounds;
     std::vector<float> g(static_cast<std::size_t>(k) * k, 0.0f), part(g.size());
     for (std::size_t p = 0; p < ranks.size(); ++p) {
-      REQUIRE(ranks[p]->partial_gramian(side, b[p], b[p + 1], part.data()).is_ok());
+      REQUIRE(shard::partial_gramian(*ranks[p], side, b[p], b[p + 1], part.data()).is_ok());
       for (std::size_t j = 0; j < g.size(); ++j) g[j] = p == 0 ? part[j] : g[j] + part[j];
     }
     return g;
@@ -85,7 +86,7 @@ struct Shards {
     const Side other = side == Side::kUsers ? Side::kItems : Side::kUsers;
     const auto& mine = side == Side::kUsers ? user_bounds : item_bounds;
     const std::vector<float> g = gramian(other);
-    for (std::size_t p = 0; p < ranks.size(); ++p) REQUIRE(ranks[p]->solve_rows(side, mine[p], mine[p + 1], g.data()).is_ok());
+    for (std::size_t p = 0; p < ranks.size(); ++p) REQUIRE(shard::solve_rows(*ranks[p], side, mine[p], mine[p + 1], g.data()).is_ok());
     for (std::size_t p = 0; p < ranks.size(); ++p)  // the allgather
       for (std::size_t q = 0; q < ranks.size(); ++q) {
         if (q == p) continue;
@@ -98,7 +99,7 @@ struct Shards {
   void iterate() {
     half_step(Side::kUsers);
     half_step(Side::kItems);
-    for (auto& r : ranks) REQUIRE(r->complete_iteration(false).is_ok());
+    for (auto& r : ranks) REQUIRE(shard::complete_iteration(*r, false).is_ok());
   }
 
   // Σ partial_loss / Σ partial_nnz, with G_Y allreduced as in training.
@@ -107,11 +108,11 @@ struct Shards {
     double total = 0;
     std::uint64_t nnz = 0;
     for (std::size_t p = 0; p < ranks.size(); ++p) {
-      auto part = ranks[p]->partial_loss(user_bounds[p], user_bounds[p + 1], item_bounds[p], item_bounds[p + 1],
+      auto part = shard::partial_loss(*ranks[p], user_bounds[p], user_bounds[p + 1], item_bounds[p], item_bounds[p + 1],
                                          gy.data());
       REQUIRE(part.is_ok());
       total += part.value();
-      nnz += ranks[p]->partial_nnz(user_bounds[p], user_bounds[p + 1]);
+      nnz += shard::partial_nnz(*ranks[p], user_bounds[p], user_bounds[p + 1]);
     }
     return total / static_cast<double>(nnz);
   }
@@ -147,10 +148,10 @@ TEST_CASE("partition_rows from row sizes equals the trainer's own partition", "[
     const auto user_sizes = sizes_of(m), item_sizes = sizes_of(m.transpose());
     for (int parts = 1; parts <= 5; ++parts) {
       INFO("k " << k << ", " << parts << " parts");
-      const auto users = AlsTrainer::partition_rows(user_sizes, k, parts);
-      const auto items = AlsTrainer::partition_rows(item_sizes, k, parts);
-      CHECK(users == (*t)->partition_rows(Side::kUsers, parts));
-      CHECK(items == (*t)->partition_rows(Side::kItems, parts));
+      const auto users = shard::partition_rows(user_sizes, k, parts);
+      const auto items = shard::partition_rows(item_sizes, k, parts);
+      CHECK(users == shard::partition_rows(**t, Side::kUsers, parts));
+      CHECK(items == shard::partition_rows(**t, Side::kItems, parts));
       REQUIRE(users.size() == static_cast<std::size_t>(parts) + 1);
       CHECK(users.front() == 0);
       CHECK(users.back() == kUsers);
@@ -162,15 +163,15 @@ TEST_CASE("partition_rows from row sizes equals the trainer's own partition", "[
   AlsOptions o;
   o.factors = 8;
   const CsrMatrix t = m.transpose();
-  auto shard = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 0, 0), sizes_of(m), sizes_of(t), o);
-  REQUIRE(shard.is_ok());
+  auto held = shard::create(test::keep_rows(m, 0, 100), test::keep_rows(t, 0, 0), sizes_of(m), sizes_of(t), o);
+  REQUIRE(held.is_ok());
   for (int parts = 1; parts <= 5; ++parts) {
-    CHECK((*shard)->partition_rows(Side::kUsers, parts) == AlsTrainer::partition_rows(sizes_of(m), 8, parts));
-    CHECK((*shard)->partition_rows(Side::kItems, parts) == AlsTrainer::partition_rows(sizes_of(t), 8, parts));
+    CHECK(shard::partition_rows(**held, Side::kUsers, parts) == shard::partition_rows(sizes_of(m), 8, parts));
+    CHECK(shard::partition_rows(**held, Side::kItems, parts) == shard::partition_rows(sizes_of(t), 8, parts));
   }
   // Degenerate inputs: no rows gives {0, 0}; parts < 1 counts as 1.
-  CHECK(AlsTrainer::partition_rows({}, 8, 1) == std::vector<std::uint32_t>{0, 0});
-  CHECK(AlsTrainer::partition_rows({3, 4}, 8, 0) == std::vector<std::uint32_t>{0, 2});
+  CHECK(shard::partition_rows({}, 8, 1) == std::vector<std::uint32_t>{0, 0});
+  CHECK(shard::partition_rows({3, 4}, 8, 0) == std::vector<std::uint32_t>{0, 2});
 }
 
 namespace {
@@ -204,7 +205,7 @@ void check_shards_reproduce_one_trainer(bool is_explicit) {
       Shards shards(m, o, n), copies(m, o, n, true);
       for (int p = 0; p < n; ++p) {  // each rank really holds only its rows
         const std::uint64_t held = shards.ranks[p]->user_items().nnz();
-        CHECK(held == shards.ranks[p]->partial_nnz(shards.user_bounds[p], shards.user_bounds[p + 1]));
+        CHECK(held == shard::partial_nnz(*shards.ranks[p], shards.user_bounds[p], shards.user_bounds[p + 1]));
         if (n > 1) CHECK(held < m.nnz());
       }
       for (int it = 0; it < iterations; ++it) {
@@ -250,36 +251,36 @@ TEST_CASE("partial_loss over ranges adds up to compute_loss on one trainer", "[a
   REQUIRE(t.is_ok());
   REQUIRE((*t)->step().is_ok());
   std::vector<float> gy(144);
-  REQUIRE((*t)->partial_gramian(Side::kItems, 0, kItems, gy.data()).is_ok());
-  auto whole = (*t)->partial_loss(0, kUsers, 0, kItems, gy.data());
+  REQUIRE(shard::partial_gramian(**t, Side::kItems, 0, kItems, gy.data()).is_ok());
+  auto whole = shard::partial_loss(**t, 0, kUsers, 0, kItems, gy.data());
   REQUIRE(whole.is_ok());
-  CHECK((*t)->partial_nnz(0, kUsers) == m.nnz());
+  CHECK(shard::partial_nnz(**t, 0, kUsers) == m.nnz());
   // compute_loss() takes the w₀ term as tr(G_X G_Y) from float Gramians, partial_loss user by user in double:
   // measured 2.5e-9 relative apart.
   CHECK(whole.value() / static_cast<double>(m.nnz()) == Approx((*t)->compute_loss()).epsilon(1e-7));
   // Users cut at 70 and 170, items at 33 (unrelated cuts: a rank's ranges need not match).
-  auto a = (*t)->partial_loss(0, 70, 0, 33, gy.data());
-  auto b = (*t)->partial_loss(70, 170, 33, kItems, gy.data());
-  auto c = (*t)->partial_loss(170, kUsers, kItems, kItems, gy.data());
+  auto a = shard::partial_loss(**t, 0, 70, 0, 33, gy.data());
+  auto b = shard::partial_loss(**t, 70, 170, 33, kItems, gy.data());
+  auto c = shard::partial_loss(**t, 170, kUsers, kItems, kItems, gy.data());
   REQUIRE((a.is_ok() && b.is_ok() && c.is_ok()));
   CHECK(a.value() + b.value() + c.value() == Approx(whole.value()).epsilon(1e-12));
-  CHECK((*t)->partial_nnz(0, 70) + (*t)->partial_nnz(70, 170) + (*t)->partial_nnz(170, kUsers) == m.nnz());
+  CHECK(shard::partial_nnz(**t, 0, 70) + shard::partial_nnz(**t, 70, 170) + shard::partial_nnz(**t, 170, kUsers) == m.nnz());
   // Empty ranges contribute nothing; bad ranges and a missing Gramian (w₀ = 3 here) are refused.
-  auto none = (*t)->partial_loss(5, 5, 7, 7, gy.data());
+  auto none = shard::partial_loss(**t, 5, 5, 7, 7, gy.data());
   REQUIRE(none.is_ok());
   CHECK(none.value() == 0.0);
-  CHECK((*t)->partial_loss(0, kUsers + 1, 0, kItems, gy.data()).status().code() == StatusCode::kInvalidArgument);
-  CHECK((*t)->partial_loss(10, 5, 0, kItems, gy.data()).status().code() == StatusCode::kInvalidArgument);
-  CHECK((*t)->partial_loss(0, kUsers, 0, kItems + 1, gy.data()).status().code() == StatusCode::kInvalidArgument);
-  CHECK((*t)->partial_loss(0, kUsers, 0, kItems, nullptr).status().code() == StatusCode::kInvalidArgument);
-  CHECK((*t)->partial_nnz(170, 999) == (*t)->partial_nnz(170, kUsers));  // clamped, not out of bounds
+  CHECK(shard::partial_loss(**t, 0, kUsers + 1, 0, kItems, gy.data()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(shard::partial_loss(**t, 10, 5, 0, kItems, gy.data()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(shard::partial_loss(**t, 0, kUsers, 0, kItems + 1, gy.data()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(shard::partial_loss(**t, 0, kUsers, 0, kItems, nullptr).status().code() == StatusCode::kInvalidArgument);
+  CHECK(shard::partial_nnz(**t, 170, 999) == shard::partial_nnz(**t, 170, kUsers));  // clamped, not out of bounds
 
   // On a shard, a user range reaching rows it does not hold is refused (it would silently miss their terms).
   const CsrMatrix tr = m.transpose();
-  auto shard = AlsTrainer::create_shard(test::keep_rows(m, 0, 120), test::keep_rows(tr, 0, 80), sizes_of(m), sizes_of(tr), o);
-  REQUIRE(shard.is_ok());
-  CHECK((*shard)->partial_loss(0, 120, 0, 80, gy.data()).is_ok());
-  auto beyond = (*shard)->partial_loss(0, 130, 0, 80, gy.data());
+  auto held = shard::create(test::keep_rows(m, 0, 120), test::keep_rows(tr, 0, 80), sizes_of(m), sizes_of(tr), o);
+  REQUIRE(held.is_ok());
+  CHECK(shard::partial_loss(**held, 0, 120, 0, 80, gy.data()).is_ok());
+  auto beyond = shard::partial_loss(**held, 0, 130, 0, 80, gy.data());
   REQUIRE_FALSE(beyond.is_ok());
   CHECK(beyond.status().code() == StatusCode::kInvalidArgument);
   CHECK(beyond.status().message().find("user 121 is not held") != std::string::npos);  // 120 is empty (120 % 40 = 0)
@@ -293,7 +294,7 @@ TEST_CASE("create_shard refuses inconsistent shapes and incomplete rows", "[als]
   o.factors = 4;
   auto code = [&](CsrMatrix u, CsrMatrix i, const std::vector<std::uint32_t>& usz,
                   const std::vector<std::uint32_t>& isz) {
-    auto r = AlsTrainer::create_shard(std::move(u), std::move(i), usz, isz, o);
+    auto r = shard::create(std::move(u), std::move(i), usz, isz, o);
     return r.is_ok() ? StatusCode::kOk : r.status().code();
   };
   REQUIRE(code(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, is) == StatusCode::kOk);
@@ -305,7 +306,7 @@ TEST_CASE("create_shard refuses inconsistent shapes and incomplete rows", "[als]
     auto wrong = us;
     ++wrong[1];
     --wrong[2];
-    auto r = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), wrong, is, o);
+    auto r = shard::create(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), wrong, is, o);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().code() == StatusCode::kInvalidArgument);
     CHECK(r.status().message().find("user 1 is held with " + std::to_string(us[1]) + " nonzeros but has " +
@@ -340,12 +341,12 @@ TEST_CASE("create_shard refuses inconsistent shapes and incomplete rows", "[als]
   SECTION("malformed matrices and options") {
     CsrMatrix broken = test::keep_rows(t, 50, kItems);
     broken.indptr.pop_back();
-    auto r = AlsTrainer::create_shard(test::keep_rows(m, 0, 100), broken, us, is, o);
+    auto r = shard::create(test::keep_rows(m, 0, 100), broken, us, is, o);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().message().rfind("item-user matrix is malformed", 0) == 0);
     AlsOptions bad = o;
     bad.factors = 0;
-    CHECK(AlsTrainer::create_shard(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, is, bad).status().code() ==
+    CHECK(shard::create(test::keep_rows(m, 0, 100), test::keep_rows(t, 50, kItems), us, is, bad).status().code() ==
           StatusCode::kInvalidArgument);
   }
 }

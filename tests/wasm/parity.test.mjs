@@ -94,6 +94,19 @@ test('evaluate: wasm metrics agree with the native CLI within 0.002', (t) => {
   }
 });
 
+test('evaluate with the subspace solver: wasm metrics agree with the native CLI within 0.002', () => {
+  // Block size 16 on 64 factors: four block solves per row and sweep, in the wasm build's 4-lane SIMD kernels.
+  const native = cliJson('evaluate', '--input', ratingsPath, '--split', 'temporal:0.2', '--k', '10', ...MODEL_FLAGS,
+    '--solver', 'subspace', '--block-size', '16', '--json');
+  const wasm = alsrec.evaluate(dataset, { ...PARAMS, solver: 'subspace', blockSize: 16 }, { split: 'temporal:0.2', k: 10 });
+  assert.equal(native.params.solver, 'subspace');
+  assert.equal(wasm.users, native.users);
+  for (const [key, field] of Object.entries(METRIC_KEYS)) {
+    assert.ok(Math.abs(wasm.metrics[field] - native.metrics[key]) <= 0.002,
+      `${key}: native ${native.metrics[key]}, wasm ${wasm.metrics[field]}`);
+  }
+});
+
 test('a model written by the CLI loads in wasm: same bytes back, same recommendations', () => {
   const file = path.join(work, 'cli.alsr');
   cli('train', '--input', ratingsPath, '--output', file, ...MODEL_FLAGS);

@@ -30,14 +30,26 @@ enum class ConfidenceMode { kImplicit, kHu, kLog, kIals, kExplicit };
 // The observed value v a pair's weight is computed from: kRaw v itself, kBinary 1, kLog log(1 + v/epsilon) (counts:
 // plays, clicks, whose heavy tail would otherwise let a few pairs dominate).
 enum class ValueTransform { kRaw, kBinary, kLog };
-enum class SolverKind { kConjugateGradient, kCholesky };
+// How each row's system is solved (solver_*.cpp): conjugate gradient (cg_steps steps from the current row), the exact
+// Cholesky solve, or iALS++ subspace optimisation (one sweep over blocks of block_size coordinates, each block solved
+// exactly: block_size ≥ factors is the exact solve, 1 is coordinate descent).
+enum class SolverKind { kConjugateGradient, kCholesky, kSubspace };
 
 const char* confidence_mode_name(ConfidenceMode m);  // "implicit", "hu", "log", "ials", "explicit"
 Result<ConfidenceMode> parse_confidence_mode(const std::string& s);
 const char* value_transform_name(ValueTransform v);  // "raw", "binary", "log"
 Result<ValueTransform> parse_value_transform(const std::string& s);
-const char* solver_name(SolverKind s);               // "cg", "cholesky"
+const char* solver_name(SolverKind s);               // "cg", "cholesky", "subspace"
 Result<SolverKind> parse_solver(const std::string& s);
+struct AlsOptions;
+// The faster solver for these options, per iteration at the same quality, as measured (bench/README.md, "Solver
+// choice"): when no pair is weighted (binary values whose confidence equals the unobserved weight, `implicit`'s
+// default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
+// 256 factors on (CG's four k² products per row against its one); with weighted pairs CG stays ahead up to the
+// 1024-factor limit (the subspace solver's block matrices cost about b·k per pair against CG's ~9k).
+SolverKind default_solver(const AlsOptions& options);
+// parse_solver, and "auto" for default_solver(options).
+Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
 
 struct AlsOptions {
   int factors = 64;
@@ -51,6 +63,7 @@ struct AlsOptions {
   int iterations = 15;
   SolverKind solver = SolverKind::kConjugateGradient;
   int cg_steps = 3;
+  int block_size = 16;             // subspace only: coordinates per block (capped at factors)
   int threads = 0;                 // 0 = all hardware threads; ignored (1) in builds without threads
   std::uint64_t seed = 42;
   float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
@@ -59,7 +72,8 @@ struct AlsOptions {
   // the residuals, and stores factors + 2 bias columns; AlsTrainer itself never reads this flag.
   bool biases = false;
 
-  Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1, ...
+  Status validate() const;         // ranges: factors 1..1024, λ ≥ 0, alpha > 0, iterations ≥ 0, cg_steps ≥ 1,
+                                   // block_size 1..1024, ...
 };
 
 // The recommended defaults, used by the CLI (and printed by --help) and by the JS API: iALS (Rendle et al. 2022)
@@ -102,9 +116,25 @@ struct TrainTimings {      // seconds, accumulated over all iterations (for `als
   std::uint64_t weighted_pairs = 0;  // observed pairs with a = c − w₀ ≠ 0 (the rest add to the right-hand side only)
 };
 
+// Bytes a trainer holds, by part (`alsrec bench` reports them).
+struct TrainerMemory {
+  std::uint64_t indices = 0;  // column indices of both sides' rows (4 bytes per nonzero and side)
+  std::uint64_t offsets = 0;  // row offsets of both sides (8 bytes per row)
+  std::uint64_t values = 0;   // the user side's values (for user_items(); the item side keeps none)
+  std::uint64_t weights = 0;  // pair weights: one for all pairs, a byte per pair, or 8 bytes per pair (> 256 distinct)
+  std::uint64_t factors = 0;  // user and item factors
+  std::uint64_t rows = 0;     // λ, nonzero counts and work chunks per row
+  std::uint64_t scratch = 0;  // per-thread solver buffers and the Gramians
+  std::uint64_t total() const { return indices + offsets + values + weights + factors + rows + scratch; }
+};
+
+namespace detail {
+struct TrainerAccess;
+}
+
 // Owns its copy of the user×item matrix (and the transpose). One iteration per step(), so a caller (the browser
 // worker) can post progress and honour "cancel" between steps. Results depend only on the data, the options and
-// the seed: never on the number of threads.
+// the seed: never on the number of threads. Training across processes: als_shard.h.
 class AlsTrainer {
  public:
   static Result<std::unique_ptr<AlsTrainer>> create(CsrMatrix user_items, const AlsOptions& options);
@@ -129,59 +159,12 @@ class AlsTrainer {
   Factors& mutable_user_factors();
   Factors& mutable_item_factors();
   const CsrMatrix& user_items() const;
-
-  // ---- Building blocks for training across processes (MPI-free; the native CLI's `--distributed` drives them).
-  // A process owning rows [begin, end) of each side runs, for each half-iteration "side S against the fixed side O":
-  //     G = Σ over processes of partial_gramian(O, its rows of O)     (an allreduce)
-  //     solve_rows(S, its rows of S, G)                               (the same row solver as step())
-  //     then shares its new rows of S with every other process        (an allgather)
-  // and complete_iteration() after both halves. With one process owning everything this is step()'s arithmetic
-  // bit for bit; across processes only the order of the Gramian's sum changes (float rounding).
-  enum class Side { kUsers, kItems };
-  // parts + 1 increasing row boundaries (first 0, last the row count) cutting `side` into `parts` contiguous ranges of
-  // about equal solve cost (k + nonzeros per row). Boundaries fall on the trainer's own work chunks, so a range is
-  // solved in exactly the row blocks step() uses. parts ≥ 1; a range may be empty when rows are few.
-  std::vector<std::uint32_t> partition_rows(Side side, int parts) const;
-  // The same boundaries from the rows' nonzero counts alone (what a process knows before it holds the rows):
-  // partition_rows(side, parts) == partition_rows(row sizes of side, options.factors, parts).
-  static std::vector<std::uint32_t> partition_rows(const std::vector<std::uint32_t>& row_sizes, int factors, int parts);
-  // A trainer for one process of a distributed run that holds only its own rows. user_rows (users × items) and
-  // item_rows (items × users) have the full shape but nonzeros only in the rows this process solves (each such row
-  // complete); user_sizes / item_sizes give every row's nonzero count over all processes, so λ_u, the work chunks,
-  // partition_rows and the row blocks of solve_rows are exactly those of one process holding everything. Factors are
-  // initialised in full, as create() does. Then drive it with partial_gramian / solve_rows / complete_iteration
-  // (with_loss = false) and partial_loss; step(), fit() and compute_loss() see only the rows held.
-  static Result<std::unique_ptr<AlsTrainer>> create_shard(CsrMatrix user_rows, CsrMatrix item_rows,
-                                                          const std::vector<std::uint32_t>& user_sizes,
-                                                          const std::vector<std::uint32_t>& item_sizes,
-                                                          const AlsOptions& options);
-  // This process's share of the objective, not yet divided by nnz: over user rows [user_begin, user_end)
-  //     Σ_obs (a s² − 2 b s + k) + λ_u‖x_u‖² + w₀ x_uᵀ G_Y x_u       (G_Y = item_gramian, YᵀY over all items)
-  // plus Σ λ_i‖y_i‖² over item rows [item_begin, item_end). Summed over processes whose ranges cover both sides
-  // once, and divided by the total nnz, it is compute_loss() of one process (up to float summation order). The
-  // nonzero count of the rows held is partial_nnz(). item_gramian may be null when w₀ = 0.
-  Result<double> partial_loss(std::uint32_t user_begin, std::uint32_t user_end, std::uint32_t item_begin,
-                              std::uint32_t item_end, const float* item_gramian) const;
-  std::uint64_t partial_nnz(std::uint32_t user_begin, std::uint32_t user_end) const;
-  // out (k×k, symmetric, so row- and column-major alike) = Σ_{r ∈ [begin, end)} f_r f_rᵀ over `side`'s current factors,
-  // unscaled, summed in the trainer's fixed 2048-row blocks. Empty range → zeros. kInvalidArgument on a bad range.
-  Status partial_gramian(Side side, std::uint32_t begin, std::uint32_t end, float* out);
-  // The Gramian exactly as step() sums it, for results bit-identical to one process: step() adds the Gramians of
-  // fixed blocks of kGramianBlockRows rows in block order, G = B₀ + B₁ + … (float adds, left to right). A process
-  // computes blocks [first, last) of `side` into out ((last − first) k×k matrices, one after another); once every
-  // block is gathered, the caller sums them in that order and passes G to solve_rows.
-  static constexpr std::uint32_t kGramianBlockRows = 2048;
-  std::uint32_t gramian_blocks(Side side) const;  // ⌈rows / kGramianBlockRows⌉
-  Status block_gramians(Side side, std::uint32_t first, std::uint32_t last, float* out);
-  // Solves rows [begin, end) of `side` against the other side's current factors, with G = YᵀY of those factors
-  // given (k×k floats); the trainer scales it by w₀ itself. kNumerical on a failed solve, kInvalidArgument on a bad
-  // range. Rows outside the range are left untouched.
-  Status solve_rows(Side side, std::uint32_t begin, std::uint32_t end, const float* gramian);
-  // Ends an iteration driven by solve_rows: counts it, checks the factors are finite and (with compute_loss and
-  // `with_loss`) computes the loss step() would, which last_loss() then returns.
-  Status complete_iteration(bool with_loss = true);
+  TrainerMemory memory() const;
+  // Moves the user × item matrix out (to package a model without a copy); the trainer cannot step afterwards.
+  CsrMatrix take_user_items();
 
  private:
+  friend struct detail::TrainerAccess;  // the core's own files (the building blocks of als_shard.h)
   AlsTrainer();
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -208,6 +191,9 @@ struct AlsModel {
 // Train on the whole dataset (or the `subset` of interaction indices) and package the result with its ids.
 Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress = nullptr,
                              const std::vector<std::uint32_t>* subset = nullptr);
+// The same from a dataset the caller no longer needs: its interactions are released while the matrices are built and
+// its ids move into the model, so memory holds the dataset or the trainer, never both (see build_user_item_matrix).
+Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress = nullptr);
 
 // Hardware threads available to this build (1 without thread support).
 int hardware_threads();

@@ -1,6 +1,7 @@
 // Umbrella header for the alsrec core library.
 #pragma once
 #include "alsrec/als.h"
+#include "alsrec/als_shard.h"
 #include "alsrec/auto_search.h"
 #include "alsrec/ease.h"
 #include "alsrec/experiment.h"

@@ -7,8 +7,8 @@
 //
 //   start         the data's defaults (data_defaults) at the screening size: d_s factors, few iterations
 //   values        the value transforms that make sense for the value kind (binary, raw, log)
-//   weight        α₀ (iALS's unobserved weight) in steps of ~3×, extended while the edge of the grid wins
-//   lambda        λ in steps of ~3×, extended likewise
+//   weight        α₀ (iALS's unobserved weight) by decades (÷10, ×10; up to two more while an edge wins), then ×⅓, ×3
+//   lambda        λ ×⅓ and ×3, up to two more steps while an edge wins
 //   exponent      ν = 0.5 against the default 1
 //   model         `implicit`'s model (confidence implicit, binary values) with its own α grid: the library the
 //                 search must never lose to
@@ -41,10 +41,10 @@ struct SearchOptions {
   int max_trials = 0;                 // 0 = no limit (a reproducible alternative to the time budget)
   TuneObjective objective = TuneObjective::kNdcg;  // explicit mode always minimises RMSE
   int k = 10;
-  std::size_t max_validation_users = 4000;  // score an evenly spaced sample of at most this many users
+  std::size_t max_validation_users = 3000;  // score an evenly spaced sample of at most this many users
   bool quick = false;                 // the default screen: α₀ and λ only, fixed plan, no budget
   int screen_factors = 64;            // d_s (capped by the final factor count when that was given)
-  int screen_iterations = 10;
+  int screen_iterations = 8;
 
   Status validate() const;
 };

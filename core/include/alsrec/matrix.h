@@ -26,6 +26,11 @@ struct CsrMatrix {
 // Values are taken as they are (the trainer turns them into confidences).
 CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset = nullptr);
 
+// The same matrix from a dataset that is not needed any more: its interaction columns are released as they are
+// read (timestamps first; the ids stay), so the dataset and the matrix are never both held in full. A counting sort
+// over users instead of triplet copies; equal to build_user_item_matrix(data) bit for bit.
+CsrMatrix build_user_item_matrix(Dataset&& data);
+
 // From raw triplets (need not be sorted; duplicate (row,col) pairs are summed).
 CsrMatrix csr_from_triplets(std::uint32_t rows, std::uint32_t cols, const std::vector<std::uint32_t>& row_idx,
                             const std::vector<std::uint32_t>& col_idx, const std::vector<float>& values);

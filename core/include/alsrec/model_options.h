@@ -26,8 +26,9 @@ struct ModelChoices {
   std::optional<float> unobserved_weight;
   std::optional<float> reg_exponent;
   std::optional<int> iterations;
-  std::optional<SolverKind> solver;
+  std::optional<SolverKind> solver;     // unset ("auto"): default_solver of the other options
   std::optional<int> cg_steps;
+  std::optional<int> block_size;
   std::optional<int> threads;
   std::optional<std::uint64_t> seed;
   std::optional<bool> biases;

@@ -42,6 +42,9 @@ struct FormatOptions {
   // finish() returns an empty Dataset (with its counts) instead of the "no usable rows" error: for a part of an
   // input whose other parts may hold the rows (the caller checks the whole).
   bool allow_no_rows = false;
+  // Bytes of the whole input when known (the CLI passes the file's size): the rows are then reserved up front from
+  // the sniffed lines' average length, so the columns are not copied while they grow (a copy doubles their memory).
+  std::uint64_t size_hint = 0;
 };
 
 struct DetectedFormat {

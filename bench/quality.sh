@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The quality benchmark of issue 10: for every data set, Recall@10 / NDCG@10 (and the fit time) of
+#   defaults   alsrec evaluate --input F --split S                       (no model flags)
+#   auto       alsrec evaluate --input F --split S --auto --budget 60
+#   implicit   the seed notebook's `implicit` settings: --confidence implicit --values binary --alpha 1
+#              --factors 64 --regularization 0.1 --reg-exponent 0 --iterations 20
+#   popularity the baseline every evaluate prints
+#   EASE       Steck's closed form, λ chosen on the test part (the optimistic reference the issue quotes),
+#              by bench/study's alsrec_study (slow on large catalogues: skipped with EASE=0)
+# Usage: bench/quality.sh [build dir] [out dir]     (env: DATA=../shared/data, BUDGET=60, EASE=1, ONLY=name)
+# Data: everything in ../shared/data that is present (absent sets are reported as skipped), and generated sets
+# of other shapes (alsrec generate: ML-1M-sized stars, play counts, Book-Crossing-style 0-10, binary pairs, a
+# sparse long tail). Prints one JSON line per run to out dir/runs.jsonl and a markdown table at the end.
+set -euo pipefail
+BUILD=${1:-build/native}
+OUT=${2:-/tmp/alsrec-quality}
+DATA=${DATA:-$(cd "$(dirname "$0")/.." && pwd)/../shared/data}
+BUDGET=${BUDGET:-60}
+ALSREC="$BUILD/alsrec"
+STUDY="$BUILD/alsrec_study"
+mkdir -p "$OUT/data"
+RUNS="$OUT/runs.jsonl"
+: > "$RUNS"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(uptime | sed 's/.*load/load/')"
+
+# name|file|split|extra reader flags
+sets=()
+add_shared() {  # add_shared NAME RELATIVE_PATH SPLIT [flags]
+  if [ -f "$DATA/$2" ]; then sets+=("$1|$DATA/$2|$3|${4:-}")
+  else echo "SKIPPED $1: $DATA/$2 not found"; fi
+}
+add_shared ml-small-temporal ml-latest-small/ratings.csv temporal:0.2
+add_shared ml-small-random ml-latest-small/ratings.csv random:0.2
+add_shared goodbooks-ratings goodbooks-10k-ratings/ratings.csv random:0.2
+add_shared goodbooks-to-read goodbooks-10k-to-read/to_read.csv random:0.2
+add_shared citeulike-a citeulike-a/users.dat random:0.2
+
+generate() {  # generate NAME SPLIT generate-flags...
+  local name=$1 split=$2; shift 2
+  local f="$OUT/data/$name.csv"
+  [ -f "$f" ] || "$ALSREC" generate "$@" -o "$f" > /dev/null
+  sets+=("$name|$f|$split|")
+}
+generate gen-ml1m-stars random:0.2 --users 6040 --items 3706 --interactions 1000000 --seed 7 --values stars
+generate gen-ml1m-pairs random:0.2 --users 6040 --items 3706 --interactions 1000000 --seed 8 --values binary
+generate gen-plays random:0.2 --users 1900 --items 17600 --interactions 92000 --seed 9 --values counts --zipf 1.1
+generate gen-bookcrossing random:0.2 --users 20000 --items 40000 --interactions 220000 --seed 10 \
+  --values zero-implicit --zipf 0.9
+generate gen-longtail temporal:0.2 --users 20000 --items 30000 --interactions 300000 --seed 11 --values binary \
+  --zipf 0.6 --groups 40
+
+metrics() {  # metrics LABEL NAME JSON-FILE
+  python3 - "$1" "$2" "$3" >> "$RUNS" <<'PY'
+import json, sys
+label, name, path = sys.argv[1:]
+try:
+    j = json.load(open(path))
+except Exception as e:
+    print(json.dumps({"set": name, "run": label, "error": str(e)})); sys.exit()
+out = {"set": name, "run": label, "recall": j["metrics"]["recall@10"], "ndcg": j["metrics"]["ndcg@10"],
+       "fit_seconds": j.get("fit_seconds"), "params": j.get("params")}
+for k in ("screen", "auto"):
+    if k in j: out[k + "_seconds"] = j[k]["seconds"]; out[k + "_trials"] = len(j[k]["trials"])
+print(json.dumps(out))
+if label == "defaults":
+    p = j["baseline"]["popularity"]
+    print(json.dumps({"set": name, "run": "popularity", "recall": p["recall@10"], "ndcg": p["ndcg@10"]}))
+PY
+}
+
+for s in "${sets[@]}"; do
+  IFS='|' read -r name file split flags <<< "$s"
+  [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ] && continue
+  if ! "$ALSREC" inspect --input "$file" > /dev/null 2>&1; then  # a reader without adjacency lists: pairs
+    awk '{for (i = 2; i <= NF; i++) print NR - 1 "," $i}' "$file" > "$OUT/data/$name.csv"
+    file="$OUT/data/$name.csv"
+  fi
+  echo "== $name ($split)"
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  "$ALSREC" evaluate --input "$file" --split "$split" $flags --json > "$OUT/$name.defaults.json"
+  wall=$(echo "$(date +%s.%N) - $start" | bc)
+  metrics defaults "$name" "$OUT/$name.defaults.json"
+  echo "{\"set\": \"$name\", \"run\": \"defaults-wall\", \"seconds\": $wall}" >> "$RUNS"
+  # shellcheck disable=SC2086
+  "$ALSREC" evaluate --input "$file" --split "$split" $flags --auto --budget "$BUDGET" --json \
+    > "$OUT/$name.auto.json"
+  metrics auto "$name" "$OUT/$name.auto.json"
+  # shellcheck disable=SC2086
+  "$ALSREC" evaluate --input "$file" --split "$split" $flags --confidence implicit --values binary --alpha 1 \
+    --factors 64 --regularization 0.1 --reg-exponent 0 --iterations 20 --no-screen --json > "$OUT/$name.implicit.json"
+  metrics implicit "$name" "$OUT/$name.implicit.json"
+  if [ "${EASE:-1}" = 1 ]; then
+    # shellcheck disable=SC2086
+    echo "ease model=ease fits=7" | "$STUDY" --input "$file" --split "$split" $flags | tail -1 |
+      python3 -c "import json,sys; r=json.load(sys.stdin); print(json.dumps({'set': '$name', 'run': 'ease', 'recall': r.get('recall'), 'ndcg': r.get('ndcg'), 'lambda': r.get('lambda'), 'seconds': r.get('seconds'), 'error': r.get('error')}))" >> "$RUNS"
+  fi
+done
+
+python3 - "$RUNS" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sets = []
+for r in rows:
+    if r["set"] not in sets: sets.append(r["set"])
+def cell(s, run):
+    for r in rows:
+        if r["set"] == s and r["run"] == run and r.get("recall") is not None:
+            t = f' ({r["fit_seconds"]:.1f} s)' if r.get("fit_seconds") else ""
+            return f'{r["recall"]:.4f} / {r["ndcg"]:.4f}{t}'
+    return "—"
+def wall(s):
+    for r in rows:
+        if r["set"] == s and r["run"] == "defaults-wall": return f'{r["seconds"]:.1f} s'
+    return "—"
+print("| data (split) | defaults (fit) | defaults wall | --auto --budget 60 (fit) | implicit notebook | popularity | EASE (λ on test) |")
+print("|---|---|---|---|---|---|---|")
+for s in sets:
+    print(f"| {s} | {cell(s,'defaults')} | {wall(s)} | {cell(s,'auto')} | {cell(s,'implicit')} | {cell(s,'popularity')} | {cell(s,'ease')} |")
+PY
