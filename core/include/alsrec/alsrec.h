@@ -1,6 +1,7 @@
 // Umbrella header for the alsrec core library.
 #pragma once
 #include "alsrec/als.h"
+#include "alsrec/csv.h"
 #include "alsrec/generate.h"
 #include "alsrec/matrix.h"
 #include "alsrec/metrics.h"
