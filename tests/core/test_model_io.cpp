@@ -35,7 +35,9 @@ AlsModel sample_model(bool with_seen = true) {
   // Values whose bits must survive: negative zero, a subnormal, the largest float, an irrational-ish fraction.
   const float special[] = {-0.0f, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max(),
                            0.1f, -1.0f / 3.0f, 1e-30f};
-  for (std::size_t i = 0; i < m.user_factors.data.size(); ++i) m.user_factors.data[i] = special[i % 6] * (i + 1);
+  // (Finite only: a model with a non-finite factor is refused.)
+  for (std::size_t i = 0; i < m.user_factors.data.size(); ++i)
+    m.user_factors.data[i] = i % 6 == 2 ? special[2] : special[i % 6] * static_cast<float>(i + 1);
   for (std::size_t i = 0; i < m.item_factors.data.size(); ++i) m.item_factors.data[i] = special[(i + 3) % 6] - i;
   if (with_seen) {  // 3 users × 4 items: {0, 2}, {}, {1, 2, 3}
     m.seen.rows = 3;
