@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "distributed.h"
+#include "output_file.h"
 #include "shard_input.h"
 
 namespace alsrec::cli {
@@ -42,7 +43,16 @@ Command add_train_command(CLI::App& parent) {
             if (!format) return failed(format.status());
             auto options = als_options(st->model);
             if (!options) return failed(options.status());
+            if (options->iterations < 1)
+              return failed(Status::invalid_argument("--iterations 0 would write an untrained model (its factors "
+                                                     "only the random start); give at least 1"));
             const bool lead = !st->dist.distributed || distributed::rank() == 0;
+            std::unique_ptr<OutputFile> out;  // checked (and created) before any reading or training
+            if (lead) {
+              auto opened = OutputFile::open(st->output, {st->input});
+              if (!opened) return failed(opened.status());
+              out = std::move(*opened);
+            }
             auto start = std::chrono::steady_clock::now();
             std::optional<ProgressBar> bar;
             if (lead) bar.emplace("train");
@@ -87,13 +97,13 @@ Command add_train_command(CLI::App& parent) {
             if (st->no_seen) trained->seen = CsrMatrix{};
             const AlsModel& model = *trained;
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            const std::vector<std::uint8_t> bytes = serialize_model(model);
-            const Status written = write_file_atomically(st->output, bytes.data(), bytes.size());
+            Status written = write_model(model, out->byte_sink());  // streamed: no second copy of the model
+            if (written.is_ok()) written = out->commit();
             if (!written.is_ok()) return distributed::finish(fail("train", written));
 
             json j;
             j["output"] = st->output;
-            j["bytes"] = bytes.size();
+            j["bytes"] = out->bytes_written();
             j["users"] = users;
             j["items"] = items;
             j["interactions"] = interactions;
@@ -107,7 +117,7 @@ Command add_train_command(CLI::App& parent) {
             } else {
               std::cout << "trained " << users << " users x " << items << " items (" << interactions
                         << " interactions) in " << format_seconds(seconds) << ", loss "
-                        << model.final_loss << "\nwrote " << st->output << " (" << bytes.size() << " bytes)\n";
+                        << model.final_loss << "\nwrote " << st->output << " (" << out->bytes_written() << " bytes)\n";
             }
             return distributed::finish(kExitOk);
           }};
