@@ -55,6 +55,23 @@ class SoloComm final : public Comm {
 
 std::unique_ptr<Comm> solo_comm() { return std::make_unique<SoloComm>(); }
 
+Status settle(Comm& comm, const Status& mine) {
+  // Control traffic, not payload: kept out of received_bytes (the exchange figures a run reports).
+  const std::uint64_t received = comm.received_bytes;
+  Bytes code;
+  put<std::int32_t>(code, static_cast<std::int32_t>(mine.code()));
+  const std::vector<Bytes> all = comm.size() == 1 ? std::vector<Bytes>{code} : comm.allgather(code);
+  comm.received_bytes = received;
+  for (int r = 0; r < comm.size(); ++r) {
+    if (Reader(all[static_cast<std::size_t>(r)]).get<std::int32_t>() == 0) continue;
+    if (r == comm.rank()) return mine;
+    std::uint64_t never = 0;  // the reporting rank ends the job while the others wait here
+    comm.sum(&never, 1);
+    return Status::internal("rank " + std::to_string(r) + " failed");
+  }
+  return Status::ok();
+}
+
 #ifdef ALSREC_HAVE_MPI
 
 namespace {
