@@ -350,7 +350,8 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
   }
   auto created = AlsTrainer::create_shard(std::move(user_rows), std::move(item_rows), s.user_sizes, s.item_sizes,
                                           options);
-  if (!created) return created.status();
+  // (A value whose confidence is not finite is met by the ranks holding its user and its item: settled.)
+  ALSREC_RETURN_IF_ERROR(settle(comm, created ? Status::ok() : created.status()));
   AlsTrainer& t = **created;
   using Side = AlsTrainer::Side;
   Routes user_routes, item_routes;

@@ -215,14 +215,12 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, co
     if (!input.empty())
       return Status::invalid_argument(path + ": is the same file as the input " + input +
                                       " (writing it would replace what is being read)");
-    out->mode_ = st.st_mode & 07777;
   } else if (errno != ENOENT) {
     return out->error("cannot check the existing file", errno);
-  } else {
-    const mode_t mask = umask(0);
-    umask(mask);
-    out->mode_ = 0666 & ~mask;
   }
+  const mode_t mask = umask(0);  // a new file: 0666 & ~umask, as the shell's > would make it
+  umask(mask);
+  out->mode_ = 0666 & ~mask;
 
   // The temporary file: an unguessable name, created (never opened if present) without following links.
   const std::string host = host_name();
@@ -238,7 +236,6 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, co
     return out->error("cannot create a file in " + dir + " (alsrec writes a new file next to the old one, then "
                       "renames it)", err);
   out->slot_ = register_temp(out->dir_fd_, out->temp_);
-  if (fchmod(out->fd_, out->mode_) != 0) return out->error("cannot set the file's permissions", errno);
   g_open_outputs.push_back({out->dir_dev_, out->dir_ino_, out->name_, path});
   if (const int n = remove_stale_temps(out->dir_fd_, prefix, host); n > 0)
     std::cerr << "alsrec: removed " << n << " temporary file" << (n == 1 ? "" : "s") << " of an earlier run of "
@@ -322,14 +319,19 @@ Status OutputFile::commit() {
   }
   flush();
   if (errno_ != 0) return error("write failed", errno_);
+  // The target may have changed since open(): still, only a regular file (or nothing) is replaced, and the new
+  // file takes the old one's permissions (0600 until now).
+  struct stat st {};
+  if (fstatat(dir_fd_, name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG(st.st_mode))
+      return Status::io_error(path_ + ": became " + kind_of(st.st_mode) + " while alsrec worked; nothing was replaced");
+    mode_ = st.st_mode & 07777;
+  }
+  if (fchmod(fd_, mode_) != 0) return error("cannot set the file's permissions", errno);
   if (fsync(fd_) != 0) return error("write failed (fsync)", errno);
   const int fd = fd_;
   fd_ = -1;
   if (close(fd) != 0) return error("write failed (close)", errno);
-  // The target may have changed since open(): still, only a regular file (or nothing) is replaced.
-  struct stat st {};
-  if (fstatat(dir_fd_, name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
-    return Status::io_error(path_ + ": became " + kind_of(st.st_mode) + " while alsrec worked; nothing was replaced");
   if (renameat(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str()) != 0) return error("cannot rename into place", errno);
   committed_ = true;
   unregister_temp(slot_);

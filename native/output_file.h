@@ -10,8 +10,8 @@
 //     directory that cannot take the file is reported before hours of training, not after;
 //   - removes temporary files of earlier runs that provably died (same name pattern and host, owned by this user,
 //     their pid no longer running): what a SIGKILL, a crash or a power loss left behind.
-// commit() writes the rest, fsyncs the file, renames it over the target (the target's mode is kept; a new file gets
-// 0666 & ~umask) and fsyncs the directory, so after it returns the new file survives a crash. Destroying an
+// commit() writes the rest, gives the file the target's permissions (a new file: 0666 & ~umask), fsyncs it, renames
+// it over the target and fsyncs the directory, so after it returns the new file survives a crash. Destroying an
 // uncommitted OutputFile removes its temporary file, and SIGINT, SIGTERM or SIGHUP remove every open one before
 // the process dies of the signal. Every failure (disk full, permission, I/O error, standard output closed or full)
 // is a kIoError naming the path or "standard output": the command exits 2 and the old file is untouched.
@@ -59,7 +59,7 @@ class OutputFile {
   int fd_ = -1;                 // the temporary file, until commit() closes it
   int dir_fd_ = -1;             // the target's directory (openat / renameat / fsync)
   int slot_ = -1;               // in the signal-cleanup registry
-  mode_t mode_ = 0;
+  mode_t mode_ = 0;             // of a new file; an existing target's is taken at commit()
   dev_t dir_dev_ = 0;
   ino_t dir_ino_ = 0;
   std::string name_;            // the target's file name in its directory

@@ -250,7 +250,7 @@ struct AlsTrainer::Impl {
   Impl(const AlsOptions& o, int threads)
       : opt(o), confidence(o), w0(confidence.w0()), pool(threads), solver(detail::make_row_solver(o.solver, o.cg_steps)) {}
 
-  // Pair weights of the rows held; λ and the work chunks from the global sizes. kInvalidArgument on a weight that
+  // Pair weights of the rows held; λ and the work chunks from the global sizes. kBadInput on a weight that
   // is not finite.
   Status prepare_side(SideData& s, std::vector<std::uint32_t> sizes, std::size_t other_count) {
     const std::uint64_t nnz = s.m.nnz();
@@ -259,8 +259,8 @@ struct AlsTrainer::Impl {
     for (std::uint64_t e = 0; e < nnz; ++e) {
       const detail::PairWeight w = confidence.weight(s.m.data[e]);
       if (!std::isfinite(w.a) || !std::isfinite(w.b) || !std::isfinite(w.k))
-        return Status::invalid_argument("the confidence of value " + num(s.m.data[e]) +
-                                        " is not finite; lower alpha or use --values binary");
+        return Status::bad_input("the confidence of value " + num(s.m.data[e]) +
+                                 " is not finite; lower alpha or use --values binary");
       s.a[e] = w.a;
       s.b[e] = w.b;
     }
