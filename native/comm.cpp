@@ -1,6 +1,8 @@
 // Comm over Open MPI (MPI_COMM_WORLD) and over one process.
 #include "comm.h"
 
+#include "output_file.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
@@ -82,6 +84,7 @@ int count_of(std::uint64_t n, const char* what) {
   if (n > static_cast<std::uint64_t>(INT_MAX)) {
     std::cerr << "alsrec: error: one " << what << " message would carry " << n
               << " elements, more than MPI's 2^31-1: run with more ranks" << std::endl;
+    remove_temp_files();
     MPI_Abort(MPI_COMM_WORLD, 3);
   }
   return static_cast<int>(n);

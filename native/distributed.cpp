@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "output_file.h"
 
 #ifdef ALSREC_HAVE_MPI
 #include <mpi.h>
@@ -44,6 +45,7 @@ int ranks() {
 void abort_job(const std::string& command, const Status& status) {
   std::cerr << "alsrec " << command << ": error (rank " << rank() << " of " << ranks() << "): " << status.message()
             << std::endl;
+  remove_temp_files();  // MPI_Abort ends the process without unwinding (the other ranks die of SIGTERM: handled)
   MPI_Abort(MPI_COMM_WORLD, exit_code_for(status));
   std::exit(exit_code_for(status));  // not reached: MPI_Abort ends this process too
 }

@@ -341,6 +341,14 @@ Status OutputFile::commit() {
   return Status::ok();
 }
 
+void remove_temp_files() {
+  for (Slot& s : g_slots)
+    if (s.used) {
+      unlinkat(s.dir_fd, s.name, 0);
+      s.used = 0;
+    }
+}
+
 Status flush_stdout() {
   errno = 0;
   std::cout.flush();  // (synchronised with stdio: this flushes stdout, and may be where the write fails)

@@ -69,6 +69,9 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// Removes every uncommitted temporary file now, for a process about to end without unwinding (MPI_Abort).
+void remove_temp_files();
+
 // Standard output, which a command's results also reach through std::cout and printf: flushes it and reports a
 // write error ("standard output: write failed (...)", kIoError) that would otherwise be lost at exit.
 Status flush_stdout();
