@@ -244,6 +244,10 @@ struct RatingsReader::Impl {
   bool started = false;
   std::string window;   // the first kSniffBytes, until the dialect is known
   std::string pending;  // an unfinished record carried over to the next chunk
+  // The pending record is split again only once it has doubled since the last attempt (or at the end): fed in
+  // small chunks, a long record is rescanned O(log n) times, not once per chunk (fuzz regression
+  // tests/fuzz/regressions/ratings_reader/long-record-in-small-chunks).
+  std::size_t retry_at = 0;
   bool skip_lf = false; // the last record ended with CR at a chunk's end: a following LF belongs to it
   bool header_pending = false;
   std::uint64_t line;  // physical line where the next record starts (counted from opt.first_line)
@@ -395,13 +399,16 @@ struct RatingsReader::Impl {
       const std::size_t take = std::min(static_cast<std::size_t>(end - p), std::max(pending.size(), kRefillBytes));
       pending.append(p, take);
       p += take;
+      if (pending.size() < retry_at && !(eof && p == end)) continue;
       const char* b = pending.data();
       const char* e = b + pending.size();
       const char* next = nullptr;
       if (splitter.split(b, e, eof && p == end, fields, &next, info) == RecordStatus::kIncomplete) {
         if (pending.size() > kMaxRecordBytes) return too_long();
+        retry_at = 2 * pending.size();
         continue;
       }
+      retry_at = 0;
       ALSREC_RETURN_IF_ERROR(on_record());
       // The record ends inside the bytes just appended (the old pending part was unfinished on its own):
       // hand the rest back to the caller's buffer.
