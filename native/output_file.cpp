@@ -271,6 +271,10 @@ void OutputFile::write(const void* data, std::size_t size) {
     return;
   }
   flush();
+  write_through(p, size);
+}
+
+void OutputFile::write_through(const char* p, std::size_t size) {
   while (size > 0 && errno_ == 0) {
     const ssize_t n = ::write(fd_, p, size);
     if (n < 0 && errno == EINTR) continue;
@@ -284,18 +288,7 @@ void OutputFile::write(const void* data, std::size_t size) {
 }
 
 void OutputFile::flush() {
-  const char* p = buffer_.data();
-  std::size_t left = buffer_.size();
-  while (left > 0 && errno_ == 0) {
-    const ssize_t n = ::write(fd_, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      errno_ = n < 0 ? errno : EIO;
-      break;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_through(buffer_.data(), buffer_.size());
   buffer_.clear();
 }
 

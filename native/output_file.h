@@ -52,6 +52,7 @@ class OutputFile {
  private:
   OutputFile() = default;
   void flush();
+  void write_through(const char* data, std::size_t size);  // to the file descriptor, retrying short writes
   Status error(const std::string& what, int err) const;
 
   std::string path_, temp_;

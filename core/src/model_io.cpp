@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 // Factors, seen indices and values move between the file and memory as whole arrays: the file is little-endian,
 // and so is every host alsrec targets (x86-64, arm64, wasm).
@@ -444,42 +445,30 @@ class ModelParser {
       m.data.resize(static_cast<std::size_t>(m.indptr.back()));
     }
     // Indices, then values, row by row: a kept row goes straight into the matrix, the others through scratch.
-    std::vector<std::uint32_t> scratch;
-    std::uint64_t at = 0;
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      std::uint32_t* out;
-      if (store && storing() && kept(r)) {
-        out = m.indices.data() + at;
-        at += sizes[r];
-      } else {
-        scratch.resize(sizes[r]);
-        out = scratch.data();
-      }
-      in_.read(out, 4ull * sizes[r]);
-      for (std::uint32_t j = 0; j < sizes[r]; ++j)
-        if (out[j] >= cols || (j > 0 && out[j] <= out[j - 1])) {
-          defer("inconsistent seen matrix: row " + std::to_string(r) + " has unsorted or out-of-range items");
-          break;
+    const auto rows_of = [&](auto* kept_into, auto&& valid, const char* problem) {
+      std::vector<std::remove_pointer_t<decltype(kept_into)>> scratch;
+      std::uint64_t at = 0;
+      for (std::uint32_t r = 0; r < rows; ++r) {
+        auto* out = kept_into + at;
+        if (store && storing() && kept(r)) {
+          at += sizes[r];
+        } else {
+          scratch.resize(sizes[r]);
+          out = scratch.data();
         }
-    }
-    std::vector<float> values;
-    at = 0;
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      float* out;
-      if (store && storing() && kept(r)) {
-        out = m.data.data() + at;
-        at += sizes[r];
-      } else {
-        values.resize(sizes[r]);
-        out = values.data();
+        in_.read(out, 4ull * sizes[r]);
+        for (std::uint32_t j = 0; j < sizes[r]; ++j)
+          if (!valid(out, j)) {
+            defer("inconsistent seen matrix: row " + std::to_string(r) + problem);
+            break;
+          }
       }
-      in_.read(out, 4ull * sizes[r]);
-      for (std::uint32_t j = 0; j < sizes[r]; ++j)
-        if (!finite_bits(out[j])) {
-          defer("inconsistent seen matrix: row " + std::to_string(r) + " holds a non-finite value");
-          break;
-        }
-    }
+    };
+    rows_of(
+        m.indices.data(),
+        [&](const std::uint32_t* i, std::uint32_t j) { return i[j] < cols && (j == 0 || i[j] > i[j - 1]); },
+        " has unsorted or out-of-range items");
+    rows_of(m.data.data(), [](const float* v, std::uint32_t j) { return finite_bits(v[j]); }, " holds a non-finite value");
   }
 
   StreamReader& in_;

@@ -38,17 +38,7 @@ failed(2 "no-such-dir/m.alsrec: cannot write into directory" ARGS train --input 
        ${opts})
 # Bad rows in two ranks' ranges (lines 300 and 590 of 600), --strict: the lowest failing rank reports it, so the
 # message names the file's first bad row, from rank 1.
-set(text "user,item,rating\n")
-foreach(i RANGE 2 600)
-  math(EXPR u "${i} % 37")
-  math(EXPR it "${i} % 23")
-  if(i EQUAL 300 OR i EQUAL 590)
-    string(APPEND text "u${u},i${it},bad${i}\n")
-  else()
-    string(APPEND text "u${u},i${it},4\n")
-  endif()
-endforeach()
-file(WRITE "${WORK}/two-bad.csv" "${text}")
+write_rows_with_bad_lines("${WORK}/two-bad.csv" 600 300 590)
 failed(2 "two-bad.csv line 300: rating 'bad300' is not a number" ARGS train --input two-bad.csv --output m.alsrec
        ${opts} --strict)
 expect_contains("${message}" "(rank 1 of")

@@ -7,11 +7,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 # sh(EXIT <code> [OUT var] [ERR var] SCRIPT <bash script>): a bash script with ALSREC in $A, in WORK.
 function(sh)
   cmake_parse_arguments(S "" "EXIT;OUT;ERR;SCRIPT" "" ${ARGN})
-  execute_process(COMMAND bash -c "${S_SCRIPT}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                  WORKING_DIRECTORY "${WORK}" TIMEOUT 120)
-  if(NOT "${rc}" STREQUAL "${S_EXIT}")
-    message(FATAL_ERROR "bash -c '${S_SCRIPT}'\n  exit ${rc}, expected ${S_EXIT}\n  stdout: ${out}\n  stderr: ${err}")
-  endif()
+  run_command(EXIT ${S_EXIT} OUT out ERR err COMMAND bash -c "${S_SCRIPT}")
   if(S_OUT)
     set(${S_OUT} "${out}" PARENT_SCOPE)
   endif()
