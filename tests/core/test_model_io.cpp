@@ -417,7 +417,7 @@ long peak_rss_kib() {
 }
 
 // A valid model file of `users` × 256 zero factors (one user's factor 5 is 0.5), generated as it is read, with its
-// CRC computed on the way: a 64 MiB model without 64 MiB in memory.
+// CRC computed on the way: a 32 MiB model without 32 MiB in memory.
 class GeneratedModel : public ByteSource {
  public:
   GeneratedModel(std::uint32_t users, std::uint32_t marked) {
@@ -467,28 +467,28 @@ class GeneratedModel : public ByteSource {
 
 }  // namespace
 
-// Memory, not time: reading one user of a 64 MiB model, and writing a 64 MiB model, each raise the process's
+// Memory, not time: reading one user of a 32 MiB model, and writing a 32 MiB model, each raise the process's
 // peak RSS by a few MiB, not by the model's size. (ctest runs each case in its own process; in a process whose
 // peak is already higher, the growth reads as 0.)
-TEST_CASE("one user of a 64 MiB model is read, and a model written, in memory bounded by a chunk",
+TEST_CASE("one user of a 32 MiB model is read, and a model written, in memory bounded by a chunk",
           "[model_io][memory]") {
-  GeneratedModel file(65536, 77);
-  REQUIRE(file.size() > (std::uint64_t{64} << 20));
+  GeneratedModel file(32768, 77);
+  REQUIRE(file.size() > (std::uint64_t{32} << 20));
   ModelSelection one;
   one.users = ModelSelection::Users::kOne;
   one.user = "77";
   long before = peak_rss_kib();
   auto r = read_model(file, kName, one);
-  CHECK(peak_rss_kib() - before < 16 * 1024);  // every user's factors would take 64 MiB more
+  CHECK(peak_rss_kib() - before < 8 * 1024);  // every user's factors would take 32 MiB more
   REQUIRE(r.is_ok());
   CHECK(r->user_factors.rows == 1);
   CHECK(r->user_factors.row(0)[5] == 0.5f);
 
   AlsModel big;
   big.options.factors = 256;
-  big.user_ids.assign(65536, "u");
+  big.user_ids.assign(32768, "u");
   big.item_ids = {"a", "b"};
-  big.user_factors = Factors(65536, 256);
+  big.user_factors = Factors(32768, 256);
   big.item_factors = Factors(2, 256);
   std::uint64_t sunk = 0;
   before = peak_rss_kib();
@@ -496,7 +496,7 @@ TEST_CASE("one user of a 64 MiB model is read, and a model written, in memory bo
             sunk += size;
             return Status::ok();
           }).is_ok());
-  CHECK(peak_rss_kib() - before < 16 * 1024);  // a serialized copy would be 64 MiB
-  CHECK(sunk > (std::uint64_t{64} << 20));
+  CHECK(peak_rss_kib() - before < 8 * 1024);  // a serialized copy would be 32 MiB
+  CHECK(sunk > (std::uint64_t{32} << 20));
 }
 #endif
