@@ -237,6 +237,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, co
                       "renames it)", err);
   out->slot_ = register_temp(out->dir_fd_, out->temp_);
   g_open_outputs.push_back({out->dir_dev_, out->dir_ino_, out->name_, path});
+  out->listed_ = true;
   if (const int n = remove_stale_temps(out->dir_fd_, prefix, host); n > 0)
     std::cerr << "alsrec: removed " << n << " temporary file" << (n == 1 ? "" : "s") << " of an earlier run of "
               << path << " that was killed\n";
@@ -250,11 +251,12 @@ OutputFile::~OutputFile() {
     if (!temp_.empty() && dir_fd_ >= 0) unlinkat(dir_fd_, temp_.c_str(), 0);
     unregister_temp(slot_);
   }
-  g_open_outputs.erase(std::remove_if(g_open_outputs.begin(), g_open_outputs.end(),
-                                      [&](const OpenOutput& o) {
-                                        return o.dev == dir_dev_ && o.ino == dir_ino_ && o.name == name_ && !stdout_;
-                                      }),
-                       g_open_outputs.end());
+  if (listed_)
+    g_open_outputs.erase(std::remove_if(g_open_outputs.begin(), g_open_outputs.end(),
+                                        [&](const OpenOutput& o) {
+                                          return o.dev == dir_dev_ && o.ino == dir_ino_ && o.name == name_;
+                                        }),
+                         g_open_outputs.end());
   if (dir_fd_ >= 0) close(dir_fd_);
 }
 
@@ -262,6 +264,7 @@ void OutputFile::write(const void* data, std::size_t size) {
   if (errno_ != 0 || size == 0) return;
   written_ += size;
   if (stdout_) {
+    errno = 0;
     if (std::fwrite(data, 1, size, stdout) != size) errno_ = errno ? errno : EIO;
     return;
   }

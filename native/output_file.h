@@ -68,6 +68,7 @@ class OutputFile {
   std::uint64_t written_ = 0;
   int errno_ = 0;               // first write error
   bool committed_ = false;
+  bool listed_ = false;         // in the process's list of open outputs
 };
 
 // Removes every uncommitted temporary file now, for a process about to end without unwinding (MPI_Abort).
