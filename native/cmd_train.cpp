@@ -112,10 +112,11 @@ Command add_train_command(CLI::App& parent) {
             j["final_loss"] = model.final_loss;
             j["params"] = params_json(*options);
             distributed::add_exchange_json(j, st->dist, exchange);
+            std::ostream& report = out->to_stdout() ? std::cerr : std::cout;  // --output -: stdout holds the model
             if (st->as_json) {
-              std::cout << j.dump(2) << "\n";
+              report << j.dump(2) << "\n";
             } else {
-              std::cout << "trained " << users << " users x " << items << " items (" << interactions
+              report << "trained " << users << " users x " << items << " items (" << interactions
                         << " interactions) in " << format_seconds(seconds) << ", loss "
                         << model.final_loss << "\nwrote " << st->output << " (" << out->bytes_written() << " bytes)\n";
             }

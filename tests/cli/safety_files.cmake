@@ -53,9 +53,12 @@ run(EXIT 2 ERR err ARGS recommend --model model.alsr --all -o folder)
 expect_contains("${err}" "folder: is a directory")
 run(EXIT 2 ERR err ARGS recommend --model model.alsr --all -o folder/)
 expect_contains("${err}" "is a directory")
-#    ("-" is standard output: that is how to write to a device or a pipe.)
+#    ("-" is standard output: that is how to write to a device or a pipe; train's summary then goes to stderr.)
 run(EXIT 0 OUT csv ARGS generate --users 5 --items 20 --interactions 25 --output -)
 expect_contains("${csv}" "userId,itemId,rating,timestamp\n")
+sh(EXIT 0 ERR summary SCRIPT "\"$A\" train --input ratings.csv --output - ${small_text} --json > piped.alsr")
+expect_contains("${summary}" "\"output\": \"-\"")
+run(EXIT 0 ARGS recommend --model piped.alsr --user 1)
 
 # 2. Write errors on standard output are reported (exit 2, "standard output"), for every way results reach it.
 foreach(args "recommend --model model.alsr --all" "recommend --model model.alsr --user 1 --json"
