@@ -235,8 +235,9 @@ class StreamReader {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), size_ - pos_));
     std::size_t got = 0;
     Status st = source_.read(buffer_.data(), want, got);
-    if (st.is_ok() && got == 0) st = Status::io_error("the file ended at byte " + std::to_string(pos_) +
-                                                      " of " + std::to_string(size_) + " (did it change while being read?)");
+    if (st.is_ok() && got == 0)
+      st = Status::io_error("the file ended at byte " + std::to_string(pos_) + " of " + std::to_string(size_) +
+                            " (did it change while being read?)");
     if (!st.is_ok()) {
       error_ = st;
       return false;
@@ -312,7 +313,8 @@ class ModelParser {
     const std::uint32_t confidence = in_.u32(), values = in_.u32(), solver = in_.u32();
     if (!confidence_from_code(confidence, o.confidence))
       defer("inconsistent header: unknown confidence mode " + std::to_string(confidence));
-    if (!values_from_code(values, o.values)) defer("inconsistent header: unknown value transform " + std::to_string(values));
+    if (!values_from_code(values, o.values))
+      defer("inconsistent header: unknown value transform " + std::to_string(values));
     if (!solver_from_code(solver, o.solver)) defer("inconsistent header: unknown solver " + std::to_string(solver));
     o.cg_steps = static_cast<int>(std::min<std::uint32_t>(in_.u32(), std::numeric_limits<int>::max()));
     o.iterations = static_cast<int>(std::min<std::uint32_t>(in_.u32(), std::numeric_limits<int>::max()));
@@ -388,7 +390,8 @@ class ModelParser {
       in_.read(row, 4ull * k);
       for (std::uint32_t c = 0; c < k; ++c) {
         if (!finite_bits(row[c])) {
-          defer(std::string("inconsistent factors: ") + side + " row " + std::to_string(r) + " holds a non-finite value");
+          defer(std::string("inconsistent factors: ") + side + " row " + std::to_string(r) +
+                " holds a non-finite value");
           break;
         }
       }
@@ -468,7 +471,8 @@ class ModelParser {
         m.indices.data(),
         [&](const std::uint32_t* i, std::uint32_t j) { return i[j] < cols && (j == 0 || i[j] > i[j - 1]); },
         " has unsorted or out-of-range items");
-    rows_of(m.data.data(), [](const float* v, std::uint32_t j) { return finite_bits(v[j]); }, " holds a non-finite value");
+    rows_of(
+        m.data.data(), [](const float* v, std::uint32_t j) { return finite_bits(v[j]); }, " holds a non-finite value");
   }
 
   StreamReader& in_;
@@ -484,7 +488,8 @@ std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t cr
   std::uint32_t c = crc ^ 0xFFFFFFFFu;
   for (; size >= 8; data += 8, size -= 8) {
     const std::uint32_t lo = c ^ (static_cast<std::uint32_t>(data[0]) | static_cast<std::uint32_t>(data[1]) << 8 |
-                                  static_cast<std::uint32_t>(data[2]) << 16 | static_cast<std::uint32_t>(data[3]) << 24);
+                                  static_cast<std::uint32_t>(data[2]) << 16 |
+                                  static_cast<std::uint32_t>(data[3]) << 24);
     c = kCrc[7][lo & 0xFFu] ^ kCrc[6][(lo >> 8) & 0xFFu] ^ kCrc[5][(lo >> 16) & 0xFFu] ^ kCrc[4][lo >> 24] ^
         kCrc[3][data[4]] ^ kCrc[2][data[5]] ^ kCrc[1][data[6]] ^ kCrc[0][data[7]];
   }

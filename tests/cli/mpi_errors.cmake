@@ -34,8 +34,8 @@ failed(1 "--gramian exact needs --exchange allgather" ARGS train --input ratings
 failed(2 "missing.csv: cannot open" ARGS train --input missing.csv --output m.alsrec ${opts})
 failed(2 "missing.csv: cannot open" ARGS evaluate --input missing.csv ${opts})
 # Rank 0's output cannot be written: found before reading, while the other ranks wait at the first collective.
-failed(2 "no-such-dir/m.alsrec: cannot write into directory" ARGS train --input ratings.csv --output no-such-dir/m.alsrec
-       ${opts})
+failed(2 "no-such-dir/m.alsrec: cannot write into directory" ARGS train --input ratings.csv
+       --output no-such-dir/m.alsrec ${opts})
 # Bad rows in two ranks' ranges (lines 300 and 590 of 600), --strict: the lowest failing rank reports it, so the
 # message names the file's first bad row, from rank 1.
 write_rows_with_bad_lines("${WORK}/two-bad.csv" 600 300 590)

@@ -4,17 +4,7 @@
 # -DSANITIZE=ON (the ASan build) skips the checks that cap the address space (ASan reserves terabytes of it).
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
-# sh(EXIT <code> [OUT var] [ERR var] SCRIPT <bash script>): a bash script with ALSREC in $A, in WORK.
-function(sh)
-  cmake_parse_arguments(S "" "EXIT;OUT;ERR;SCRIPT" "" ${ARGN})
-  run_command(EXIT ${S_EXIT} OUT out ERR err COMMAND bash -c "${S_SCRIPT}")
-  if(S_OUT)
-    set(${S_OUT} "${out}" PARENT_SCOPE)
-  endif()
-  if(S_ERR)
-    set(${S_ERR} "${err}" PARENT_SCOPE)
-  endif()
-endfunction()
+# Bash scripts below run through run_command(... COMMAND bash -c "<script>") with ALSREC in $A, in WORK.
 set(ENV{A} "${ALSREC}")
 
 function(expect_unchanged path hash what)
@@ -31,7 +21,9 @@ file(SHA256 "${WORK}/victim.txt" victim_hash)
 
 # 1. The temporary file is not at a guessable name: a link planted at the old "<out>.tmp-<pid>" (the pid is known
 #    in advance: bash execs alsrec in its own process) is ignored, and the model lands in a regular file.
-sh(EXIT 0 SCRIPT "ln -s victim.txt \"model.alsr.tmp-$$\" && exec \"$A\" train --input ratings.csv --output model.alsr ${small_text}")
+string(CONCAT plant "ln -s victim.txt \"model.alsr.tmp-$$\" && "
+                    "exec \"$A\" train --input ratings.csv --output model.alsr ${small_text}")
+run_command(EXIT 0 COMMAND bash -c "${plant}")
 expect_unchanged("${WORK}/victim.txt" "${victim_hash}" "the planted link's target")
 if(IS_SYMLINK "${WORK}/model.alsr" OR NOT EXISTS "${WORK}/model.alsr")
   message(FATAL_ERROR "model.alsr should be a new regular file")
@@ -47,7 +39,7 @@ execute_process(COMMAND mkfifo "${WORK}/pipe.csv" RESULT_VARIABLE rc)
 expect_equal("${rc}" "0" "mkfifo")
 run(EXIT 2 ERR err ARGS generate --users 5 --items 20 --interactions 25 --output pipe.csv)
 expect_contains("${err}" "pipe.csv: is a FIFO (named pipe)")
-sh(EXIT 0 SCRIPT "test -p pipe.csv")
+run_command(EXIT 0 COMMAND bash -c "test -p pipe.csv")
 file(MAKE_DIRECTORY "${WORK}/folder")
 run(EXIT 2 ERR err ARGS recommend --model model.alsr --all -o folder)
 expect_contains("${err}" "folder: is a directory")
@@ -56,7 +48,8 @@ expect_contains("${err}" "is a directory")
 #    ("-" is standard output: that is how to write to a device or a pipe; train's summary then goes to stderr.)
 run(EXIT 0 OUT csv ARGS generate --users 5 --items 20 --interactions 25 --output -)
 expect_contains("${csv}" "userId,itemId,rating,timestamp\n")
-sh(EXIT 0 ERR summary SCRIPT "\"$A\" train --input ratings.csv --output - ${small_text} --json > piped.alsr")
+run_command(EXIT 0 ERR summary
+            COMMAND bash -c "\"$A\" train --input ratings.csv --output - ${small_text} --json > piped.alsr")
 expect_contains("${summary}" "\"output\": \"-\"")
 run(EXIT 0 ARGS recommend --model piped.alsr --user 1)
 
@@ -64,7 +57,7 @@ run(EXIT 0 ARGS recommend --model piped.alsr --user 1)
 foreach(args "recommend --model model.alsr --all" "recommend --model model.alsr --user 1 --json"
              "inspect --input ratings.csv --json" "train --input ratings.csv --output full.alsr ${small_text} --json"
              "generate --users 5 --items 20 --interactions 25 --output -")
-  sh(EXIT 2 ERR err SCRIPT "exec \"$A\" ${args} > /dev/full")
+  run_command(EXIT 2 ERR err COMMAND bash -c "exec \"$A\" ${args} > /dev/full")
   expect_contains("${err}" "standard output: write failed (No space left on device)")
 endforeach()
 
@@ -75,11 +68,11 @@ set(cap "")
 if(NOT SANITIZE)
   set(cap "ulimit -v 1000000 &&")
 endif()
-sh(EXIT 2 ERR err SCRIPT "${cap} exec \"$A\" recommend --model /dev/zero --user 1")
+run_command(EXIT 2 ERR err COMMAND bash -c "${cap} exec \"$A\" recommend --model /dev/zero --user 1")
 expect_contains("${err}" "/dev/zero: is not a regular file")
 file(WRITE "${WORK}/huge.csv" "userId,movieId,rating\n1,2,3\n")
-sh(EXIT 0 SCRIPT "truncate -s 2G huge.csv")
-sh(EXIT 2 ERR err SCRIPT "${cap} exec \"$A\" recommend --model huge.csv --user 1")
+run_command(EXIT 0 COMMAND bash -c "truncate -s 2G huge.csv")
+run_command(EXIT 2 ERR err COMMAND bash -c "${cap} exec \"$A\" recommend --model huge.csv --user 1")
 expect_contains("${err}" "huge.csv: not an alsrec model file (bad magic)")
 file(REMOVE "${WORK}/huge.csv")
 
@@ -185,9 +178,11 @@ else()
 endif()
 
 # A replaced file keeps its permissions; a new one gets 0666 & ~umask (the temporary file is 0600 until then).
-sh(EXIT 0 SCRIPT "chmod 640 model.alsr")
+run_command(EXIT 0 COMMAND bash -c "chmod 640 model.alsr")
 run(EXIT 0 ARGS train --input ratings.csv --output model.alsr ${small})
-sh(EXIT 0 OUT modes SCRIPT "umask 027 && \"$A\" train --input ratings.csv --output fresh.alsr ${small_text} >/dev/null && stat -c %a model.alsr fresh.alsr")
+string(CONCAT fresh "umask 027 && \"$A\" train --input ratings.csv --output fresh.alsr ${small_text} >/dev/null && "
+                    "stat -c %a model.alsr fresh.alsr")
+run_command(EXIT 0 OUT modes COMMAND bash -c "${fresh}")
 expect_equal("${modes}" "640\n640\n" "modes of a replaced and a new model")
 
 # Nothing of the above left a temporary file behind.

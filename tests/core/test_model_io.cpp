@@ -377,7 +377,8 @@ TEST_CASE("read_model keeps only the selected user, with the rows a full read gi
   CHECK_FALSE(read_model(source, kName, one).is_ok());
 }
 
-TEST_CASE("write_model hands out chunks of at most kModelChunkBytes and stops at the sink's first error", "[model_io]") {
+TEST_CASE("write_model hands out chunks of at most kModelChunkBytes and stops at the sink's first error",
+          "[model_io]") {
   AlsModel m = sample_model(false);
   m.user_ids.clear();
   for (int u = 0; u < 3000; ++u) m.user_ids.push_back("user-" + std::to_string(u));
