@@ -23,7 +23,7 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
 constexpr const char* kTempTag = ".alsrec-tmp.";
 
-// ---- temporary files removed on SIGINT / SIGTERM / SIGHUP ----
+// ---- temporary files removed on SIGINT / SIGTERM / SIGHUP / SIGPIPE ----
 // The handler may only make async-signal-safe calls: it walks a fixed table (directory fd + file name) with
 // unlinkat, restores the signal's previous disposition and raises it again, so the process ends as it would have.
 
@@ -33,13 +33,14 @@ struct Slot {
   char name[NAME_MAX + 1] = {};
 };
 Slot g_slots[16];
-constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
-struct sigaction g_previous[3];
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};  // (SIGPIPE: results piped to a reader that quit)
+constexpr int kSignalCount = static_cast<int>(std::size(kSignals));
+struct sigaction g_previous[kSignalCount];
 
 extern "C" void remove_temps_and_resignal(int sig) {
   for (Slot& s : g_slots)
     if (s.used) unlinkat(s.dir_fd, s.name, 0);
-  for (int k = 0; k < 3; ++k)
+  for (int k = 0; k < kSignalCount; ++k)
     if (kSignals[k] == sig) sigaction(sig, &g_previous[k], nullptr);
   raise(sig);  // delivered when this handler returns
 }
@@ -52,7 +53,7 @@ void install_signal_cleanup() {
   action.sa_handler = remove_temps_and_resignal;
   sigemptyset(&action.sa_mask);
   for (int sig : kSignals) sigaddset(&action.sa_mask, sig);
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < kSignalCount; ++k) {
     sigaction(kSignals[k], nullptr, &g_previous[k]);
     // A signal the caller chose to ignore (nohup, a background job) stays ignored.
     if (g_previous[k].sa_handler != SIG_IGN) sigaction(kSignals[k], &action, nullptr);

@@ -12,9 +12,9 @@
 //     their pid no longer running): what a SIGKILL, a crash or a power loss left behind.
 // commit() writes the rest, gives the file the target's permissions (a new file: 0666 & ~umask), fsyncs it, renames
 // it over the target and fsyncs the directory, so after it returns the new file survives a crash. Destroying an
-// uncommitted OutputFile removes its temporary file, and SIGINT, SIGTERM or SIGHUP remove every open one before
-// the process dies of the signal. Every failure (disk full, permission, I/O error, standard output closed or full)
-// is a kIoError naming the path or "standard output": the command exits 2 and the old file is untouched.
+// uncommitted OutputFile removes its temporary file, and SIGINT, SIGTERM, SIGHUP or SIGPIPE remove every open one
+// before the process dies of the signal. Every failure (disk full, permission, I/O error, standard output closed or
+// full) is a kIoError naming the path or "standard output": the command exits 2 and the old file is untouched.
 #pragma once
 
 #include <sys/types.h>
