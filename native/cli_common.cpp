@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 
 namespace alsrec::cli {
@@ -151,14 +150,6 @@ json params_json(const AlsOptions& o) {
   return j;
 }
 
-Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::io_error(path + ": read failed");
-  return bytes;
-}
-
 Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& options) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) return Status::io_error(path + ": cannot open (" + std::strerror(errno) + ")");
@@ -180,20 +171,6 @@ Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& 
   if (read_error) return Status::io_error(path + ": read failed");
   if (!status.is_ok()) return status;
   return reader.finish();
-}
-
-Status write_file_atomically(const std::string& path, const void* data, std::size_t size) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) return Status::io_error(path + ": cannot write (" + std::strerror(errno) + ")");
-  const bool ok = std::fwrite(data, 1, size, file) == size && std::fflush(file) == 0;
-  const bool closed = std::fclose(file) == 0;
-  if (!ok || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": write failed (" + why + "); nothing was replaced");
-  }
-  return Status::ok();
 }
 
 json dataset_json(const Dataset& d) {

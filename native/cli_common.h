@@ -55,9 +55,7 @@ void add_version_flag(CLI::App& app);
 
 // Reads a ratings file in 1 MiB chunks through the core's streaming reader.
 Result<Dataset> load_ratings_file(const std::string& path, const FormatOptions& options);
-Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
-// Writes to "<path>.tmp-<pid>" and renames over `path`, so a failure never leaves a half-written file in place.
-Status write_file_atomically(const std::string& path, const void* data, std::size_t size);
+// (Model files: model_file.h; every output file: output_file.h.)
 
 json dataset_json(const Dataset& data);          // the `inspect` keys
 json metrics_json(const RankingMetrics& metrics); // "recall@K", ...

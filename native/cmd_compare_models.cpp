@@ -7,15 +7,10 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "model_file.h"
 
 namespace alsrec::cli {
 namespace {
-
-Result<AlsModel> load(const std::string& path) {
-  auto bytes = read_file_bytes(path);
-  if (!bytes) return bytes.status();
-  return deserialize_model(bytes->data(), bytes->size(), path);
-}
 
 double max_abs_diff(const Factors& a, const Factors& b) {
   double d = 0;
@@ -41,9 +36,9 @@ Command add_compare_models_command(CLI::App& parent) {
   app->add_option("-n", st->n, "Top-N compared per user")->capture_default_str()->check(CLI::Range(1, 1000));
 
   return {app, [st]() -> int {
-            auto a = load(st->first);
+            auto a = load_model_file(st->first);
             if (!a) return fail("compare-models", a.status());
-            auto b = load(st->second);
+            auto b = load_model_file(st->second);
             if (!b) return fail("compare-models", b.status());
             if (a->user_ids != b->user_ids || a->item_ids != b->item_ids ||
                 a->user_factors.cols != b->user_factors.cols || a->user_factors.rows != b->user_factors.rows ||

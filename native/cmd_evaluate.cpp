@@ -130,7 +130,7 @@ int evaluate_distributed(const State& st, const FormatOptions& format, const Exp
   const std::uint64_t seed = spec.model.seed.value_or(AlsOptions{}.seed);
   auto shard = distributed::load_shard(*comm, st.input, format, factors, &spec.split, seed, exchange);
   if (!shard) return failed(shard.status());
-  const DataProfile profile = distributed::global_profile(*comm, shard->data);
+  const DataProfile& profile = shard->profile;
   auto resolved = resolve_options(spec.model, profile);
   if (!resolved) return failed(resolved.status());
   const AlsOptions& options = resolved->options;

@@ -6,6 +6,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "model_file.h"
 
 namespace alsrec::cli {
 
@@ -26,9 +27,10 @@ Command add_explain_command(CLI::App& parent) {
   app->add_flag("--json", st->as_json, "Print JSON");
 
   return {app, [st]() -> int {
-            auto bytes = read_file_bytes(st->model);
-            if (!bytes) return fail("explain", bytes.status());
-            auto model = deserialize_model(bytes->data(), bytes->size(), st->model);
+            ModelSelection keep;  // the item side and this user's row (model_io.h)
+            keep.users = ModelSelection::Users::kOne;
+            keep.user = st->user;
+            auto model = load_model_file(st->model, keep);
             if (!model) return fail("explain", model.status());
             if (model->options.biases)
               return fail("explain", Status::invalid_argument("explain works on models without bias terms"));

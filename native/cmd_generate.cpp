@@ -1,38 +1,12 @@
 // alsrec generate: a synthetic, plausible ratings file (+ titled items) for demos and benchmarks.
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "output_file.h"
 
 namespace alsrec::cli {
-namespace {
-
-// Streams the writer's chunks into "<path>.tmp-<pid>" and renames it over `path` at the end ("-": stdout).
-Status write_streamed(const std::string& path, const std::function<void(const TextSink&)>& write) {
-  if (path == "-") {
-    write([](const char* data, std::size_t size) { std::fwrite(data, 1, size, stdout); });
-    return std::fflush(stdout) == 0 ? Status::ok() : Status::io_error("stdout: write failed");
-  }
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) return Status::io_error(path + ": cannot write (" + std::strerror(errno) + ")");
-  bool ok = true;
-  write([&](const char* data, std::size_t size) { ok = ok && std::fwrite(data, 1, size, file) == size; });
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": write failed; nothing was replaced");
-  }
-  return Status::ok();
-}
-
-}  // namespace
 
 Command add_generate_command(CLI::App& parent) {
   struct State {
@@ -68,14 +42,22 @@ Command add_generate_command(CLI::App& parent) {
             st->options.values = *values;
             const Status valid = st->options.validate();
             if (!valid.is_ok()) return fail("generate", valid);
+            // Both outputs are checked before generating, written in full, then put in place.
+            auto ratings = OutputFile::open(st->output);
+            if (!ratings) return fail("generate", ratings.status());
+            std::unique_ptr<OutputFile> items;
+            if (!st->items_output.empty()) {
+              auto opened = OutputFile::open(st->items_output);
+              if (!opened) return fail("generate", opened.status());
+              items = std::move(*opened);
+            }
             auto data = generate_synthetic(st->options);
             if (!data) return fail("generate", data.status());
-            Status s = write_streamed(st->output, [&](const TextSink& sink) { write_ratings_csv(data->ratings, sink); });
+            write_ratings_csv(data->ratings, (*ratings)->text_sink());
+            if (items) write_items_csv(data->items, items->text_sink());
+            Status s = (*ratings)->commit();
+            if (s.is_ok() && items) s = items->commit();
             if (!s.is_ok()) return fail("generate", s);
-            if (!st->items_output.empty()) {
-              s = write_streamed(st->items_output, [&](const TextSink& sink) { write_items_csv(data->items, sink); });
-              if (!s.is_ok()) return fail("generate", s);
-            }
             if (st->output != "-") {
               json j = {{"output", st->output},
                         {"users", data->ratings.num_users()},

@@ -5,15 +5,11 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "model_file.h"
+#include "output_file.h"
 
 namespace alsrec::cli {
 namespace {
-
-Result<AlsModel> load_model_file(const std::string& path) {
-  auto bytes = read_file_bytes(path);
-  if (!bytes) return bytes.status();
-  return deserialize_model(bytes->data(), bytes->size(), path);
-}
 
 // {"<key>": id, "items": [{"item", "score"}...]} as JSON, or a ranked table.
 void print_ranked(const AlsModel& model, const std::vector<ScoredItem>& items, bool as_json, const char* key,
@@ -32,25 +28,28 @@ void print_ranked(const AlsModel& model, const std::vector<ScoredItem>& items, b
   }
 }
 
-// CSV of every user's top-n: user,rank,item,score.
+// CSV (RFC 4180: ids quoted as needed) of every user's top-n: user,rank,item,score.
 Status write_all_recommendations(const AlsModel& model, std::size_t n, bool exclude_seen, int threads,
-                                 const std::string& output) {
+                                 OutputFile& out) {
   const CsrMatrix* exclude = exclude_seen && model.seen.rows > 0 ? &model.seen : nullptr;
   const auto all = recommend_all(model.user_factors, model.item_factors, n, exclude, threads);
-  std::string csv = "user,rank,item,score\n";
-  char score[32];
-  for (std::size_t u = 0; u < all.size(); ++u) {
-    for (std::size_t r = 0; r < all[u].size(); ++r) {
-      std::snprintf(score, sizeof score, "%.6g", all[u][r].score);
-      csv += model.user_ids[u] + "," + std::to_string(r + 1) + "," + model.item_ids[all[u][r].index] + "," + score +
-             "\n";
+  {
+    CsvWriter csv(out.text_sink());
+    csv.raw("user,rank,item,score\n");
+    for (std::size_t u = 0; u < all.size(); ++u) {
+      for (std::size_t r = 0; r < all[u].size(); ++r) {
+        csv.field(model.user_ids[u]);
+        csv.comma();
+        csv.integer(static_cast<unsigned long long>(r + 1));
+        csv.comma();
+        csv.field(model.item_ids[all[u][r].index]);
+        csv.comma();
+        csv.number(static_cast<double>(all[u][r].score), 6);
+        csv.end_row();
+      }
     }
   }
-  if (output.empty() || output == "-") {
-    std::cout << csv;
-    return Status::ok();
-  }
-  return write_file_atomically(output, csv.data(), csv.size());
+  return out.commit();
 }
 
 }  // namespace
@@ -81,17 +80,28 @@ Command add_recommend_command(CLI::App& parent) {
             if (st->user.empty() && !st->all) {
               return fail("recommend", Status::invalid_argument("give --user ID or --all"));
             }
-            auto model = load_model_file(st->model);
-            if (!model) return fail("recommend", model.status());
+            if (!st->output.empty() && !st->all)
+              return fail("recommend", Status::invalid_argument("--output goes with --all"));
             if (st->all) {
-              const Status s = write_all_recommendations(*model, st->n, !st->include_seen, st->threads, st->output);
+              auto out = OutputFile::open(st->output.empty() ? "-" : st->output, {st->model});
+              if (!out) return fail("recommend", out.status());
+              auto model = load_model_file(st->model);
+              if (!model) return fail("recommend", model.status());
+              const Status s = write_all_recommendations(*model, st->n, !st->include_seen, st->threads, **out);
               return s.is_ok() ? kExitOk : fail("recommend", s);
             }
+            // One user: the item side and that user's row are kept, the other users stream past (model_io.h).
+            ModelSelection keep;
+            keep.users = ModelSelection::Users::kOne;
+            keep.user = st->user;
+            keep.seen = !st->include_seen;
+            ModelShape shape;
+            auto model = load_model_file(st->model, keep, &shape);
+            if (!model) return fail("recommend", model.status());
             const int u = model->find_user(st->user);
             if (u < 0) {
               return fail("recommend", Status::bad_input("user '" + st->user + "' is not in " + st->model +
-                                                             " (it has " + std::to_string(model->user_ids.size()) +
-                                                             " users)"));
+                                                             " (it has " + std::to_string(shape.users) + " users)"));
             }
             const CsrMatrix* exclude = !st->include_seen && model->seen.rows > 0 ? &model->seen : nullptr;
             const auto items = recommend(model->user_factors, model->item_factors, static_cast<std::uint32_t>(u),
@@ -116,7 +126,10 @@ Command add_similar_command(CLI::App& parent) {
   app->add_flag("--json", st->as_json, "Print JSON");
 
   return {app, [st]() -> int {
-            auto model = load_model_file(st->model);
+            ModelSelection keep;  // the item side only
+            keep.users = ModelSelection::Users::kNone;
+            keep.seen = false;
+            auto model = load_model_file(st->model, keep);
             if (!model) return fail("similar", model.status());
             const int i = model->find_item(st->item);
             if (i < 0) {

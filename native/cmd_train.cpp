@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "distributed.h"
 #include "experiment_cli.h"
+#include "output_file.h"
 #include "shard_input.h"
 
 namespace alsrec::cli {
@@ -37,15 +38,24 @@ Command add_train_command(CLI::App& parent) {
                 "--distributed rank 0 need not gather them; `recommend` then cannot leave seen items out");
   distributed::add_flags(*app, st->dist, "train");
 
-  return {app, [st]() -> int {
+  return {app, [st, app]() -> int {
             Status started;
             const auto failed = distributed::start_run(st->dist, "train", started);
             if (!started.is_ok()) return fail("train", started);
             auto format = format_options(st->format, st->input);
             if (!format) return failed(format.status());
+            if (app->count("--iterations") > 0 && st->model.text["iterations"] == "0")
+              return failed(Status::invalid_argument("--iterations 0 would write an untrained model (its factors "
+                                                     "only the random start); give at least 1"));
             auto spec = experiment_spec(st->model, st->search, SplitSpec{SplitKind::kNone, 0.2, 1}, 10, "none");
             if (!spec) return failed(spec.status());
             const bool lead = !st->dist.distributed || distributed::rank() == 0;
+            std::unique_ptr<OutputFile> out;  // checked (and created) before any reading or training
+            if (lead) {
+              auto opened = OutputFile::open(st->output, {st->input});
+              if (!opened) return failed(opened.status());
+              out = std::move(*opened);
+            }
             auto start = std::chrono::steady_clock::now();
             std::optional<ProgressBar> bar;
             distributed::ExchangeStats exchange;
@@ -88,7 +98,7 @@ Command add_train_command(CLI::App& parent) {
               auto shard = distributed::load_shard(*comm, st->input, *format, factors, nullptr,
                                                    spec->model.seed.value_or(AlsOptions{}.seed), exchange);
               if (!shard) return failed(shard.status());
-              const DataProfile profile = distributed::global_profile(*comm, shard->data);
+              const DataProfile& profile = shard->profile;
               auto resolved = resolve_options(spec->model, profile);
               if (!resolved) return failed(resolved.status());
               options = resolved->options;
@@ -115,13 +125,13 @@ Command add_train_command(CLI::App& parent) {
             const AlsModel& model = *trained;
             const double seconds = fit_seconds >= 0 ? fit_seconds
                                    : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            const std::vector<std::uint8_t> bytes = serialize_model(model);
-            const Status written = write_file_atomically(st->output, bytes.data(), bytes.size());
+            Status written = write_model(model, out->byte_sink());  // streamed: no second copy of the model
+            if (written.is_ok()) written = out->commit();
             if (!written.is_ok()) return distributed::finish(fail("train", written));
 
             json j;
             j["output"] = st->output;
-            j["bytes"] = bytes.size();
+            j["bytes"] = out->bytes_written();
             j["users"] = users;
             j["items"] = items;
             j["interactions"] = interactions;
@@ -131,12 +141,13 @@ Command add_train_command(CLI::App& parent) {
             j["params"] = params_json(options);
             distributed::add_exchange_json(j, st->dist, exchange);
             for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+            std::ostream& report = out->to_stdout() ? std::cerr : std::cout;  // --output -: stdout holds the model
             if (st->as_json) {
-              std::cout << j.dump(2) << "\n";
+              report << j.dump(2) << "\n";
             } else {
-              std::cout << "trained " << users << " users x " << items << " items (" << interactions
+              report << "trained " << users << " users x " << items << " items (" << interactions
                         << " interactions) in " << format_seconds(seconds) << ", loss "
-                        << model.final_loss << "\nwrote " << st->output << " (" << bytes.size() << " bytes)\n";
+                        << model.final_loss << "\nwrote " << st->output << " (" << out->bytes_written() << " bytes)\n";
             }
             return distributed::finish(kExitOk);
           }};

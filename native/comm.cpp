@@ -1,6 +1,8 @@
 // Comm over Open MPI (MPI_COMM_WORLD) and over one process.
 #include "comm.h"
 
+#include "output_file.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
@@ -55,6 +57,23 @@ class SoloComm final : public Comm {
 
 std::unique_ptr<Comm> solo_comm() { return std::make_unique<SoloComm>(); }
 
+Status settle(Comm& comm, const Status& mine) {
+  // Control traffic, not payload: kept out of received_bytes (the exchange figures a run reports).
+  const std::uint64_t received = comm.received_bytes;
+  Bytes code;
+  put<std::int32_t>(code, static_cast<std::int32_t>(mine.code()));
+  const std::vector<Bytes> all = comm.size() == 1 ? std::vector<Bytes>{code} : comm.allgather(code);
+  comm.received_bytes = received;
+  for (int r = 0; r < comm.size(); ++r) {
+    if (Reader(all[static_cast<std::size_t>(r)]).get<std::int32_t>() == 0) continue;
+    if (r == comm.rank()) return mine;
+    std::uint64_t never = 0;  // the reporting rank ends the job while the others wait here
+    comm.sum(&never, 1);
+    return Status::internal("rank " + std::to_string(r) + " failed");
+  }
+  return Status::ok();
+}
+
 #ifdef ALSREC_HAVE_MPI
 
 namespace {
@@ -65,6 +84,7 @@ int count_of(std::uint64_t n, const char* what) {
   if (n > static_cast<std::uint64_t>(INT_MAX)) {
     std::cerr << "alsrec: error: one " << what << " message would carry " << n
               << " elements, more than MPI's 2^31-1: run with more ranks" << std::endl;
+    remove_temp_files();
     MPI_Abort(MPI_COMM_WORLD, 3);
   }
   return static_cast<int>(n);

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "alsrec/status.h"
+
 namespace alsrec::cli {
 
 using Bytes = std::vector<char>;
@@ -41,6 +43,12 @@ class Comm {
   // Payload bytes this process has received so far (its own data not counted).
   std::uint64_t received_bytes = 0;
 };
+
+// Collective: settles a failure any process may meet at the same point of a job, so it is reported once. Every
+// process passes its own status; when none failed, all get ok. Otherwise the lowest failing process gets its own
+// status back (its caller reports it and ends the job: MPI_Abort), and the others wait, in a collective that
+// process never joins, to be ended with it.
+Status settle(Comm& comm, const Status& mine);
 
 // One process: every collective is the identity.
 std::unique_ptr<Comm> solo_comm();

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <vector>
 
 namespace alsrec::cli {
 
@@ -22,5 +23,13 @@ Command add_bench_command(CLI::App& parent);
 Command add_tune_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
 Command add_compare_models_command(CLI::App& parent);  // hidden: for the distributed tests
+
+// The whole command line: the top-level app with every command added (main parses and runs it; the argument fuzzer
+// in tests/fuzz parses with it).
+struct CommandLine {
+  CommandLine();
+  CLI::App app;
+  std::vector<Command> commands;
+};
 
 }  // namespace alsrec::cli

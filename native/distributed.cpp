@@ -11,6 +11,7 @@
 
 #include "alsrec/als_shard.h"
 #include "cli_common.h"
+#include "output_file.h"
 
 #ifdef ALSREC_HAVE_MPI
 #include <mpi.h>
@@ -45,6 +46,7 @@ int ranks() {
 void abort_job(const std::string& command, const Status& status) {
   std::cerr << "alsrec " << command << ": error (rank " << rank() << " of " << ranks() << "): " << status.message()
             << std::endl;
+  remove_temp_files();  // MPI_Abort ends the process without unwinding (the other ranks die of SIGTERM: handled)
   MPI_Abort(MPI_COMM_WORLD, exit_code_for(status));
   std::exit(exit_code_for(status));  // not reached: MPI_Abort ends this process too
 }
@@ -87,12 +89,34 @@ void add_flags(CLI::App& app, Flags& flags, const std::string& command) {
       ->check(CLI::IsMember({"auto", "exact", "sum"}));
 }
 
+namespace {
+
+// Until the first collective of the job (load_shard's), a failure is usually every rank's (the same flags, the same
+// missing input): the ranks settle it there, so only the lowest failing rank prints it. Later failures are handled
+// where they happen (settled, or ended at once by the one rank that met them).
+bool setup_settled = false;
+
+void settle_setup(const std::string& command, const Status& status) {
+  if (setup_settled) return;
+  setup_settled = true;
+  const auto comm = mpi_comm();
+  if (!comm) return;
+  const Status mine = settle(*comm, status);
+  if (!mine.is_ok()) abort_job(command, mine);  // this rank reports (the others wait in settle)
+}
+
+}  // namespace
+
 FailureHandler start_run(const Flags& flags, const std::string& command, Status& started) {
   started = flags.distributed ? start() : Status::ok();
-  if (started.is_ok() && flags.distributed && flags.gramian == "exact" && flags.exchange == "blocks")
-    started = Status::invalid_argument("--gramian exact needs --exchange allgather (every rank must hold every row)");
   if (!flags.distributed) return [command](const Status& status) { return fail(command, status); };
-  return [command](const Status& status) -> int { abort_job(command, status); };
+  if (started.is_ok() && flags.gramian == "exact" && flags.exchange == "blocks")
+    settle_setup(command, Status::invalid_argument(
+                              "--gramian exact needs --exchange allgather (every rank must hold every row)"));
+  return [command](const Status& status) -> int {
+    settle_setup(command, status);
+    abort_job(command, status);
+  };
 }
 
 namespace {
@@ -116,6 +140,7 @@ enum : std::uint32_t { kTrainUser, kTrainItem, kTest };
 
 Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptions& format, int factors,
                          const SplitSpec* split, std::uint64_t seed, ExchangeStats& stats) {
+  settle_setup("", Status::ok());  // the job's first collective: a rank that failed setting up reports it
   const int n = comm.size();
   const auto start = Clock::now();
   const std::uint64_t received_before = comm.received_bytes;
@@ -144,6 +169,7 @@ Result<Shard> load_shard(Comm& comm, const std::string& input, const FormatOptio
   s.train_interactions = sizes[users + items];
   s.test_interactions = sizes[users + items + 1];
   sizes = {};
+  s.profile = global_profile(comm, home, parts.train, s.user_sizes, s.item_sizes);
   s.user_bounds = shard::partition_rows(s.user_sizes, factors, n);
   s.item_bounds = shard::partition_rows(s.item_sizes, factors, n);
 
@@ -328,7 +354,8 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
   }
   auto created = shard::create(std::move(user_rows), std::move(item_rows), s.user_sizes, s.item_sizes,
                                           options);
-  if (!created) return created.status();
+  // (A value whose confidence is not finite is met by the ranks holding its user and its item: settled.)
+  ALSREC_RETURN_IF_ERROR(settle(comm, created ? Status::ok() : created.status()));
   AlsTrainer& t = **created;
   using Side = shard::Side;
   Routes user_routes, item_routes;
@@ -361,8 +388,10 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
     const auto t0 = Clock::now();
     Status st = half(Side::kUsers, Side::kItems, s.user_bounds, s.item_bounds, user_routes);
     if (st.is_ok()) st = half(Side::kItems, Side::kUsers, s.item_bounds, s.user_bounds, item_routes);
-    if (st.is_ok()) st = shard::complete_iteration(t, false);
-    // A failure seen by one rank alone (a solve): the others wait in a collective, so end the job here.
+    // A failed solve is this rank's alone (the others wait in an exchange): end the job here.
+    if (!st.is_ok()) abort_job(command, st);
+    // Factors gone non-finite may be seen by every rank: settled, so it is reported once.
+    st = settle(comm, shard::complete_iteration(t, false));
     if (!st.is_ok()) abort_job(command, st);
     ++done;
     double loss = std::nan("");
@@ -378,9 +407,11 @@ Status fit(const std::string& command, Comm& comm, Shard& s, const AlsOptions& o
       comm.sum(&total, 1);
       loss = total / static_cast<double>(std::max<std::uint64_t>(s.train_interactions, 1));
       loss_bytes += comm.received_bytes - before;
-      if (!std::isfinite(loss))
-        return Status::numerical("training diverged at iteration " + std::to_string(t.iteration()) +
-                                 "; lower alpha or raise regularization");
+      if (!std::isfinite(loss)) {  // the same sum on every rank: rank 0 reports it, the others wait in settle
+        const Status diverged = Status::numerical("training diverged at iteration " + std::to_string(t.iteration()) +
+                                                  "; lower alpha or raise regularization");
+        return settle(comm, diverged);
+      }
     }
     out.final_loss = loss;
     if (me == 0 && progress) {

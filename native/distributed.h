@@ -87,6 +87,7 @@ struct Shard {
   CsrMatrix test_rows;                                  // test rows of my users (evaluate; empty otherwise)
   std::vector<std::uint32_t> user_sizes, item_sizes;    // train nonzeros of every user / item (all ranks)
   std::uint64_t train_interactions = 0, test_interactions = 0;  // over all ranks
+  DataProfile profile;                                  // of the train part, the same on every rank
 };
 
 // Collective: reads the input and builds this rank's rows (split per user with `split` when given).
@@ -119,9 +120,10 @@ struct Evaluation {
 };
 Evaluation evaluate(Comm& comm, const Shard& shard, const Trained& trained, const AlsOptions& options, int k);
 
-// Collective: the data's profile (shape from the global counts, value kind from a sample of every rank's values),
-// identical on every rank, so the options resolve alike everywhere.
-DataProfile global_profile(Comm& comm, const ShardedDataset& data);
+// Collective: the profile of the train part (shape from the global counts, value kind from a sample of every
+// rank's train values), identical on every rank, so the options resolve alike everywhere (load_shard calls it).
+DataProfile global_profile(Comm& comm, const Dataset& home, const std::vector<std::uint32_t>& train,
+                           const std::vector<std::uint32_t>& user_sizes, const std::vector<std::uint32_t>& item_sizes);
 
 // The exchange figures added to a command's JSON in a distributed run (nothing otherwise).
 void add_exchange_json(nlohmann::ordered_json& j, const Flags& flags, const ExchangeStats& stats);

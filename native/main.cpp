@@ -1,36 +1,38 @@
 // alsrec: the command-line face of the core library.
+#include <unistd.h>
+
+#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <new>
-#include <vector>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "output_file.h"
 
 int main(int argc, char** argv) {
   using namespace alsrec::cli;
-  CLI::App app{"alsrec " + std::string(alsrec::version()) +
-               ": collaborative filtering with alternating least squares.\n"
-               "Exit codes: 0 ok, 1 usage, 2 bad input, 3 numerical or internal failure."};
-  app.set_version_flag("--version", alsrec::version(), "Print the version and exit");
-  app.require_subcommand(1, 1);
-  app.fallthrough(false);
-
-  std::vector<Command> commands = {
-      add_inspect_command(app),   add_train_command(app),   add_evaluate_command(app),
-      add_recommend_command(app), add_similar_command(app), add_generate_command(app),
-      add_bench_command(app),
-      add_tune_command(app),      add_explain_command(app), add_compare_models_command(app),
-  };
+  // Results to a file or pipe leave in one write at the end where they fit in 1 MiB, so a failing write (a full
+  // disk) is seen by flush_stdout with its errno rather than midway with none. A terminal stays line-buffered.
+  static char stdout_buffer[1 << 20];
+  if (!::isatty(STDOUT_FILENO)) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+  CommandLine line;
   try {
-    app.parse(argc, argv);
+    line.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
+    const int code = line.app.exit(e);  // --help and --version end here too (code 0)
+    if (code == 0 && !flush_stdout().is_ok()) return fail(line.app.get_name(), flush_stdout());
     return code == 0 ? kExitOk : kExitUsage;
   }
   try {
-    for (const Command& command : commands) {
-      if (command.app->parsed()) return command.run();
+    for (const Command& command : line.commands) {
+      if (!command.app->parsed()) continue;
+      const int code = command.run();
+      // Results printed to standard output are lost silently if it is full or closed: report that as a failure.
+      // (A command that failed has said why already.)
+      const alsrec::Status flushed = flush_stdout();
+      if (code == kExitOk && !flushed.is_ok()) return fail(command.app->get_name(), flushed);
+      return code;
     }
   } catch (const std::bad_alloc&) {
     std::cerr << "alsrec: error: out of memory\n";

@@ -143,6 +143,7 @@ Result<FormatOptions> segment_options(const InputFile& file, const Segment& seg,
   for (const auto& [role, column] : roles)
     if (column >= 0) columns += (columns.empty() ? "" : ",") + std::string(role) + "=" + std::to_string(column + 1);
   o.columns = columns;
+  o.max_fields = d->max_fields;  // the positions above must not lift the width check of the file's own columns
   o.first_line = first_line;
   return o;
 }
@@ -164,18 +165,12 @@ struct Row {  // one interaction on its way to its user's home
 
 Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const FormatOptions& options) {
   const int parts = comm.size(), me = comm.rank();
-  // The same failure on every rank: rank 0 reports it (and ends the job); the others wait to be ended, so the
-  // message is printed once.
-  const auto everyone_fails = [&](Status status) {
-    if (me != 0) {
-      std::uint64_t never = 0;
-      comm.sum(&never, 1);
-    }
-    return status;
-  };
+  // Every failure is settled collectively (comm.h settle): the lowest failing rank alone returns it, so the
+  // message is printed once even when every rank meets it (a missing file, the row limits).
   auto files = list_input(input);
-  if (!files) return files.status();
+  ALSREC_RETURN_IF_ERROR(settle(comm, files ? Status::ok() : files.status()));
   {  // Every rank must cut the same bytes: the same files of the same sizes (one path on a shared mount).
+    Status same;
     Bytes listing;
     put<std::uint64_t>(listing, files->size());
     for (const InputFile& f : *files) {
@@ -191,29 +186,34 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
           for (std::uint64_t k = 0; k < n; ++k) rd.get_strings(), total += rd.get<std::uint64_t>();
           return std::to_string(n) + " file" + (n == 1 ? "" : "s") + " of " + std::to_string(total) + " bytes";
         };
-        return everyone_fails(Status::bad_input(
-            input + ": rank " + std::to_string(r) + " sees " + describe(other) + ", rank 0 " + describe(first) +
-            ": every rank must read the same input (one path on a shared mount, unchanged during the job)"));
+        same = Status::bad_input(input + ": rank " + std::to_string(r) + " sees " + describe(other) + ", rank 0 " +
+                                 describe(first) +
+                                 ": every rank must read the same input (one path on a shared mount, unchanged "
+                                 "during the job)");
+        break;
       }
+    ALSREC_RETURN_IF_ERROR(settle(comm, same));
   }
   auto planned = plan_segments(*files, parts, me);
-  if (!planned) return planned.status();
+  ALSREC_RETURN_IF_ERROR(settle(comm, planned ? Status::ok() : planned.status()));
   const std::vector<Segment>& segments = *planned;
   ShardedDataset out;
 
   // Line numbers: the newlines of every range that has a later range in the same file (all ranks, in file order).
   Bytes counts;
+  Status counted;
   for (const Segment& s : segments) {
     std::uint64_t n = 0;
-    if (s.end < (*files)[s.file].size)
-      ALSREC_RETURN_IF_ERROR(read_range((*files)[s.file].path, s.begin, s.end, [&](const char* d, std::size_t size) {
+    if (s.end < (*files)[s.file].size && counted.is_ok())
+      counted = read_range((*files)[s.file].path, s.begin, s.end, [&](const char* d, std::size_t size) {
         n += count_newlines(d, size);
         return true;
-      }));
+      });
     put<std::uint64_t>(counts, s.file);
     put<std::uint64_t>(counts, s.begin);
     put<std::uint64_t>(counts, n);
   }
+  ALSREC_RETURN_IF_ERROR(settle(comm, counted));
   std::vector<std::uint64_t> first_line(segments.size(), 1);
   for (const Bytes& b : comm.allgather(counts)) {
     Reader r(b);
@@ -224,9 +224,9 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
     }
   }
 
-  // Read my segments.
+  // Read my segments (with --strict, the lowest failing rank holds the file's first bad row).
   std::vector<Dataset> parsed;
-  for (std::size_t k = 0; k < segments.size(); ++k) {
+  const auto read_segment = [&](std::size_t k) -> Status {
     const Segment& s = segments[k];
     auto o = segment_options((*files)[s.file], s, options, first_line[k]);
     if (!o) return o.status();
@@ -241,7 +241,11 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
     if (!ds) return ds.status();
     out.bytes_read += s.end - s.begin;
     parsed.push_back(std::move(*ds));
-  }
+    return Status::ok();
+  };
+  Status read;
+  for (std::size_t k = 0; k < segments.size() && read.is_ok(); ++k) read = read_segment(k);
+  ALSREC_RETURN_IF_ERROR(settle(comm, read));
 
   // Every id, numbered in order of first appearance over the ranks' segments in file order.
   Bytes ids;
@@ -317,6 +321,7 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   }
   Buffer<Row>().swap(mine);
   totals[3] += merge_duplicate_rows(home, options.duplicates);
+  ALSREC_RETURN_IF_ERROR(settle(comm, check_merged_values(home, input)));
   comm.sum(totals, 4);
   std::uint64_t flags[2] = {totals[4], totals[5]};
   comm.sum(flags, 2);
@@ -347,8 +352,7 @@ Result<ShardedDataset> load_sharded(Comm& comm, const std::string& input, const 
   }
   FormatOptions whole = options;
   whole.source_name = input;
-  if (Status limits = check_row_limits(home, out.interactions, whole); !limits.is_ok())
-    return everyone_fails(std::move(limits));
+  ALSREC_RETURN_IF_ERROR(settle(comm, check_row_limits(home, out.interactions, whole)));
   return out;
 }
 

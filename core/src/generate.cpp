@@ -21,7 +21,6 @@
 #include "alsrec/als.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <new>
@@ -279,59 +278,6 @@ std::vector<std::uint32_t> allocate_counts(const std::vector<User>& users, std::
   for (std::size_t u = 0; u < users.size(); ++u) counts[u] = kMinPerUser + static_cast<std::uint32_t>(extra[u]);
   return counts;
 }
-
-// ---- CSV writing ----
-
-constexpr std::size_t kChunkBytes = 64 * 1024;
-
-class ChunkedWriter {
- public:
-  explicit ChunkedWriter(const TextSink& sink) : sink_(sink) { buffer_.reserve(kChunkBytes + 1024); }
-  ~ChunkedWriter() { flush(); }
-  void append(const char* data, std::size_t size) {
-    buffer_.append(data, size);
-    if (buffer_.size() >= kChunkBytes) flush();
-  }
-  void append(const std::string& s) { append(s.data(), s.size()); }
-  void put(char c) {
-    buffer_.push_back(c);
-    if (buffer_.size() >= kChunkBytes) flush();
-  }
-  // RFC 4180: a field holding a delimiter, quote or line break is quoted, with inner quotes doubled.
-  void field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return append(s);
-    put('"');
-    for (char c : s) {
-      if (c == '"') put('"');
-      put(c);
-    }
-    put('"');
-  }
-  template <typename Int>
-  void integer(Int v) {
-    char digits[24];
-    const auto r = std::to_chars(digits, digits + sizeof digits, v);
-    append(digits, static_cast<std::size_t>(r.ptr - digits));
-  }
-  // Whole numbers as integers ("4"), others in the shortest form that reads back as the same float ("3.5").
-  void number(float v) {
-    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e9f) return integer(static_cast<long long>(v));
-    char text[48];
-    for (int precision = 1; precision <= 9; ++precision) {
-      std::snprintf(text, sizeof text, "%.*g", precision, static_cast<double>(v));
-      if (static_cast<float>(std::strtod(text, nullptr)) == v) break;
-    }
-    append(text, std::char_traits<char>::length(text));
-  }
-  void flush() {
-    if (!buffer_.empty() && sink_) sink_(buffer_.data(), buffer_.size());
-    buffer_.clear();
-  }
-
- private:
-  const TextSink& sink_;
-  std::string buffer_;
-};
 
 }  // namespace
 
@@ -604,31 +550,31 @@ Result<GeneratedValues> parse_generated_values(const std::string& s) {
 }
 
 void write_ratings_csv(const Dataset& data, const TextSink& sink) {
-  ChunkedWriter w(sink);
-  w.append(std::string("userId,itemId,rating,timestamp\n"));
+  CsvWriter w(sink);
+  w.raw("userId,itemId,rating,timestamp\n");
   const std::size_t n = data.size();
   for (std::size_t r = 0; r < n; ++r) {
     w.field(data.users[r] < data.user_ids.size() ? data.user_ids[data.users[r]] : std::to_string(data.users[r]));
-    w.put(',');
+    w.comma();
     w.field(data.items[r] < data.item_ids.size() ? data.item_ids[data.items[r]] : std::to_string(data.items[r]));
-    w.put(',');
+    w.comma();
     w.number(r < data.values.size() ? data.values[r] : 1.0f);
-    w.put(',');
-    w.integer(r < data.timestamps.size() ? data.timestamps[r] : std::int64_t{0});
-    w.put('\n');
+    w.comma();
+    w.integer(static_cast<long long>(r < data.timestamps.size() ? data.timestamps[r] : std::int64_t{0}));
+    w.end_row();
   }
 }
 
 void write_items_csv(const std::vector<ItemInfo>& items, const TextSink& sink) {
-  ChunkedWriter w(sink);
-  w.append(std::string("itemId,title,genres\n"));
+  CsvWriter w(sink);
+  w.raw("itemId,title,genres\n");
   for (const ItemInfo& item : items) {
     w.field(item.id);
-    w.put(',');
+    w.comma();
     w.field(item.title);
-    w.put(',');
+    w.comma();
     w.field(item.genres);
-    w.put('\n');
+    w.end_row();
   }
 }
 

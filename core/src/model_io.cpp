@@ -14,8 +14,12 @@
 //          f32 values[nnz] |
 //   u32 crc32 of every byte before it.
 //
-// Reading: magic, then version, then the checksum; only when the checksum fails do we look at the structure to
-// tell a short file ("truncated (expected N bytes, got M)") from a corrupted one ("checksum mismatch").
+// Reading streams (model_io.h): magic, version and header size first, refusing at once what cannot be a model of
+// this version; then the structure in file order, every declared size checked against the bytes left before
+// anything is allocated for it, while the CRC runs over every byte. A problem found on the way is only reported
+// once the whole file has been checksummed: with a good checksum it is the writer's fault ("inconsistent ..."),
+// with a bad one the file was damaged, and the structure read so far tells a short file ("truncated (expected N
+// bytes, got M)") from a corrupted one ("checksum mismatch").
 #include "alsrec/model_io.h"
 
 #include <algorithm>
@@ -23,6 +27,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
+
+// Factors, seen indices and values move between the file and memory as whole arrays: the file is little-endian,
+// and so is every host alsrec targets (x86-64, arm64, wasm).
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the model file's arrays are copied as little-endian");
 
 namespace alsrec {
 namespace {
@@ -37,17 +46,22 @@ constexpr std::size_t kCrcBytes = 4;
 constexpr std::uint32_t kMaxFactors = 1u << 16;  // far above AlsOptions' limit; only guards the size arithmetic
 
 // ---- CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib) ----
+// Slicing by 8: table[k][b] is the CRC of byte b followed by k zero bytes, so 8 input bytes fold into the CRC with
+// 8 independent lookups (about 4x the byte-at-a-time loop; a 1 GB model is checksummed in well under a second).
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
+using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (std::uint32_t n = 0; n < 256; ++n) {
     std::uint32_t c = n;
     for (int bit = 0; bit < 8; ++bit) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[n] = c;
+    t[0][n] = c;
   }
-  return table;
+  for (std::uint32_t n = 0; n < 256; ++n)
+    for (std::size_t k = 1; k < 8; ++k) t[k][n] = (t[k - 1][n] >> 8) ^ t[0][t[k - 1][n] & 0xFFu];
+  return t;
 }
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+constexpr CrcTables kCrc = make_crc_tables();
 
 // ---- enum <-> file codes (explicit, so reordering an enum cannot change the format) ----
 
@@ -91,14 +105,19 @@ bool solver_from_code(std::uint32_t c, SolverKind& s) {  // (a subspace model's 
 
 // ---- writing ----
 
-class Writer {
+// Buffers up to kModelChunkBytes, runs the CRC over what it hands to the sink, and appends the CRC at the end.
+class ChunkWriter {
  public:
-  explicit Writer(std::vector<std::uint8_t>& out) : out_(out) {}
+  explicit ChunkWriter(const ByteSink& sink) : sink_(sink) { buffer_.reserve(kModelChunkBytes); }
   void u32(std::uint32_t v) {
-    for (int b = 0; b < 4; ++b) out_.push_back(static_cast<std::uint8_t>(v >> (8 * b)));
+    std::uint8_t b[4];
+    for (int k = 0; k < 4; ++k) b[k] = static_cast<std::uint8_t>(v >> (8 * k));
+    bytes(b, 4);
   }
   void u64(std::uint64_t v) {
-    for (int b = 0; b < 8; ++b) out_.push_back(static_cast<std::uint8_t>(v >> (8 * b)));
+    std::uint8_t b[8];
+    for (int k = 0; k < 8; ++k) b[k] = static_cast<std::uint8_t>(v >> (8 * k));
+    bytes(b, 8);
   }
   void f32(float v) {
     std::uint32_t bits;
@@ -110,10 +129,37 @@ class Writer {
     std::memcpy(&bits, &v, 8);
     u64(bits);
   }
-  void bytes(const std::string& s) { out_.insert(out_.end(), s.begin(), s.end()); }
+  void bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    while (n > 0 && status_.is_ok()) {
+      const std::size_t take = std::min(n, kModelChunkBytes - buffer_.size());
+      buffer_.insert(buffer_.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (buffer_.size() == kModelChunkBytes) flush();
+    }
+  }
+  void str(const std::string& s) { bytes(s.data(), s.size()); }
+  // Writes the CRC of everything before it; returns the first error of the sink.
+  Status finish() {
+    flush();
+    const std::uint32_t crc = crc_;
+    u32(crc);
+    flush();
+    return status_;
+  }
 
  private:
-  std::vector<std::uint8_t>& out_;
+  void flush() {
+    if (buffer_.empty() || !status_.is_ok()) return;
+    crc_ = crc32(buffer_.data(), buffer_.size(), crc_);
+    status_ = sink_(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+  const ByteSink& sink_;
+  std::vector<std::uint8_t> buffer_;
+  std::uint32_t crc_ = 0;
+  Status status_;
 };
 
 std::uint32_t clamp_u32(long long v) {
@@ -122,24 +168,52 @@ std::uint32_t clamp_u32(long long v) {
 
 // ---- reading ----
 
-class Reader {
+// Pulls the source through a buffer in order, checksumming every byte before the last 4 (which it keeps as the
+// stored CRC). Callers check remaining() before each read; a source that ends early (the file shrank while being
+// read) or fails leaves a sticky error and reads as zeros.
+class StreamReader {
  public:
-  Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  std::size_t position() const { return pos_; }
-  std::size_t remaining() const { return size_ - pos_; }
-  bool has(std::uint64_t n) const { return n <= remaining(); }
-  void skip(std::size_t n) { pos_ += n; }
+  explicit StreamReader(ByteSource& source)
+      : source_(source), size_(source.size()), body_(size_ >= kCrcBytes ? size_ - kCrcBytes : 0),
+        buffer_(static_cast<std::size_t>(std::min<std::uint64_t>(size_, kModelChunkBytes))) {}
+  std::uint64_t size() const { return size_; }
+  std::uint64_t position() const { return pos_; }
+  std::uint64_t remaining() const { return size_ - pos_; }
+  const Status& error() const { return error_; }
+
+  void read(void* out, std::size_t n) {
+    auto* o = static_cast<std::uint8_t*>(out);
+    while (n > 0) {
+      if (at_ == filled_ && !fill()) {
+        std::memset(o, 0, n);
+        return;
+      }
+      const std::size_t take = std::min(n, filled_ - at_);
+      std::memcpy(o, buffer_.data() + at_, take);
+      at_ += take;
+      pos_ += take;
+      o += take;
+      n -= take;
+    }
+  }
+  void skip(std::uint64_t n) {
+    while (n > 0) {
+      if (at_ == filled_ && !fill()) return;
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, filled_ - at_));
+      at_ += take;
+      pos_ += take;
+      n -= take;
+    }
+  }
   std::uint32_t u32() {
-    std::uint32_t v = 0;
-    for (int b = 0; b < 4; ++b) v |= static_cast<std::uint32_t>(data_[pos_ + b]) << (8 * b);
-    pos_ += 4;
-    return v;
+    std::uint8_t b[4];
+    read(b, 4);
+    return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
+           static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
   }
   std::uint64_t u64() {
-    std::uint64_t v = 0;
-    for (int b = 0; b < 8; ++b) v |= static_cast<std::uint64_t>(data_[pos_ + b]) << (8 * b);
-    pos_ += 8;
-    return v;
+    const std::uint64_t low = u32();
+    return low | static_cast<std::uint64_t>(u32()) << 32;
   }
   float f32() {
     const std::uint32_t bits = u32();
@@ -153,69 +227,292 @@ class Reader {
     std::memcpy(&v, &bits, 8);
     return v;
   }
-  std::string str(std::size_t n) {
-    std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
-    pos_ += n;
-    return s;
+  // Reads the rest of the source, so crc_matches() covers every byte.
+  void drain() { skip(remaining()); }
+  // After drain(): whether the stored CRC is that of the bytes before it.
+  bool crc_matches() const { return error_.is_ok() && pos_ == size_ && size_ >= kCrcBytes && crc_ == stored_crc(); }
+
+ private:
+  std::uint32_t stored_crc() const {
+    return static_cast<std::uint32_t>(tail_[0]) | static_cast<std::uint32_t>(tail_[1]) << 8 |
+           static_cast<std::uint32_t>(tail_[2]) << 16 | static_cast<std::uint32_t>(tail_[3]) << 24;
+  }
+  bool fill() {
+    if (!error_.is_ok() || pos_ >= size_) return false;
+    at_ = filled_ = 0;
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), size_ - pos_));
+    std::size_t got = 0;
+    Status st = source_.read(buffer_.data(), want, got);
+    if (st.is_ok() && got == 0)
+      st = Status::io_error("the file ended at byte " + std::to_string(pos_) + " of " + std::to_string(size_) +
+                            " (did it change while being read?)");
+    if (!st.is_ok()) {
+      error_ = st;
+      return false;
+    }
+    // The bytes at [pos_, pos_ + got): the body part feeds the CRC, the last 4 bytes of the file are the stored CRC.
+    const std::uint64_t body_end = std::min<std::uint64_t>(pos_ + got, body_);
+    if (body_end > pos_) crc_ = crc32(buffer_.data(), static_cast<std::size_t>(body_end - pos_), crc_);
+    for (std::uint64_t at = std::max(pos_, body_); at < pos_ + got; ++at)
+      tail_[at - body_] = buffer_[static_cast<std::size_t>(at - pos_)];
+    filled_ = got;
+    return true;
+  }
+
+  ByteSource& source_;
+  const std::uint64_t size_, body_;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t at_ = 0, filled_ = 0;
+  std::uint64_t pos_ = 0;
+  std::uint32_t crc_ = 0;
+  std::uint8_t tail_[4] = {0, 0, 0, 0};
+  Status error_;
+};
+
+bool finite_bits(float v) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return (bits & 0x7F800000u) != 0x7F800000u;
+}
+
+// Reads the structure after the 12-byte prefix. Two kinds of problem: `impossible` sizes stop the walk (with the
+// smallest file size consistent with what was read, to tell truncation from damage); other inconsistencies are
+// `deferred` (the first one kept) and the walk goes on without storing anything more. Either is reported only
+// after the checksum has been checked (see the top of this file).
+class ModelParser {
+ public:
+  ModelParser(StreamReader& in, const std::string& name, const ModelSelection& keep, std::uint32_t header_bytes)
+      : in_(in), name_(name), keep_(keep), header_bytes_(header_bytes) {}
+
+  AlsModel model;
+  ModelShape shape;
+  Status problem;               // the first problem found (kBadInput), impossible or deferred
+  std::uint64_t expected = 0;   // with an impossible size: the smallest consistent file size (0 = unknown)
+  bool expected_exact = false;
+
+  void parse() {
+    if (header() && ids() && factors()) seen();
+    if (problem.is_ok() && in_.remaining() != kCrcBytes) {
+      impossible("inconsistent sizes: " + std::to_string(in_.remaining() - kCrcBytes) +
+                 " unexpected bytes before the checksum");
+    }
   }
 
  private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t pos_ = 0;
-};
+  bool storing() const { return problem.is_ok(); }
+  void defer(const std::string& why) {
+    if (problem.is_ok()) problem = Status::bad_input(name_ + ": " + why);
+  }
+  bool impossible(const std::string& why, std::uint64_t smallest = 0, bool exact = false) {
+    defer(why);
+    expected = smallest;
+    expected_exact = exact;
+    return false;
+  }
+  std::uint64_t factor_bytes() const {
+    return 4ull * shape.factors * (static_cast<std::uint64_t>(shape.users) + shape.items);
+  }
 
-struct HeaderCounts {
-  std::uint32_t users = 0, items = 0, factors = 0;
-};
+  bool header() {
+    shape.users = in_.u32();
+    shape.items = in_.u32();
+    shape.factors = in_.u32();
+    AlsOptions& o = model.options;
+    const std::uint32_t confidence = in_.u32(), values = in_.u32(), solver = in_.u32();
+    if (!confidence_from_code(confidence, o.confidence))
+      defer("inconsistent header: unknown confidence mode " + std::to_string(confidence));
+    if (!values_from_code(values, o.values))
+      defer("inconsistent header: unknown value transform " + std::to_string(values));
+    if (!solver_from_code(solver, o.solver)) defer("inconsistent header: unknown solver " + std::to_string(solver));
+    o.cg_steps = static_cast<int>(std::min<std::uint32_t>(in_.u32(), std::numeric_limits<int>::max()));
+    o.iterations = static_cast<int>(std::min<std::uint32_t>(in_.u32(), std::numeric_limits<int>::max()));
+    model.iterations_done = static_cast<int>(std::min<std::uint32_t>(in_.u32(), std::numeric_limits<int>::max()));
+    o.regularization = in_.f32();
+    o.alpha = in_.f32();
+    o.epsilon = in_.f32();
+    o.unobserved_weight = in_.f32();
+    o.reg_exponent = in_.f32();
+    o.seed = in_.u64();
+    model.dataset_fingerprint = in_.u64();
+    model.final_loss = in_.f64();
+    if (header_bytes_ >= kHeaderBytesV1Scale) o.init_scale = in_.f32();
+    if (header_bytes_ >= kHeaderBytesV1) o.biases = (in_.u32() & kFlagBiases) != 0;
+    in_.skip(kPrefixBytes + header_bytes_ - in_.position());  // header fields from a newer writer
+    if (shape.factors == 0 || shape.factors > kMaxFactors)
+      return impossible("inconsistent header: " + std::to_string(shape.factors) + " factors");
+    // A biased model's factors carry 2 bias columns after the latent ones (readers without the flag still predict
+    // correctly: the dot product includes the biases).
+    const std::uint32_t bias_columns = o.biases ? 2u : 0u;
+    if (shape.factors <= bias_columns) defer("inconsistent header: bias columns without latent factors");
+    else o.factors = static_cast<int>(shape.factors - bias_columns);
+    if (const Status st = o.validate(); !st.is_ok()) defer("inconsistent header: " + st.message());
+    return true;
+  }
 
-// The smallest file consistent with what can be read of `data` (exact when only the factors, the seen matrix or the
-// checksum are missing; a lower bound when the id tables are cut). Used only to explain a failed checksum.
-struct SizeEstimate {
-  std::uint64_t bytes = 0;
-  bool exact = false;
-};
-SizeEstimate estimate_size(const std::uint8_t* data, std::size_t size, std::uint32_t header_bytes,
-                           const HeaderCounts& h) {
-  SizeEstimate e;
-  const std::uint64_t factor_bytes = 4ull * h.factors * (static_cast<std::uint64_t>(h.users) + h.items);
-  const std::uint64_t tail_min = factor_bytes + 16 + kCrcBytes;  // factors, empty seen header, crc
-  std::uint64_t pos = kPrefixBytes + header_bytes;
-  const std::uint64_t ids = static_cast<std::uint64_t>(h.users) + h.items;
-  for (std::uint64_t n = 0; n < ids; ++n) {
-    if (pos + 4 > size) {  // cut inside the id tables: every remaining id needs at least its length
-      e.bytes = pos + 4 * (ids - n) + tail_min;
-      return e;
+  // The smallest file still possible while the id tables are read: every id left takes its 4-byte length, then
+  // the factors, an empty seen matrix and the CRC.
+  std::uint64_t smallest_after_ids(std::uint64_t ids_left) const {
+    return in_.position() + 4 * ids_left + factor_bytes() + 16 + kCrcBytes;
+  }
+
+  bool ids() {
+    const std::uint64_t total = static_cast<std::uint64_t>(shape.users) + shape.items;
+    // Every id takes at least its 4-byte length: refuse impossible counts before allocating for them.
+    if (smallest_after_ids(total) > in_.size())
+      return impossible("inconsistent sizes: " + std::to_string(shape.users) + " users and " +
+                            std::to_string(shape.items) + " items cannot fit in the file",
+                        smallest_after_ids(total));
+    const bool all_users = keep_.users == ModelSelection::Users::kAll;
+    if (all_users) model.user_ids.reserve(shape.users);
+    model.item_ids.reserve(shape.items);
+    std::string id;
+    for (std::uint64_t n = 0; n < total; ++n) {
+      const bool user = n < shape.users;
+      const std::uint32_t len = in_.u32();
+      if (len > in_.remaining() || smallest_after_ids(total - n - 1) + len > in_.size())
+        return impossible(std::string("inconsistent sizes: the ") + (user ? "user" : "item") +
+                              " id table runs past the end",
+                          smallest_after_ids(total - n - 1) + len);
+      id.resize(len);
+      in_.read(id.data(), len);
+      if (!storing()) continue;
+      if (!user) model.item_ids.push_back(id);
+      else if (all_users) model.user_ids.push_back(id);
+      else if (keep_.users == ModelSelection::Users::kOne && kept_user_ < 0 && id == keep_.user) {
+        kept_user_ = static_cast<std::int64_t>(n);
+        model.user_ids.push_back(id);
+      }
     }
-    std::uint32_t len = 0;
-    for (int b = 0; b < 4; ++b) len |= static_cast<std::uint32_t>(data[pos + b]) << (8 * b);
-    pos += 4 + static_cast<std::uint64_t>(len);
+    return true;
   }
-  pos += factor_bytes;
-  if (pos + 16 > size) {  // the seen matrix's header is cut: its contents are unknown
-    e.bytes = pos + 16 + kCrcBytes;
-    return e;
+
+  // One side's factor rows; `keep(r)` says which rows to store (in order). Every value is checked for finiteness.
+  template <typename Keep>
+  void factor_rows(std::uint32_t rows, const char* side, Factors& out, std::uint32_t kept_rows, Keep&& keep) {
+    const std::uint32_t k = shape.factors;
+    if (storing()) out = Factors(kept_rows, k);
+    std::vector<float> scratch(k);
+    std::uint32_t next = 0;
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      float* row = storing() && keep(r) ? out.row(next++) : scratch.data();
+      in_.read(row, 4ull * k);
+      for (std::uint32_t c = 0; c < k; ++c) {
+        if (!finite_bits(row[c])) {
+          defer(std::string("inconsistent factors: ") + side + " row " + std::to_string(r) +
+                " holds a non-finite value");
+          break;
+        }
+      }
+    }
   }
-  Reader r(data, size);
-  r.skip(static_cast<std::size_t>(pos));
-  const std::uint64_t rows = r.u32(), cols = r.u32(), nnz = r.u64();
-  // A seen header that cannot be right means damage, not a short file: leave it to "checksum mismatch".
-  if ((rows != 0 || cols != 0) && (rows != h.users || cols != h.items)) return e;
-  if (nnz > rows * cols) return e;
-  e.bytes = pos + 16 + 4 * rows + 8 * nnz + kCrcBytes;
-  e.exact = true;
-  return e;
-}
+
+  bool factors() {
+    if (factor_bytes() + 16 + kCrcBytes > in_.remaining())
+      return impossible("inconsistent sizes: the factors run past the end",
+                        in_.position() + factor_bytes() + 16 + kCrcBytes);
+    const bool all = keep_.users == ModelSelection::Users::kAll;
+    const std::uint32_t kept = all ? shape.users : kept_user_ >= 0 ? 1u : 0u;
+    factor_rows(shape.users, "user", model.user_factors, kept,
+                [&](std::uint32_t r) { return all || static_cast<std::int64_t>(r) == kept_user_; });
+    factor_rows(shape.items, "item", model.item_factors, shape.items, [](std::uint32_t) { return true; });
+    return true;
+  }
+
+  void seen() {
+    const std::uint32_t rows = in_.u32(), cols = in_.u32();
+    const std::uint64_t nnz = in_.u64();
+    if (rows == 0 && cols == 0 && nnz == 0) return;
+    if (rows != shape.users || cols != shape.items) {
+      impossible("inconsistent sizes: seen matrix is " + std::to_string(rows) + "×" + std::to_string(cols) + " for " +
+                 std::to_string(shape.users) + " users and " + std::to_string(shape.items) + " items");
+      return;
+    }
+    const bool plausible = nnz <= static_cast<std::uint64_t>(rows) * cols && nnz < (1ull << 56);
+    const std::uint64_t smallest = plausible ? in_.position() + 4ull * rows + 8 * nnz + kCrcBytes : 0;
+    if (nnz > (in_.remaining() - kCrcBytes) / 8 || smallest != in_.size()) {
+      impossible("inconsistent sizes: the seen matrix does not match the file length", plausible ? smallest : 0,
+                 plausible);
+      return;
+    }
+    const bool all = keep_.users == ModelSelection::Users::kAll;
+    const bool store = keep_.seen && keep_.users != ModelSelection::Users::kNone;
+    // Row sizes (4 bytes a user, as in the file) locate the kept rows and bound each row's checks.
+    std::vector<std::uint32_t> sizes(rows);
+    std::uint64_t total = 0;
+    for (std::uint32_t& s : sizes) total += s = in_.u32();
+    if (total != nnz) {
+      defer("inconsistent sizes: seen row sizes do not add up to its nonzeros");
+      return;
+    }
+    CsrMatrix& m = model.seen;
+    const auto kept = [&](std::uint32_t r) { return all || static_cast<std::int64_t>(r) == kept_user_; };
+    if (store && storing()) {
+      m.rows = all ? rows : kept_user_ >= 0 ? 1u : 0u;
+      m.cols = cols;
+      m.indptr.assign(static_cast<std::size_t>(m.rows) + 1, 0);
+      for (std::uint32_t r = 0, at = 0; r < rows; ++r)
+        if (kept(r)) ++at, m.indptr[at] = m.indptr[at - 1] + sizes[r];
+      m.indices.resize(static_cast<std::size_t>(m.indptr.back()));
+      m.data.resize(static_cast<std::size_t>(m.indptr.back()));
+    }
+    // Indices, then values, row by row: a kept row goes straight into the matrix, the others through scratch.
+    const auto rows_of = [&](auto* kept_into, auto&& valid, const char* problem) {
+      std::vector<std::remove_pointer_t<decltype(kept_into)>> scratch;
+      std::uint64_t at = 0;
+      for (std::uint32_t r = 0; r < rows; ++r) {
+        auto* out = kept_into + at;
+        if (store && storing() && kept(r)) {
+          at += sizes[r];
+        } else {
+          scratch.resize(sizes[r]);
+          out = scratch.data();
+        }
+        in_.read(out, 4ull * sizes[r]);
+        for (std::uint32_t j = 0; j < sizes[r]; ++j)
+          if (!valid(out, j)) {
+            defer("inconsistent seen matrix: row " + std::to_string(r) + problem);
+            break;
+          }
+      }
+    };
+    rows_of(
+        m.indices.data(),
+        [&](const std::uint32_t* i, std::uint32_t j) { return i[j] < cols && (j == 0 || i[j] > i[j - 1]); },
+        " has unsorted or out-of-range items");
+    rows_of(
+        m.data.data(), [](const float* v, std::uint32_t j) { return finite_bits(v[j]); }, " holds a non-finite value");
+  }
+
+  StreamReader& in_;
+  const std::string& name_;
+  const ModelSelection& keep_;
+  const std::uint32_t header_bytes_;
+  std::int64_t kept_user_ = -1;  // with Users::kOne: the kept user's row
+};
 
 }  // namespace
 
 std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc) {
   std::uint32_t c = crc ^ 0xFFFFFFFFu;
-  for (std::size_t i = 0; i < size; ++i) c = kCrcTable[(c ^ data[i]) & 0xFFu] ^ (c >> 8);
+  for (; size >= 8; data += 8, size -= 8) {
+    const std::uint32_t lo = c ^ (static_cast<std::uint32_t>(data[0]) | static_cast<std::uint32_t>(data[1]) << 8 |
+                                  static_cast<std::uint32_t>(data[2]) << 16 |
+                                  static_cast<std::uint32_t>(data[3]) << 24);
+    c = kCrc[7][lo & 0xFFu] ^ kCrc[6][(lo >> 8) & 0xFFu] ^ kCrc[5][(lo >> 16) & 0xFFu] ^ kCrc[4][lo >> 24] ^
+        kCrc[3][data[4]] ^ kCrc[2][data[5]] ^ kCrc[1][data[6]] ^ kCrc[0][data[7]];
+  }
+  for (; size > 0; ++data, --size) c = kCrc[0][(c ^ *data) & 0xFFu] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 
-std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
+Status MemorySource::read(std::uint8_t* out, std::size_t n, std::size_t& got) {
+  got = std::min(n, size_ - at_);
+  if (got > 0) std::memcpy(out, data_ + at_, got);
+  at_ += got;
+  return Status::ok();
+}
+
+Status write_model(const AlsModel& model, const ByteSink& sink) {
   // The factor width is the data's; rows follow the id tables (a missing factor row is written as zeros, so the
   // file is always self-consistent).
   const std::uint32_t users = static_cast<std::uint32_t>(model.user_ids.size());
@@ -226,15 +523,8 @@ std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
                          model.seen.indptr.size() == static_cast<std::size_t>(users) + 1 &&
                          model.seen.data.size() == model.seen.indices.size();
 
-  std::vector<std::uint8_t> out;
-  std::size_t id_bytes = 0;
-  for (const auto& id : model.user_ids) id_bytes += 4 + id.size();
-  for (const auto& id : model.item_ids) id_bytes += 4 + id.size();
-  out.reserve(kPrefixBytes + kHeaderBytesV1 + id_bytes + 4ull * factors * (users + items) + 16 +
-              (with_seen ? 4ull * users + 8 * model.seen.nnz() : 0) + kCrcBytes);
-
-  Writer w(out);
-  for (char c : kMagic) out.push_back(static_cast<std::uint8_t>(c));
+  ChunkWriter w(sink);
+  w.bytes(kMagic, 4);
   w.u32(kModelFormatVersion);
   w.u32(kHeaderBytesV1);
   w.u32(users);
@@ -257,18 +547,20 @@ std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
   w.f32(o.init_scale);
   w.u32(o.biases ? kFlagBiases : 0u);
 
-  for (const auto& id : model.user_ids) {
-    w.u32(static_cast<std::uint32_t>(id.size()));
-    w.bytes(id);
-  }
-  for (const auto& id : model.item_ids) {
-    w.u32(static_cast<std::uint32_t>(id.size()));
-    w.bytes(id);
-  }
+  for (const auto* ids : {&model.user_ids, &model.item_ids})
+    for (const auto& id : *ids) {
+      w.u32(static_cast<std::uint32_t>(id.size()));
+      w.str(id);
+    }
   const auto write_factors = [&](const Factors& m, std::uint32_t rows) {
-    for (std::uint32_t r = 0; r < rows; ++r)
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      if (r < m.rows && m.cols == factors) {
+        w.bytes(m.row(r), 4ull * factors);  // whole rows as they are in memory (a little-endian host)
+        continue;
+      }
       for (std::uint32_t c = 0; c < factors; ++c)
         w.f32(r < m.rows && c < m.cols ? m.data[static_cast<std::size_t>(r) * m.cols + c] : 0.0f);
+    }
   };
   write_factors(model.user_factors, users);
   write_factors(model.item_factors, items);
@@ -279,144 +571,72 @@ std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
     w.u32(s.cols);
     w.u64(s.nnz());
     for (std::uint32_t r = 0; r < s.rows; ++r) w.u32(s.row_size(r));
-    for (std::uint32_t i : s.indices) w.u32(i);
-    for (float v : s.data) w.f32(v);
+    w.bytes(s.indices.data(), 4 * s.indices.size());
+    w.bytes(s.data.data(), 4 * s.data.size());
   } else {
     w.u32(0);
     w.u32(0);
     w.u64(0);
   }
-  w.u32(crc32(out.data(), out.size()));
+  return w.finish();
+}
+
+std::vector<std::uint8_t> serialize_model(const AlsModel& model) {
+  std::vector<std::uint8_t> out;
+  write_model(model, [&](const std::uint8_t* data, std::size_t size) {
+    out.insert(out.end(), data, data + size);
+    return Status::ok();
+  });
   return out;
 }
 
-Result<AlsModel> deserialize_model(const std::uint8_t* data, std::size_t size, const std::string& source_name) {
+Result<AlsModel> read_model(ByteSource& source, const std::string& source_name, const ModelSelection& keep,
+                            ModelShape* shape) {
   const auto fail = [&](const std::string& why) { return Status::bad_input(source_name + ": " + why); };
+  const std::uint64_t size = source.size();
   const auto truncated = [&](std::uint64_t expected, bool exact) {
     return fail("truncated (expected " + std::string(exact ? "" : "at least ") + std::to_string(expected) +
                 " bytes, got " + std::to_string(size) + ")");
   };
-  if (data == nullptr) size = 0;
-  const std::size_t magic_seen = size < 4 ? size : 4;
   if (size == 0) return fail("empty file, not an alsrec model");
-  if (std::memcmp(data, kMagic, magic_seen) != 0) return fail("not an alsrec model file (bad magic)");
+  StreamReader in(source);
+  std::uint8_t magic[4] = {0, 0, 0, 0};
+  const std::size_t magic_seen = size < 4 ? static_cast<std::size_t>(size) : 4;
+  in.read(magic, magic_seen);
+  if (!in.error().is_ok()) return in.error();
+  if (std::memcmp(magic, kMagic, magic_seen) != 0) return fail("not an alsrec model file (bad magic)");
   const std::uint64_t smallest = kPrefixBytes + kHeaderBytesV1Min + 16 + kCrcBytes;
   if (size < kPrefixBytes) return truncated(smallest, false);
-
-  Reader r(data, size);
-  r.skip(4);
-  const std::uint32_t version = r.u32();
+  const std::uint32_t version = in.u32();
   if (version > kModelFormatVersion)
     return fail("model format version " + std::to_string(version) + " is newer than this alsrec supports (" +
                 std::to_string(kModelFormatVersion) + ")");
   if (version == 0) return fail("model format version 0 is not valid (file corrupted)");
-  const std::uint32_t header_bytes = r.u32();
+  const std::uint32_t header_bytes = in.u32();
+  if (!in.error().is_ok()) return in.error();
   if (header_bytes < kHeaderBytesV1Min)
     return fail("header of " + std::to_string(header_bytes) + " bytes is too short (version 1 needs at least " +
                 std::to_string(kHeaderBytesV1Min) + "; file corrupted)");
   if (size < kPrefixBytes + static_cast<std::uint64_t>(header_bytes) + 16 + kCrcBytes)
     return truncated(kPrefixBytes + static_cast<std::uint64_t>(header_bytes) + 16 + kCrcBytes, false);
 
-  HeaderCounts h;
-  h.users = r.u32();
-  h.items = r.u32();
-  h.factors = r.u32();
-
-  // Checksum first: on an intact file every later problem is an inconsistency, not damage in transit.
-  const std::size_t body = size - kCrcBytes;
-  std::uint32_t stored_crc = 0;
-  for (int b = 0; b < 4; ++b) stored_crc |= static_cast<std::uint32_t>(data[body + b]) << (8 * b);
-  if (crc32(data, body) != stored_crc) {
-    if (h.factors <= kMaxFactors) {
-      const SizeEstimate e = estimate_size(data, size, header_bytes, h);
-      if (e.bytes > size) return truncated(e.bytes, e.exact);
-    }
+  ModelParser parser(in, source_name, keep, header_bytes);
+  parser.parse();
+  in.drain();
+  if (!in.error().is_ok()) return in.error();
+  if (!in.crc_matches()) {
+    if (parser.expected > size) return truncated(parser.expected, parser.expected_exact);
     return fail("checksum mismatch (file corrupted)");
   }
+  if (!parser.problem.is_ok()) return parser.problem;
+  parser.shape.bytes = size;
+  if (shape) *shape = parser.shape;
+  return std::move(parser.model);
+}
 
-  AlsModel model;
-  AlsOptions& o = model.options;
-  const std::uint32_t confidence = r.u32(), values = r.u32(), solver = r.u32();
-  if (!confidence_from_code(confidence, o.confidence))
-    return fail("inconsistent header: unknown confidence mode " + std::to_string(confidence));
-  if (!values_from_code(values, o.values))
-    return fail("inconsistent header: unknown value transform " + std::to_string(values));
-  if (!solver_from_code(solver, o.solver)) return fail("inconsistent header: unknown solver " + std::to_string(solver));
-  o.cg_steps = static_cast<int>(std::min<std::uint32_t>(r.u32(), std::numeric_limits<int>::max()));
-  o.iterations = static_cast<int>(std::min<std::uint32_t>(r.u32(), std::numeric_limits<int>::max()));
-  model.iterations_done = static_cast<int>(std::min<std::uint32_t>(r.u32(), std::numeric_limits<int>::max()));
-  o.regularization = r.f32();
-  o.alpha = r.f32();
-  o.epsilon = r.f32();
-  o.unobserved_weight = r.f32();
-  o.reg_exponent = r.f32();
-  o.seed = r.u64();
-  model.dataset_fingerprint = r.u64();
-  model.final_loss = r.f64();
-  if (header_bytes >= kHeaderBytesV1Scale) o.init_scale = r.f32();
-  if (header_bytes >= kHeaderBytesV1) o.biases = (r.u32() & kFlagBiases) != 0;
-  r.skip(kPrefixBytes + header_bytes - r.position());  // header fields from a newer writer
-  if (h.factors == 0 || h.factors > kMaxFactors)
-    return fail("inconsistent header: " + std::to_string(h.factors) + " factors");
-  // A biased model's factors carry 2 bias columns after the latent ones (readers without the flag still predict
-  // correctly: the dot product includes the biases).
-  const std::uint32_t bias_columns = o.biases ? 2u : 0u;
-  if (h.factors <= bias_columns) return fail("inconsistent header: bias columns without latent factors");
-  o.factors = static_cast<int>(h.factors - bias_columns);
-  if (const Status st = o.validate(); !st.is_ok()) return fail("inconsistent header: " + st.message());
-
-  // Every id takes at least its 4-byte length: refuse impossible counts before allocating for them.
-  const std::uint64_t ids = static_cast<std::uint64_t>(h.users) + h.items;
-  if (ids * 4 > r.remaining()) return fail("inconsistent sizes: " + std::to_string(h.users) + " users and " +
-                                           std::to_string(h.items) + " items cannot fit in the file");
-  const auto read_ids = [&](std::uint32_t count, std::vector<std::string>& out, const char* what) -> Status {
-    out.reserve(count);
-    for (std::uint32_t n = 0; n < count; ++n) {
-      if (!r.has(4)) return fail(std::string("inconsistent sizes: the ") + what + " id table runs past the end");
-      const std::uint32_t len = r.u32();
-      if (!r.has(len)) return fail(std::string("inconsistent sizes: the ") + what + " id table runs past the end");
-      out.push_back(r.str(len));
-    }
-    return Status::ok();
-  };
-  ALSREC_RETURN_IF_ERROR(read_ids(h.users, model.user_ids, "user"));
-  ALSREC_RETURN_IF_ERROR(read_ids(h.items, model.item_ids, "item"));
-
-  const std::uint64_t factor_bytes = 4ull * h.factors * ids;
-  if (!r.has(factor_bytes + 16 + kCrcBytes)) return fail("inconsistent sizes: the factors run past the end");
-  const auto read_factors = [&](std::uint32_t rows, Factors& m) {
-    m = Factors(rows, h.factors);
-    for (float& v : m.data) v = r.f32();
-  };
-  read_factors(h.users, model.user_factors);
-  read_factors(h.items, model.item_factors);
-
-  const std::uint32_t seen_rows = r.u32(), seen_cols = r.u32();
-  const std::uint64_t nnz = r.u64();
-  if (seen_rows != 0 || seen_cols != 0 || nnz != 0) {
-    if (seen_rows != h.users || seen_cols != h.items)
-      return fail("inconsistent sizes: seen matrix is " + std::to_string(seen_rows) + "×" + std::to_string(seen_cols) +
-                  " for " + std::to_string(h.users) + " users and " + std::to_string(h.items) + " items");
-    if (nnz > (r.remaining() - kCrcBytes) / 8 || 4ull * seen_rows + 8 * nnz + kCrcBytes != r.remaining())
-      return fail("inconsistent sizes: the seen matrix does not match the file length");
-    CsrMatrix& s = model.seen;
-    s.rows = seen_rows;
-    s.cols = seen_cols;
-    s.indptr.assign(static_cast<std::size_t>(seen_rows) + 1, 0);
-    for (std::uint32_t row = 0; row < seen_rows; ++row) s.indptr[row + 1] = s.indptr[row] + r.u32();
-    if (s.indptr.back() != nnz) return fail("inconsistent sizes: seen row sizes do not add up to its nonzeros");
-    s.indices.resize(static_cast<std::size_t>(nnz));
-    for (auto& i : s.indices) i = r.u32();
-    s.data.resize(static_cast<std::size_t>(nnz));
-    for (auto& v : s.data) v = r.f32();
-    for (std::uint32_t row = 0; row < seen_rows; ++row)
-      for (std::uint64_t p = s.indptr[row]; p < s.indptr[row + 1]; ++p)
-        if (s.indices[p] >= seen_cols || (p > s.indptr[row] && s.indices[p] <= s.indices[p - 1]))
-          return fail("inconsistent seen matrix: row " + std::to_string(row) + " has unsorted or out-of-range items");
-  }
-  if (r.remaining() != kCrcBytes)
-    return fail("inconsistent sizes: " + std::to_string(r.remaining() - kCrcBytes) + " unexpected bytes before the checksum");
-  return model;
+Result<AlsModel> deserialize_model(const std::uint8_t* data, std::size_t size, const std::string& source_name) {
+  MemorySource source(data, size);
+  return read_model(source, source_name);
 }
 
 }  // namespace alsrec

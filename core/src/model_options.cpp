@@ -21,6 +21,8 @@ std::string num(double v) {
 // ---------------------------------------------------------------------------------------------- parameters
 
 const std::vector<ParameterInfo>& model_parameters() {
+  constexpr double kFloatMax = 3.4028234663852886e38;  // FLT_MAX: the options are floats
+  constexpr double kTiny = 1.1754943508222875e-38;     // FLT_MIN: the smallest normal float above 0
   static const std::vector<ParameterInfo> table = {
       {"confidence", "confidence", 0, 0, false,
        "implicit (c=alpha*v, unobserved 1: the `implicit` library's model) | hu (c=1+alpha*v) | "
@@ -29,10 +31,11 @@ const std::vector<ParameterInfo>& model_parameters() {
       {"values", "values", 0, 0, false,
        "Interaction values: binary (every pair counts 1) | raw (the value column) | log (log(1+v/epsilon), for counts)"},
       {"factors", "factors", 1, 1024, true, "Latent factors per user/item"},
-      {"regularization", "regularization", 0, 1e6, false, "L2 regularization lambda"},
-      {"alpha", "alpha", 1e-9, 1e6, false, "Confidence scale: c = alpha*value (implicit) or 1+alpha*value (hu)"},
-      {"epsilon", "epsilon", 1e-9, 1e9, false, "epsilon of the log confidence and the log value transform"},
-      {"unobserved-weight", "unobservedWeight", 0, 1e6, false, "ials: weight alpha0 of unobserved pairs"},
+      // λ, alpha, epsilon and α₀: any finite float in range (AlsOptions::validate), alpha and epsilon above 0.
+      {"regularization", "regularization", 0, kFloatMax, false, "L2 regularization lambda"},
+      {"alpha", "alpha", kTiny, kFloatMax, false, "Confidence scale: c = alpha*value (implicit) or 1+alpha*value (hu)"},
+      {"epsilon", "epsilon", kTiny, kFloatMax, false, "epsilon of the log confidence and the log value transform"},
+      {"unobserved-weight", "unobservedWeight", 0, kFloatMax, false, "ials: weight alpha0 of unobserved pairs"},
       {"reg-exponent", "regExponent", 0, 4, false, "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)"},
       {"iterations", "iterations", 1, 100000, true, "ALS iterations"},
       {"solver", "solver", 0, 0, false,
@@ -143,6 +146,14 @@ std::string option_text(const AlsOptions& o, const std::string& name) {
 
 // ---------------------------------------------------------------------------------------------- defaults
 
+namespace {
+double significant(double v, int digits) {
+  if (!(v > 0) || !std::isfinite(v)) return v;
+  const double scale = std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(v))));
+  return std::round(v * scale) / scale;
+}
+}  // namespace
+
 double mean_observed_weight(const ValueProfile& v, ValueTransform t, float epsilon) {
   switch (t) {
     case ValueTransform::kBinary: return 1.0;
@@ -173,7 +184,9 @@ AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode) {
     // Stated in units of the mean observed weight.
     const double n = std::max(1.0, profile.mean_per_user);
     const double a0 = std::clamp(0.01 * std::pow(n / 20.0, 1.5), 0.001, 1.0);
-    o.unobserved_weight = static_cast<float>(a0 * mean_observed_weight(profile.values, o.values, o.epsilon));
+    // Three significant digits: a readable default, and one that the last bits of a mean summed in another order
+    // (the ranks of a distributed run) cannot change.
+    o.unobserved_weight = static_cast<float>(significant(a0 * mean_observed_weight(profile.values, o.values, o.epsilon), 3));
     o.regularization = 0.005f;
     o.reg_exponent = 1.0f;
     o.factors = 128;

@@ -98,8 +98,9 @@ Status PairWeights::assign(const ConfidenceModel& model, const float* values, st
   size_ = n;
   explicit_k_ = model.is_explicit();
   auto bad = [&](float v) {
-    return Status::invalid_argument("the confidence of value " + num(v) +
-                                    " is not finite; lower alpha or use --values binary");
+    // Data, not a flag, makes it infinite: bad input (exit 2), worded without the CLI's flag names.
+    return Status::bad_input("the confidence of value " + num(v) +
+                             " is not finite; lower alpha or use binary values");
   };
   // Codes first; on the 257th distinct weight, fall back to a and b per pair.
   WeightCodes codes;

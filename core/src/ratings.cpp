@@ -32,7 +32,13 @@ constexpr std::size_t kMaxRecordBytes = std::size_t{1} << 20;  // longer "record
 constexpr std::size_t kRefillBytes = 256;  // bytes appended to a pending record per attempt (at least)
 enum RoleIndex { kUser = 0, kItem = 1, kRating = 2, kTimestamp = 3 };
 
-DetectedFormat to_detected_format(const Dialect& d) {
+// FormatOptions::max_fields as it applies to this file.
+std::size_t row_width_limit(const Dialect& d, const FormatOptions& o) {
+  if (o.max_fields > 0) return o.max_fields;
+  return d.columns_by_position ? 0 : d.field_count;
+}
+
+DetectedFormat to_detected_format(const Dialect& d, const FormatOptions& o) {
   DetectedFormat f;
   f.delimiter = d.delimiter_name;
   f.header = d.header;
@@ -44,6 +50,7 @@ DetectedFormat to_detected_format(const Dialect& d) {
   f.item_column = col(kItem);
   f.rating_column = col(kRating);
   f.timestamp_column = col(kTimestamp);
+  f.max_fields = row_width_limit(d, o);
   return f;
 }
 
@@ -186,6 +193,19 @@ std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy) {
   return merged;
 }
 
+Status check_merged_values(const Dataset& ds, const std::string& source_name) {
+  for (std::size_t r = 0; r < ds.values.size(); ++r) {
+    if (std::isfinite(ds.values[r])) continue;
+    const auto id = [](const std::vector<std::string>& ids, std::uint32_t k) {
+      return k < ids.size() ? quote_for_message(ids[k]) : std::to_string(k);
+    };
+    return Status::bad_input(source_name + ": the ratings of user " + id(ds.user_ids, ds.users[r]) + " for item " +
+                             id(ds.item_ids, ds.items[r]) +
+                             " add up to more than a float holds (duplicates summed); use another duplicates policy");
+  }
+  return Status::ok();
+}
+
 // --- fingerprint -----------------------------------------------------------------------------------------
 
 // Sum over interactions of a mixed hash of (user id, item id, value bits): addition is commutative, so the row
@@ -236,6 +256,10 @@ struct RatingsReader::Impl {
   bool started = false;
   std::string window;   // the first kSniffBytes, until the dialect is known
   std::string pending;  // an unfinished record carried over to the next chunk
+  // The pending record is split again only once it has doubled since the last attempt (or at the end): fed in
+  // small chunks, a long record is rescanned O(log n) times, not once per chunk (fuzz regression
+  // tests/fuzz/regressions/ratings_reader/long-record-in-small-chunks).
+  std::size_t retry_at = 0;
   bool skip_lf = false; // the last record ended with CR at a chunk's end: a following LF belongs to it
   bool header_pending = false;
   std::uint64_t line;  // physical line where the next record starts (counted from opt.first_line)
@@ -243,6 +267,7 @@ struct RatingsReader::Impl {
   RecordSplitter splitter;
   int col[4] = {-1, -1, -1, -1};
   std::size_t min_fields = 0;
+  std::size_t max_fields = 0;  // 0: any number
   std::vector<Field> fields;
   RecordInfo info;
   std::string user_scratch, item_scratch;
@@ -266,12 +291,13 @@ struct RatingsReader::Impl {
       col[r] = dialect.role_columns[static_cast<std::size_t>(r)];
       min_fields = std::max(min_fields, static_cast<std::size_t>(col[r] + 1));
     }
+    max_fields = row_width_limit(dialect, opt);
     if (opt.has_min_rating && col[kRating] < 0)
       return fail(Status::invalid_argument(opt.source_name + ": min_rating needs a rating column, and none was found" +
                                            " (columns: " + join_names(dialect.column_names) + ")"));
     ds.has_ratings = col[kRating] >= 0;
     ds.has_timestamps = col[kTimestamp] >= 0;
-    ds.format = to_detected_format(dialect);
+    ds.format = to_detected_format(dialect, opt);
     header_pending = dialect.header;
     reserve_rows();
     std::string buffered;
@@ -302,6 +328,13 @@ struct RatingsReader::Impl {
     return Status::ok();
   }
 
+  std::string too_many_fields(std::size_t found) const {
+    return std::to_string(found) + " fields, but " +
+           (opt.max_fields > 0 || !dialect.header ? "rows have " : "the header has ") + std::to_string(max_fields) +
+           " (an unquoted delimiter inside a value, such as a decimal comma? quote that value, or pick the columns " +
+           "by position with the columns option)";
+  }
+
   static std::string_view number_text(const Field& f) { return text::trim(f.view()); }
 
   // "4,5" in a file whose delimiter is not ',' (spreadsheets in many locales write decimal commas).
@@ -328,6 +361,11 @@ struct RatingsReader::Impl {
     if (fields.size() < min_fields)
       return bad_row(at, "expected at least " + std::to_string(min_fields) + " fields, found " +
                              std::to_string(fields.size()));
+    if (max_fields > 0 && fields.size() > max_fields) {
+      std::size_t used = fields.size();  // empty trailing fields ("u1,i1,4,") do not count
+      while (used > max_fields && fields[used - 1].len == 0 && !fields[used - 1].quoted) --used;
+      if (used > max_fields) return bad_row(at, too_many_fields(used));
+    }
     double rating = 1.0;
     if (col[kRating] >= 0) {
       std::string_view t = number_text(fields[static_cast<std::size_t>(col[kRating])]);
@@ -389,13 +427,16 @@ struct RatingsReader::Impl {
       const std::size_t take = std::min(static_cast<std::size_t>(end - p), std::max(pending.size(), kRefillBytes));
       pending.append(p, take);
       p += take;
+      if (pending.size() < retry_at && !(eof && p == end)) continue;
       const char* b = pending.data();
       const char* e = b + pending.size();
       const char* next = nullptr;
       if (splitter.split(b, e, eof && p == end, fields, &next, info) == RecordStatus::kIncomplete) {
         if (pending.size() > kMaxRecordBytes) return too_long();
+        retry_at = 2 * pending.size();
         continue;
       }
+      retry_at = 0;
       ALSREC_RETURN_IF_ERROR(on_record());
       // The record ends inside the bytes just appended (the old pending part was unfinished on its own):
       // hand the rest back to the caller's buffer.
@@ -450,6 +491,7 @@ struct RatingsReader::Impl {
     if (ds.users.empty() && opt.allow_no_rows) return std::move(ds);  // a part of an input: the caller checks the whole
     ALSREC_RETURN_IF_ERROR(check_row_limits(ds, ds.size(), opt));
     ds.duplicates_merged = merge_duplicate_rows(ds, opt.duplicates);
+    ALSREC_RETURN_IF_ERROR(check_merged_values(ds, opt.source_name));
     return std::move(ds);
   }
 };
@@ -495,7 +537,7 @@ Result<DetectedFormat> sniff_format(const char* data, std::size_t size, const Fo
   auto d = sniff_dialect(std::string_view(data ? data : "", n), size < RatingsReader::kSniffBytes, options,
                          ratings_roles());
   if (!d) return d.status();
-  return to_detected_format(d.value());
+  return to_detected_format(d.value(), options);
 }
 
 }  // namespace alsrec

@@ -241,8 +241,10 @@ Status resolve_columns_option(const FormatOptions& o, const std::vector<ColumnRo
     if (r < 0) return bad("unknown role '" + role_name + "' (roles: " + role_list(roles) + ")");
     if (d.role_columns[r] >= 0) return bad("role '" + std::string(roles[r].name) + "' is given twice");
     int col = static_cast<int>(t);
+    if (!pairs) d.columns_by_position = true;
     if (pairs) {
       if (all_digits(column)) {
+        d.columns_by_position = true;
         col = std::atoi(column.c_str()) - 1;
         if (col < 0 || column.size() > 6) return bad("column position '" + column + "' must be 1 or more");
       } else {

@@ -34,6 +34,7 @@ struct Dialect {
   std::size_t field_count = 0;            // fields per row: header width, or the most common width
   std::vector<int> role_columns;          // per role, 0-based column or -1
   bool columns_from_option = false;
+  bool columns_by_position = false;       // the columns option picks positions (a role list, or role=N)
 };
 
 // Reads `window` (the first bytes of the input; eof when it is the whole input) and decides the dialect.

@@ -8,15 +8,14 @@ endif()
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
-# run(EXIT <code> [OUT var] [ERR var] [LAUNCH launcher...] ARGS ...): runs alsrec with ARGS (behind the launcher,
-# e.g. mpirun, if given) and fails the test unless it exits with <code>. Each run has a 300 s timeout.
-function(run)
-  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "ARGS;LAUNCH" ${ARGN})
-  execute_process(COMMAND ${R_LAUNCH} "${ALSREC}" ${R_ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+# run_command(EXIT <code> [OUT var] [ERR var] COMMAND ...): runs the command in WORK and fails the test unless it
+# exits with <code>. Each run has a 300 s timeout.
+function(run_command)
+  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "COMMAND" ${ARGN})
+  execute_process(COMMAND ${R_COMMAND} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                   WORKING_DIRECTORY "${WORK}" TIMEOUT 300)
   if(NOT "${rc}" STREQUAL "${R_EXIT}")
-    message(FATAL_ERROR "${R_LAUNCH} alsrec ${R_ARGS}\n  exit ${rc}, expected ${R_EXIT}\n  stdout: ${out}\n"
-                        "  stderr: ${err}")
+    message(FATAL_ERROR "${R_COMMAND}\n  exit ${rc}, expected ${R_EXIT}\n  stdout: ${out}\n  stderr: ${err}")
   endif()
   if(R_OUT)
     set(${R_OUT} "${out}" PARENT_SCOPE)
@@ -24,6 +23,35 @@ function(run)
   if(R_ERR)
     set(${R_ERR} "${err}" PARENT_SCOPE)
   endif()
+endfunction()
+
+# run(EXIT <code> [OUT var] [ERR var] [LAUNCH launcher...] ARGS ...): alsrec with ARGS (behind the launcher, e.g.
+# mpirun, if given), as run_command.
+function(run)
+  cmake_parse_arguments(R "" "EXIT;OUT;ERR" "ARGS;LAUNCH" ${ARGN})
+  run_command(EXIT ${R_EXIT} OUT out ERR err COMMAND ${R_LAUNCH} "${ALSREC}" ${R_ARGS})
+  if(R_OUT)
+    set(${R_OUT} "${out}" PARENT_SCOPE)
+  endif()
+  if(R_ERR)
+    set(${R_ERR} "${err}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# write_rows_with_bad_lines(<file> <last line> <bad line>...): a user,item,rating file of lines 2..<last> (rows of a
+# few users and items) whose given lines have the rating "bad<line>", which is not a number.
+function(write_rows_with_bad_lines path last)
+  set(text "user,item,rating\n")
+  foreach(i RANGE 2 ${last})
+    math(EXPR u "${i} % 37")
+    math(EXPR it "${i} % 23")
+    if(i IN_LIST ARGN)
+      string(APPEND text "u${u},i${it},bad${i}\n")
+    else()
+      string(APPEND text "u${u},i${it},4\n")
+    endif()
+  endforeach()
+  file(WRITE "${path}" "${text}")
 endfunction()
 
 function(expect_contains text needle)

@@ -3,10 +3,15 @@
 # MovieLens '::', tab without header, ';' with Latin-1 user ids, item column first (by header and by --columns).
 # With MPIEXEC (4th argument; a 5th is passed to it, e.g. "-x ASAN_OPTIONS=detect_leaks=0"), each shape is also
 # trained by 3 ranks reading a third of the file each, which must give the single process's counts and factors
-# bit for bit (ranks inside the file get the dialect sniffed from its start).
+# bit for bit (ranks inside the file get the dialect sniffed from its start). A 6th argument keeps only that many
+# data rows of the source (the sanitizer build's MPI run).
 set -euo pipefail
-alsrec=$1 src=$2 work=$3 mpiexec=${4:-} mpi_env=${5:-}
+alsrec=$1 src=$2 work=$3 mpiexec=${4:-} mpi_env=${5:-} rows=${6:-}
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
+if [[ -n "$rows" ]]; then
+  head -n $((rows + 1)) "$src" > source.csv
+  src=$PWD/source.csv
+fi
 
 field() {  # field KEY JSON... : the value of a top-level scalar key in `inspect --json` output
   sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p"
@@ -24,7 +29,7 @@ check() {  # check NAME EXPECTED_FINGERPRINT(or -) inspect-args...
 }
 check_ranks() {  # check_ranks NAME train-args...: 3 ranks against one process
   local name=$1; shift
-  local args=(--factors 8 --iterations 2 --threads 1 --json)
+  local args=(--factors 8 --iterations 2 --threads 1 --no-screen --json)  # distributed runs do not screen
   local one ranks cmp
   one=$("$alsrec" train "$@" "${args[@]}" --output one.alsrec)
   # shellcheck disable=SC2086  # mpi_env is a list of words

@@ -300,6 +300,79 @@ TEST_CASE("decimal commas in ratings when the delimiter is not a comma", "[ratin
   CHECK(c.timestamps == std::vector<std::int64_t>{5});
 }
 
+TEST_CASE("a row with more fields than the header is a bad row, with its line and the reason", "[ratings]") {
+  // An unquoted decimal comma ("1,5") shifts every later field: rating 1 and timestamp 5 would be stored silently.
+  const std::string text =
+      "userId,movieId,rating,timestamp\n"
+      "u1,i1,4,100\n"
+      "u2,i1,1,5,200\n"   // line 3: 5 fields
+      "u3,i2,3,300,\n"    // line 4: an empty trailing field does not count
+      "u4,i2,2,400\n";
+  FormatOptions o;
+  o.source_name = "r.csv";
+  o.max_bad_fraction = 0.5;
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, text.size()}) {
+    auto r = load_in_chunks(text, chunk, o);
+    REQUIRE(r.is_ok());
+    CHECK(r->user_ids == std::vector<std::string>{"u1", "u3", "u4"});
+    CHECK(r->skipped == 1);
+    REQUIRE(r->skipped_examples.size() == 1);
+    CHECK(r->skipped_examples[0].line == 3);
+    CHECK(r->skipped_examples[0].reason.find("5 fields, but the header has 4") == 0);
+    CHECK(r->format.max_fields == 4);
+  }
+  FormatOptions strict = o;
+  strict.strict = true;
+  auto refused = load(text, strict);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().message().find("r.csv line 3: 5 fields, but the header has 4") == 0);
+
+  // Columns picked by position declare the others not to matter: the extra field is ignored.
+  for (const char* columns : {"user,item,rating,timestamp", "user=1,item=2,rating=3"}) {
+    FormatOptions by_position = o;
+    by_position.columns = columns;
+    Dataset d = must_load(text, by_position);
+    CHECK(d.skipped == 0);
+    CHECK(d.user_ids == std::vector<std::string>{"u1", "u2", "u3", "u4"});
+    CHECK(d.values[1] == 1.0f);
+    CHECK(d.format.max_fields == 0);
+  }
+  // Columns picked by header name do not: the row is still shifted.
+  FormatOptions by_name = o;
+  by_name.columns = "user=userId,item=movieId,rating=rating";
+  CHECK(must_load(text, by_name).skipped == 1);
+
+  // Without a header the usual width is the most common one; whitespace-delimited rows alike.
+  Dataset no_header = must_load("1,10,4\n2,10,5\n3,20,1,5\n4,20,2\n", o);
+  CHECK(no_header.skipped == 1);
+  CHECK(no_header.skipped_examples.at(0).reason.find("4 fields, but rows have 3") == 0);
+  FormatOptions ws = o;
+  ws.delimiter = "whitespace";
+  Dataset spaced = must_load("1 10 4\n  2   10 5  \n3 20 1 5\n4\t20 2\n", ws);
+  CHECK(spaced.user_ids == std::vector<std::string>{"1", "2", "4"});
+  CHECK(spaced.skipped_examples.at(0).line == 3);
+
+  // A reader given a later part of a file (a distributed rank) takes the width from max_fields.
+  FormatOptions part = o;
+  part.header = 0;
+  part.columns = "user=1,item=2,rating=3";
+  part.max_fields = 3;
+  CHECK(must_load("5,30,4\n6,30,1,5\n", part).skipped == 1);
+}
+
+TEST_CASE("summed duplicates that overflow a float are refused, naming the ids", "[ratings]") {
+  FormatOptions o;
+  o.source_name = "r.csv";
+  o.duplicates = DuplicatePolicy::kSum;
+  auto r = load("user,item,rating\nu1,i9,3e38\nu2,i1,4\nu1,i9,3e38\n", o);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.status().code() == StatusCode::kBadInput);
+  CHECK(r.status().message() == "r.csv: the ratings of user 'u1' for item 'i9' add up to more than a float holds "
+                                "(duplicates summed); use another duplicates policy");
+  o.duplicates = DuplicatePolicy::kMax;
+  CHECK(load("user,item,rating\nu1,i9,3e38\nu2,i1,4\nu1,i9,3e38\n", o).is_ok());
+}
+
 TEST_CASE("RFC 4180 quoting: delimiters, doubled quotes and newlines inside ids", "[ratings]") {
   const std::string text =
       "user,item,rating\n"

@@ -5,6 +5,7 @@
 #include "alsrec/auto_search.h"
 #include "alsrec/ease.h"
 #include "alsrec/experiment.h"
+#include "alsrec/csv.h"
 #include "alsrec/generate.h"
 #include "alsrec/matrix.h"
 #include "alsrec/metrics.h"

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "alsrec/csv.h"
 #include "alsrec/ratings.h"
 #include "alsrec/status.h"
 
@@ -38,8 +39,7 @@ struct SyntheticData {
 
 Result<SyntheticData> generate_synthetic(const GenerateOptions& options);
 
-// Writers (streaming through a sink, so 25M rows never form one string).
-using TextSink = std::function<void(const char* data, std::size_t size)>;
+// Writers (streaming through a sink, so 25M rows never form one string; RFC 4180 quoting, see csv.h).
 void write_ratings_csv(const Dataset& data, const TextSink& sink);       // userId,itemId,rating,timestamp
 void write_items_csv(const std::vector<ItemInfo>& items, const TextSink& sink);  // itemId,title,genres (RFC 4180)
 

@@ -45,6 +45,12 @@ struct FormatOptions {
   // Bytes of the whole input when known (the CLI passes the file's size): the rows are then reserved up front from
   // the sniffed lines' average length, so the columns are not copied while they grow (a copy doubles their memory).
   std::uint64_t size_hint = 0;
+  // The most fields a row may have; a row with more non-empty ones is bad (an unquoted delimiter inside a value,
+  // e.g. the decimal comma of "u2,i1,1,5,200", shifts every later field). 0 = from the file: the header's width,
+  // or without a header the most common width of the first rows; no limit when `columns` picks positions
+  // ("user,item,rating" or "user=1,item=3"), since then the other columns are declared not to matter. Empty
+  // trailing fields ("u1,i1,4,") never count.
+  std::size_t max_fields = 0;
 };
 
 struct DetectedFormat {
@@ -57,6 +63,7 @@ struct DetectedFormat {
   int item_column = -1;
   int rating_column = -1;
   int timestamp_column = -1;
+  std::size_t max_fields = 0;  // the limit FormatOptions::max_fields describes (0: none)
 };
 
 struct BadRow {
@@ -105,6 +112,9 @@ Status check_row_limits(const Dataset& counts, std::uint64_t interactions, const
 // does (see ratings.cpp); returns how many rows were merged away. A process holding every row of some users, in
 // file order, gets the same survivors as one process reading the whole file.
 std::uint64_t merge_duplicate_rows(Dataset& ds, DuplicatePolicy policy);
+// After merge_duplicate_rows: kBadInput naming the user and item ids of the first pair whose value is not finite
+// (the `sum` policy can overflow a float: 3e38 + 3e38), so no infinity reaches training.
+Status check_merged_values(const Dataset& ds, const std::string& source_name);
 
 class RatingsReader {
  public:
