@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "experiment_cli.h"
 #include "shard_input.h"
 #include "commands.h"
 
@@ -27,7 +28,10 @@ Command add_inspect_command(CLI::App& parent) {
             if (!options) return fail("inspect", options.status());
             auto data = load_ratings_input(st->input, *options);
             if (!data) return fail("inspect", data.status());
-            const json j = dataset_json(*data);
+            json j = dataset_json(*data);
+            j["layout"] = data->format.layout;
+            const DataProfile profile = profile_dataset(*data);
+            j["profile"] = profile_json(profile);
             if (st->as_json) {
               std::cout << j.dump(2) << "\n";
               return kExitOk;
@@ -44,7 +48,10 @@ Command add_inspect_command(CLI::App& parent) {
                       << "  users        " << data->num_users() << "\n"
                       << "  items        " << data->num_items() << "\n"
                       << "  density      " << j["density"].get<double>() << "\n"
-                      << "  ratings      " << (data->has_ratings ? "yes" : "no (every pair counts 1)") << "\n"
+                      << "  layout       " << (data->format.layout == "adjacency" ? "adjacency list (a user per line)"
+                                                                                    : "a row per interaction") << "\n"
+                      << "  values       " << value_kind_description(profile.values.kind) << " ("
+                      << profile.values.evidence << ")\n"
                       << "  timestamps   " << (data->has_timestamps ? "yes" : "no (file order)") << "\n";
             for (const BadRow& b : data->skipped_examples) {
               std::cout << "  skipped line " << b.line << ": " << b.reason << "\n";

@@ -26,7 +26,9 @@ void set_weight(AlsOptions& o, float w) {
   else o.alpha = w;
 }
 
-enum class Stage { kStart, kValues, kWeight, kLambda, kExponent, kModel, kDimension, kIterations, kDone };
+// In the order run: the screen's two stages first (the quick plan is exactly them), then the cheap comparisons at
+// the screening size, then the dimension, then the iteration count.
+enum class Stage { kStart, kWeight, kLambda, kValues, kExponent, kModel, kDimension, kIterations, kDone };
 const char* stage_name(Stage s) {
   switch (s) {
     case Stage::kStart: return "start";
@@ -42,7 +44,7 @@ const char* stage_name(Stage s) {
   return "done";
 }
 
-constexpr int kCheckpoints[] = {8, 12, 16, 24, 32};
+constexpr int kCheckpoints[] = {8, 12, 16, 24};
 
 }  // namespace
 

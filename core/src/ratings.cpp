@@ -51,6 +51,7 @@ DetectedFormat to_detected_format(const Dialect& d, const FormatOptions& o) {
   f.rating_column = col(kRating);
   f.timestamp_column = col(kTimestamp);
   f.max_fields = row_width_limit(d, o);
+  f.layout = d.adjacency ? "adjacency" : "rows";
   return f;
 }
 
@@ -357,6 +358,7 @@ struct RatingsReader::Impl {
       return Status::ok();
     }
     ++ds.rows;
+    if (dialect.adjacency) return process_adjacency(at);
     if (info.malformed_quote) return bad_row(at, "malformed quoted field (a quote must be doubled inside quotes)");
     if (fields.size() < min_fields)
       return bad_row(at, "expected at least " + std::to_string(min_fields) + " fields, found " +
@@ -403,6 +405,29 @@ struct RatingsReader::Impl {
     ds.items.push_back(items.intern(item));
     ds.values.push_back(static_cast<float>(rating));
     ds.timestamps.push_back(ts);
+    return Status::ok();
+  }
+
+  // An adjacency line `count item item …`: physical line k is user "k−1"; one interaction per item, value 1.
+  Status process_adjacency(std::uint64_t at) {
+    std::int64_t count = 0;
+    if (!text::parse_int64(number_text(fields[0]), count) || count < 0)
+      return bad_row(at, "the first number of an adjacency line must count its items, got " +
+                             quote_for_message(number_text(fields[0])));
+    if (count != static_cast<std::int64_t>(fields.size()) - 1)
+      return bad_row(at, "the line says " + std::to_string(count) + " items but lists " +
+                             std::to_string(fields.size() - 1));
+    constexpr std::size_t kMaxIds = std::numeric_limits<std::uint32_t>::max() - 1;
+    if (users.size() >= kMaxIds || items.size() >= kMaxIds || ds.users.size() + fields.size() >= kMaxIds)
+      return fail(Status::bad_input(line_message(opt.source_name, at, "more than 2^32-2 ids or rows are not supported")));
+    const std::uint32_t user = users.intern(std::to_string(at - 1));
+    for (std::size_t f = 1; f < fields.size(); ++f) {
+      std::string_view item = decode_field(fields[f], dialect.latin1, item_scratch);
+      ds.users.push_back(user);
+      ds.items.push_back(items.intern(item));
+      ds.values.push_back(1.0f);
+      ds.timestamps.push_back(0);
+    }
     return Status::ok();
   }
 

@@ -384,6 +384,30 @@ const std::vector<ColumnRole>& items_roles() {
   return kRoles;
 }
 
+namespace {
+
+// An adjacency list: whitespace-separated non-negative integers where (nine in ten of) the sampled lines' first
+// number counts the numbers after it, on lines of more than one width (a triplet file whose first column happened to hold 2
+// everywhere would have one width). Decided only when nothing in the options says otherwise.
+bool looks_like_adjacency(std::string_view w, bool eof, const FormatOptions& o, const std::vector<ColumnRole>& roles) {
+  if (&roles != &ratings_roles() || o.header == 1 || !o.columns.empty()) return false;
+  const auto records = sample_records(w, eof, Delimiter{DelimKind::kWhitespace, ' '});
+  if (records.size() < 2) return false;
+  std::size_t min_width = SIZE_MAX, max_width = 0, counted = 0;
+  for (const auto& r : records) {
+    for (const Field& f : r)
+      if (!all_digits(f.view())) return false;
+    std::int64_t count = 0;
+    if (text::parse_int64(r[0].view(), count) && count == static_cast<std::int64_t>(r.size()) - 1) ++counted;
+    min_width = std::min(min_width, r.size());
+    max_width = std::max(max_width, r.size());
+  }
+  // (a few miscounted lines are bad rows of an adjacency list, not evidence against it)
+  return min_width < max_width && counted * 10 >= records.size() * 9;
+}
+
+}  // namespace
+
 Result<Dialect> sniff_dialect(std::string_view window, bool eof, const FormatOptions& o,
                               const std::vector<ColumnRole>& roles) {
   const std::string& src = o.source_name;
@@ -415,6 +439,16 @@ Result<Dialect> sniff_dialect(std::string_view window, bool eof, const FormatOpt
   }
   d.line_ending = sniff_line_ending(window, eof);
 
+  const bool whitespace_allowed = !forced_delimiter || d.delimiter.kind == DelimKind::kWhitespace ||
+                                  (d.delimiter.kind == DelimKind::kChar && d.delimiter.ch == ' ');
+  if (whitespace_allowed && looks_like_adjacency(window, eof, o, roles)) {
+    d.adjacency = true;
+    d.delimiter = Delimiter{DelimKind::kWhitespace, ' '};
+    d.delimiter_name = "whitespace";
+    d.column_names = {"count", "items"};
+    d.role_columns.assign(roles.size(), -1);
+    return d;
+  }
   if (!forced_delimiter) {
     if (!sniff_delimiter(window, eof, d.delimiter, d.delimiter_name)) {
       if (!sample_records(window, eof, Delimiter{DelimKind::kChar, ','}).empty())

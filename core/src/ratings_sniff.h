@@ -35,6 +35,9 @@ struct Dialect {
   std::vector<int> role_columns;          // per role, 0-based column or -1
   bool columns_from_option = false;
   bool columns_by_position = false;       // the columns option picks positions (a role list, or role=N)
+  // An adjacency list (citeulike's users.dat): each line is one user, `count item item …`, whitespace-separated,
+  // with count = the number of items that follow; line k (1-based, physical) is user "k−1". No header, no values.
+  bool adjacency = false;
 };
 
 // Reads `window` (the first bytes of the input; eof when it is the whole input) and decides the dialect.

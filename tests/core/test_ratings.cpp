@@ -1092,3 +1092,58 @@ TEST_CASE("merge_duplicate_rows gives the reader's survivors, also per user grou
   CHECK(no_ts.values == std::vector<float>{2, 4, 2});
   CHECK(no_ts.timestamps.empty());
 }
+
+TEST_CASE("adjacency lists: a user per line, `count item item ...`, line k is user k-1", "[ratings]") {
+  // citeulike's users.dat shape: no header, no final newline, lines of different widths.
+  const std::string text = "3 10 11 12\n1 11\n2 12 13";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, text.size()}) {
+    RatingsReader reader(FormatOptions{});
+    for (std::size_t at = 0; at < text.size(); at += chunk)
+      REQUIRE(reader.feed(text.data() + at, std::min(chunk, text.size() - at)).is_ok());
+    auto d = reader.finish();
+    REQUIRE(d.is_ok());
+    CHECK(d->format.layout == "adjacency");
+    CHECK(d->user_ids == std::vector<std::string>{"0", "1", "2"});
+    CHECK(d->item_ids == std::vector<std::string>{"10", "11", "12", "13"});
+    CHECK(d->users == std::vector<std::uint32_t>{0, 0, 0, 1, 2, 2});
+    CHECK(d->items == std::vector<std::uint32_t>{0, 1, 2, 1, 2, 3});
+    CHECK_FALSE(d->has_ratings);
+  }
+  // A count that disagrees with its line is a bad row naming both numbers.
+  FormatOptions o;
+  o.max_bad_fraction = 0.5;
+  o.source_name = "users.dat";
+  // (the sniffed sample must agree everywhere, so the bad line comes after a long enough good prefix)
+  std::string good;
+  for (int k = 0; k < 40; ++k) good += std::to_string(1 + k % 3) + (k % 3 == 0 ? " 5\n" : k % 3 == 1 ? " 5 6\n" : " 5 6 7\n");
+  const std::string mixed = good + "4 1 2\n";
+  auto m = read_ratings(mixed.data(), mixed.size(), o);
+  REQUIRE(m.is_ok());
+  CHECK(m->skipped == 1);
+  REQUIRE(m->skipped_examples.size() == 1);
+  CHECK(m->skipped_examples[0].line == 41);
+  CHECK(m->skipped_examples[0].reason == "the line says 4 items but lists 2");
+  // A triplet file whose first column is 2 everywhere stays a triplet file (one width).
+  const std::string triplets = "2 7 1\n2 8 1\n2 9 5\n";
+  auto t = read_ratings(triplets.data(), triplets.size(), FormatOptions{});
+  REQUIRE(t.is_ok());
+  CHECK(t->format.layout == "rows");
+  CHECK(t->size() == 3);
+}
+
+TEST_CASE("citeulike-a users.dat (adjacency list) loads with its stated counts", "[ratings]") {
+  const std::string path = std::string(ALSREC_SHARED_DATA_DIR) + "/citeulike-a/users.dat";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    WARN("skipped: " << path << " not found");
+    return;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto d = read_ratings(text.data(), text.size(), FormatOptions{});
+  REQUIRE(d.is_ok());
+  CHECK(d->format.layout == "adjacency");
+  CHECK(d->num_users() == 5551);   // SOURCE.md: 5,551 users, 16,980 articles, 204,986 pairs
+  CHECK(d->num_items() == 16980);
+  CHECK(d->size() == 204986);
+  CHECK(d->user_ids.back() == "5550");  // the last line has no final newline and still counts
+}

@@ -6,15 +6,16 @@
 // and searches what the caller did not fix (a given parameter is never searched):
 //
 //   start         the data's defaults (data_defaults) at the screening size: d_s factors, few iterations
-//   values        the value transforms that make sense for the value kind (binary, raw, log)
 //   weight        α₀ (iALS's unobserved weight) by decades (÷10, ×10; up to two more while an edge wins), then ×⅓, ×3
 //   lambda        λ ×⅓ and ×3, up to two more steps while an edge wins
-//   exponent      ν = 0.5 against the default 1
+//   values        the value transforms that make sense for the value kind (binary, raw, log), α₀ kept relative to
+//                 the mean observed weight
+//   exponent      ν = 0.5 against the default 1 (λ rescaled to keep a typical row's λ_u)
 //   model         `implicit`'s model (confidence implicit, binary values) with its own α grid: the library the
 //                 search must never lose to
 //   dimension     d doubled from d_s while the objective improves by ≥ 1% and the budget allows, λ re-tuned ×{½, 2}
-//                 at each new d (a larger d wants more regularization)
-//   iterations    one fit of the winner scored at 8, 12, 16, 24 and 32 iterations; the best count is kept
+//                 at each new d (a larger d wants other regularization)
+//   iterations    one fit of the winner scored at 8, 12, 16 and 24 iterations; the best count is kept
 //
 // The quick screen (SearchOptions::quick) runs only `weight` and `lambda` at d_s with a fixed plan: no budget,
 // so its result depends only on the data and the seed.

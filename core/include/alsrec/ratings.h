@@ -64,6 +64,8 @@ struct DetectedFormat {
   int rating_column = -1;
   int timestamp_column = -1;
   std::size_t max_fields = 0;  // the limit FormatOptions::max_fields describes (0: none)
+  // "rows": one interaction per line; "adjacency": one user per line, `count item item …` (line k is user k−1)
+  std::string layout = "rows";
 };
 
 struct BadRow {
