@@ -189,7 +189,8 @@ export function updateEaseChoice() {
       'ratings; its λ is chosen on the validation split.'
     : ease.fits ? `A strong item × item reference model (Steck 2019) scored on the same held-out ratings; its λ is ` +
       `chosen on the validation split. For these ${fmt.int(ease.items)} items it needs ${fmt.bytes(ease.bytes)} ` +
-      'and up to eight items × items inversions: slow for large catalogues.'
+      'and up to eight items × items inversions, whose time grows with the cube of the number of items: seconds ' +
+      'for a couple of thousand, minutes for several thousand. Cancel takes effect once it is done.'
     : `Not offered for this data: ${ease.reason}`;
 }
 

@@ -181,7 +181,8 @@ export const modelHandlers = {
         Object.assign(timing, { trainSeconds: fitted.trainSeconds, evalSeconds: fitted.evalSeconds });
         if (evaluate) {
           say('evaluate', 'Measuring Recall@10 and friends on every held-out user, and the popularity baseline' +
-            `${ease ? ' and EASE (an items × items model: its λ is chosen on a validation split first)' : ''}…`);
+            `${ease ? ' and EASE (an items × items model: its λ is chosen on a validation split first; Cancel ' +
+              'takes effect once it is done)' : ''}…`);
           await yieldToEventLoop();
           t0 = performance.now();
           const report = experiment.evaluate();
