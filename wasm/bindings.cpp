@@ -459,18 +459,17 @@ class DatasetHandle {
   }
 
   // The data's profile (profile.h: the value kind with its evidence, the shape) with the values binned.
-  val profile() const {
-    const DataProfile p = profile_dataset(data_);
-    const std::vector<ValueBin> histogram = value_histogram(data_.values, p.values);
-    return profile_object(p, &histogram);
+  val profile() {
+    const std::vector<ValueBin> histogram = value_histogram(data_.values, data_profile().values);
+    return profile_object(data_profile(), &histogram);
   }
 
   // The options the data gets for `params` (the rest decided from its profile) and why, before any screen:
   // {ok, value: {params, notes}}.
-  val resolve(const val& params) const {
+  val resolve(const val& params) {
     Result<ModelChoices> choices = model_choices_from(params);
     if (!choices) return status_object(choices.status());
-    Result<ResolvedOptions> r = resolve_options(*choices, profile_dataset(data_));
+    Result<ResolvedOptions> r = resolve_options(*choices, data_profile());
     if (!r) return status_object(r.status());
     val out = val::object();
     out.set("params", params_object(r->options));
@@ -511,6 +510,12 @@ class DatasetHandle {
     data_ = std::move(data);
     user_index_.reset();
     by_user_.reset();
+    profile_.reset();
+  }
+
+  const DataProfile& data_profile() {  // computed once: the page asks again as the form changes
+    if (!profile_) profile_ = profile_dataset(data_);
+    return *profile_;
   }
 
   static val counts(const std::vector<std::uint32_t>& index, std::size_t n) {
@@ -524,6 +529,7 @@ class DatasetHandle {
   std::vector<char> chunk_;
   std::optional<IdIndex> user_index_;  // built on first use
   std::optional<UserRows> by_user_;
+  std::optional<DataProfile> profile_;
 };
 
 // ---- ExperimentHandle --------------------------------------------------------------------------------------
