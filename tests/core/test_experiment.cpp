@@ -26,6 +26,18 @@ Dataset generated(GeneratedValues values, std::uint32_t users = 200, std::uint32
   return std::move(d->ratings);
 }
 
+// --auto with a trial limit instead of a time budget (reproducible), on small fits.
+ExperimentSpec auto_spec(const char* split, int iterations, int max_trials) {
+  ExperimentSpec spec;
+  spec.split = *parse_split(split);
+  spec.model.factors = 8;
+  spec.model.iterations = iterations;
+  spec.search = ExperimentSpec::Search::kAuto;
+  spec.search_options.budget_seconds = 0;
+  spec.search_options.max_trials = max_trials;
+  return spec;
+}
+
 }  // namespace
 
 TEST_CASE("resolve_options: the value transform follows the data, a given value is never replaced", "[experiment]") {
@@ -152,13 +164,7 @@ TEST_CASE("ModelFit with bias terms: factors carry [1, mu + b_u] and [b_i, 1]", 
 TEST_CASE("the search never reads the test part: poisoned test interactions leave every trial unchanged",
           "[experiment]") {
   const Dataset clean = generated(GeneratedValues::kStars, 300, 200, 12000);
-  ExperimentSpec spec;
-  spec.split = *parse_split("temporal:0.2");
-  spec.model.factors = 8;
-  spec.model.iterations = 3;
-  spec.search = ExperimentSpec::Search::kAuto;
-  spec.search_options.budget_seconds = 0;
-  spec.search_options.max_trials = 10;
+  const ExperimentSpec spec = auto_spec("temporal:0.2", 3, 10);
   // Poison: every test interaction moves to an item its user does not have (the temporal split, by timestamp,
   // keeps the same rows in test), and its value flips.
   Dataset poisoned = clean;
@@ -213,13 +219,7 @@ TEST_CASE("the default screen: skipped with a note when no interaction can be he
 
 TEST_CASE("search_progress: stepping the search a trial at a time sees every trial search() reports", "[experiment]") {
   const Dataset data = generated(GeneratedValues::kStars);
-  ExperimentSpec spec;
-  spec.split = *parse_split("random:0.2");
-  spec.model.factors = 8;
-  spec.model.iterations = 2;
-  spec.search = ExperimentSpec::Search::kAuto;
-  spec.search_options.budget_seconds = 0;
-  spec.search_options.max_trials = 5;
+  const ExperimentSpec spec = auto_spec("random:0.2", 2, 5);
   auto reported = Experiment::create(data, spec);
   auto stepped = Experiment::create(data, spec);
   REQUIRE(reported.is_ok());
