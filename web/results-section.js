@@ -81,7 +81,7 @@ function renderMetrics(metrics) {
   }
   const ease = metrics.ease && !metrics.ease.error ? metrics.ease : null;
   const table = document.createElement('table');
-  table.className = 'metrics-table';
+  table.className = ease ? 'metrics-table with-ease' : 'metrics-table';
   table.innerHTML = `<caption>Ranking quality on held-out ratings (${fmt.int(metrics.als.users)} users with ` +
     'held-out items), from the model trained on the other 80%</caption><thead><tr><th scope="col">Metric</th>' +
     '<th scope="col">ALS</th><th scope="col">Most popular</th><th scope="col">ALS vs popular</th>' +

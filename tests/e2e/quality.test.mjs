@@ -118,6 +118,22 @@ test('EASE beside popularity when the catalogue fits; the page says why it is re
   const popular = Number(await page.textContent('[data-testid=metrics] tr[data-metric=recall] td:nth-child(3)'));
   assert.ok(ease > popular, `EASE Recall@10 ${ease} vs popularity ${popular}: the data has taste groups`);
   assert.match(await page.textContent('[data-testid=ease-note]'), /λ [\d.]+ chosen on a validation split/);
+  // On a phone the fifth column fits too, and no number is split across lines.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phone = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const cells = [...document.querySelectorAll('.metrics-table th, .metrics-table td')];
+    const lines = (c) => {  // the lines a cell's text takes
+      const range = document.createRange();
+      range.selectNodeContents(c);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    };
+    return { outside: cells.filter((c) => c.getBoundingClientRect().right > width + 1).map((c) => c.textContent),
+             split: cells.filter((c) => c.tagName === 'TD' && lines(c) > 1).map((c) => c.textContent) };
+  });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.deepEqual(phone.outside, [], 'every column on screen');
+  assert.deepEqual(phone.split, [], 'no number split across lines');
 
   // 12,000 items: EASE's two 12,000² float matrices (1,099 MB) exceed what the page allows it (1,024 MB).
   const lines = ['user,item'];
