@@ -24,13 +24,13 @@ try {
       const bytes = new Uint8Array(await (await fetch('./ratings.csv')).arrayBuffer());
       const dataset = api.loadRatings(bytes, { sourceName: 'ratings.csv' });
       const params = { confidence: 'implicit', values: 'binary', alpha: 1, regularization: 0.1, regExponent: 0,
-        factors: 64, iterations, solver: 'cg', cgSteps: 3, computeLoss: false };
+        factors: 64, iterations, solver: 'cg', cgSteps: 3 };
       const runs = [];
       for (let rep = 0; rep < 3; ++rep) {
-        const trainer = api.createTrainer(dataset, params, { split: 'none' });
+        const experiment = api.createExperiment(dataset, params, { split: 'none', search: 'none' });
         let seconds = 0;
-        while (!trainer.done) seconds += trainer.step().seconds;
-        trainer.delete();
+        while (!experiment.done) seconds += experiment.step().seconds;
+        experiment.delete();
         runs.push(seconds);
       }
       dataset.delete();

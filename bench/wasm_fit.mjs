@@ -5,7 +5,8 @@
 // ('multi': the threaded module alsrec-mt, which needs SharedArrayBuffer: node has it.)
 // Prints JSON: {simd, threads, fit_runs_seconds, fit_best_seconds, fit_median_seconds, users, items, interactions}.
 // Parameters: `implicit`'s model (confidence implicit, binary values, alpha 1, λ 0.1, constant λ), factors 64, CG,
-// no loss — the same as the native `alsrec bench ... --no-loss` it is compared with.
+// with the loss after each iteration (as the page computes it) — the same as the native `alsrec bench` it is
+// compared with (bench/wasm_vs_native.sh, without --no-loss).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,16 +34,16 @@ const api = await loadAlsrec(options);
 const dataset = api.loadRatings(readFileSync(ratings), { sourceName: ratings });
 const params = {
   confidence: 'implicit', values: 'binary', alpha: 1, regularization: 0.1, regExponent: 0, factors: 64,
-  iterations: Number(iterationsArg), solver: 'cg', cgSteps: 3, computeLoss: false,
+  iterations: Number(iterationsArg), solver: 'cg', cgSteps: 3,
 };
 const runs = [];
 for (let rep = 0; rep < Number(repeatArg); ++rep) {
-  const trainer = api.createTrainer(dataset, params, { split: 'none' });
+  const experiment = api.createExperiment(dataset, params, { split: 'none', search: 'none' });
   let seconds = 0;
   try {
-    while (!trainer.done) seconds += trainer.step().seconds;
+    while (!experiment.done) seconds += experiment.step().seconds;
   } finally {
-    trainer.delete();
+    experiment.delete();
   }
   runs.push(seconds);
 }

@@ -8,7 +8,7 @@ RATINGS=${3:-/work/shared/data/ml-latest-small/ratings.csv}
 ITER=${ITER:-20}
 IMPLICIT="--confidence implicit --values binary --alpha 1 --regularization 0.1 --reg-exponent 0"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(uptime | sed 's/.*load/load/')"
-native=$("$ALSREC" bench --input "$RATINGS" $IMPLICIT --factors 64 --iterations "$ITER" --threads 1 --no-loss \
+native=$("$ALSREC" bench --input "$RATINGS" $IMPLICIT --factors 64 --iterations "$ITER" --threads 1 \
   --no-recommend --gemm-size 0 --repeat 3 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["fit_best_seconds"])')
 wasm=$(NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node bench/wasm_fit.mjs "$SITE" "$RATINGS" "$ITER" 3 |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["fit_best_seconds"])')

@@ -1,5 +1,5 @@
 // Type declarations for the alsrec JavaScript API (wasm/alsrec_api.js), the friendly layer over the embind module.
-// Every object that wraps wasm memory (Dataset, Trainer, Model) must be released with .delete().
+// Every object that wraps wasm memory (Dataset, Experiment, Model) must be released with .delete().
 // Every failure throws an AlsrecError whose .code names the core StatusCode: bad options/parameters, unknown user or
 // item ids and use of a deleted object are 'invalid_argument'; unreadable ratings or model bytes are 'bad_input'.
 // Ids are strings; a number passed as an id is converted with String().
@@ -37,23 +37,49 @@ export interface DatasetSummary {
   skipped: number; skippedExamples: BadRow[]; filtered: number; duplicatesMerged: number;
   hasRatings: boolean; hasTimestamps: boolean;
   density: number;                       // interactions / (users × items)
-  ratingHistogram: { value: number; count: number }[];  // distinct values (rounded to 0.5) when hasRatings
   format: DetectedFormat;
   fingerprint: string;                   // 16 hex digits
 }
 
+/** What the value column is (the core's detection, profile.h), with the evidence in one sentence. */
+export type ValueKind = 'none' | 'binary' | 'stars' | 'zero_implicit' | 'counts' | 'other';
+export interface ValueBin { low: number; high: number; count: number; }  // values in [low, high]
+export interface DataProfile {
+  values: {
+    kind: ValueKind; description: string; evidence: string;
+    min: number; max: number; mean: number; median: number; p99: number; distinct: number; integers: boolean;
+    step: number;                        // stars: the grid (0.5 or 1)
+    zeroWeight: number;                  // zero_implicit: the weight a 0 gets
+    histogram?: ValueBin[];              // Dataset.profile() only: the values binned by their kind
+  };
+  users: number; items: number; interactions: number; density: number;
+  meanPerUser: number; medianPerUser: number; meanPerItem: number; medianPerItem: number;
+  topItemShare: number;                  // share of interactions on the most popular 1% of items
+  hasTimestamps: boolean;
+}
+
 export interface ItemInfo { id: string; title: string; genres: string; }
 
-export interface TrainParams {            // defaults: the CLI's defaults
+/** One row of the engine's parameter table (the CLI's flags, the limits every surface checks). */
+export interface ParameterInfo {
+  name: string;                          // the JS key: 'unobservedWeight'
+  flag: string;                          // the CLI flag without '--': 'unobserved-weight'
+  type: 'number' | 'integer' | 'choice' | 'boolean';
+  min: number; max: number;              // inclusive (numbers)
+  integer: boolean;
+  choices: readonly string[];            // type 'choice': the accepted names
+  help: string;
+}
+
+/** Model parameters by JS key; a key left out is decided from the data (see README "Defaults"). The accepted keys,
+ *  limits and names are `Alsrec.parameters` (the engine's table): these are the ones it has today. */
+export interface TrainParams {
   factors?: number; regularization?: number; alpha?: number;
   confidence?: 'implicit' | 'hu' | 'log' | 'ials' | 'explicit';
-  values?: 'raw' | 'binary';
+  values?: 'raw' | 'binary' | 'log';
   epsilon?: number; unobservedWeight?: number; regExponent?: number;
-  iterations?: number;
-  solver?: 'auto' | 'cg' | 'cholesky' | 'subspace';  // auto: cg, or subspace from 256 factors when no pair is weighted
-  cgSteps?: number; blockSize?: number;             // blockSize: subspace's coordinates per block
-  seed?: number;
-  computeLoss?: boolean;
+  iterations?: number; solver?: string; cgSteps?: number; threads?: number; seed?: number; biases?: boolean;
+  [parameter: string]: number | string | boolean | undefined;
 }
 
 export interface RankingMetrics {
@@ -70,6 +96,10 @@ export interface Contribution { itemId: string; index: number; score: number; }
 
 export class Dataset {
   summary(): DatasetSummary;
+  /** The engine's profile of the data: value kind with evidence, binned values, shape. (extension) */
+  profile(): DataProfile;
+  /** The parameters the data gets for `params` (the rest from its profile) and the notes saying why. (extension) */
+  resolve(params?: TrainParams): { params: Required<TrainParams>; notes: string[] };
   userIds(): string[];
   itemIds(): string[];
   /** The user's interactions (item id, value, timestamp) in file order. */
@@ -83,25 +113,72 @@ export class Dataset {
   delete(): void;
 }
 
-export class Trainer {
+/** One fit of the search, scored on the validation split carved from the train part. */
+export interface SearchTrial {
+  stage: string;                    // 'start', 'values', 'weight', 'lambda', 'exponent', 'model', 'dimension', ...
+  params: Required<TrainParams>;
+  objective: number;                // validation NDCG@K / Recall@K (higher is better) or RMSE (explicit)
+  recall: number; ndcg: number; rmse: number; seconds: number; failed: boolean;
+}
+export interface SearchProgress {
+  trialsDone: number; elapsed: number; budget: number;
+  last: SearchTrial | null; best: SearchTrial | null; done: boolean;
+}
+export interface SearchResult {
+  trials: SearchTrial[]; best: number; chosen: Required<TrainParams>; higherIsBetter: boolean;
+  budgetExhausted: boolean; seconds: number; fitInteractions: number; validationInteractions: number;
+  notes: string[];
+}
+export interface BaselineError { error: string; seconds: number; }
+export interface Evaluation {
+  model: RankingMetrics;
+  baselines: { popularity?: RankingMetrics & { seconds: number };
+               ease?: (RankingMetrics & { lambda: number; seconds: number }) | BaselineError };
+  ratingErrors?: { model: RatingErrors; globalMean: RatingErrors; bias: RatingErrors };  // explicit mode
+  seconds: number;
+}
+export interface RatingErrors { count: number; rmse: number; mae: number; }
+
+export interface ExperimentOptions {
+  split?: string;                   // 'none' (createExperiment's default) | 'temporal:0.2' | 'random:0.2' | 'leave-last:1'
+  k?: number;                       // default 10
+  search?: 'screen' | 'auto' | 'none';  // default 'screen': α₀ and λ screened around the data's defaults
+  budgetSeconds?: number;           // 'auto': default 60; 0 = no limit (the first trial always runs)
+  maxTrials?: number;               // reproducible alternative to the time budget (0 = no limit)
+  objective?: 'ndcg' | 'recall';    // explicit mode always minimises RMSE
+  baselines?: string;               // 'popularity' (default), 'popularity,ease', 'none'
+  easeMaxBytes?: number;            // EASE is refused beyond this working memory (default 4 GiB)
+}
+
+/** The core's Experiment: one data set, split, searched, fitted and evaluated a step at a time. (extension) */
+export class Experiment {
+  /** Search trials remain; they run (searchStep) before the first step(). */
+  readonly searching: boolean;
+  searchStep(): SearchProgress;
+  searchResult(): SearchResult | null;
+  /** Every remaining trial; onTrial returning false cancels (AlsrecError 'cancelled'). */
+  search(onTrial?: (p: SearchProgress) => boolean | void): SearchResult | null;
   /** One ALS iteration (users then items). Throws AlsrecError('numerical') if training diverged. */
   step(): StepProgress;
   readonly iteration: number;
   readonly iterations: number;
   readonly done: boolean;
-  /** With a split: ranking metrics on the held-out test interactions for the current factors. */
-  evaluate(k?: number): RankingMetrics;
-  /** With a split: the popularity baseline on the same split. */
-  popularity(k?: number): RankingMetrics;
-  /** evaluate() on at most maxUsers held-out users, always the same seeded sample (cheap curves). (extension) */
-  evaluateSample(k?: number, maxUsers?: number): RankingMetrics;
-  /** A Model of the current factors (a copy; the trainer may keep stepping). */
-  model(): Model;
-  /** Whether the trainer holds a test split (evaluate/popularity work). (extension) */
   readonly hasTest: boolean;
-  /** The parameters in use, defaults filled in. (extension) */
+  readonly trainInteractions: number;
+  readonly testInteractions: number;
+  /** The parameters in use (the search's choice once it has ended). */
   readonly params: Required<TrainParams>;
-  readonly deleted: boolean;  // (extension)
+  /** Each decision taken from the data, in words. */
+  readonly notes: string[];
+  /** The train part's profile. */
+  profile(): DataProfile;
+  /** Metrics of the current factors on the test part; maxUsers > 0: an evenly spaced sample of test users. */
+  testMetrics(maxUsers?: number): RankingMetrics;
+  /** The model beside the baselines on the test part. */
+  evaluate(): Evaluation;
+  /** A Model of the current factors (a copy). */
+  model(): Model;
+  readonly deleted: boolean;
   delete(): void;
 }
 
@@ -138,42 +215,21 @@ export class Model {
   delete(): void;
 }
 
+export interface RunCallbacks {
+  onProgress?: (p: StepProgress) => boolean | void;    // after each iteration; false cancels
+  onTrial?: (p: SearchProgress) => boolean | void;     // after each search trial; false cancels
+}
+
 export interface EvaluateResult {
   users: number;
   metrics: RankingMetrics;
-  baseline: { popularity: RankingMetrics };
+  baseline: Evaluation['baselines'];
+  ratingErrors?: Evaluation['ratingErrors'];
   fitSeconds: number;
   params: Required<TrainParams>;
-}
-
-/** One trained and scored grid point of tune(). objective: validation NDCG@K / Recall@K, or RMSE (explicit). */
-export interface TuneTrial {
-  stage: number;                    // 0 = the initial grid; s = local search at the s-th rung of the factor ladder
-  params: Required<TrainParams>;
-  objective: number; recall: number; ndcg: number; rmse: number;
-  seconds: number;
-}
-export interface TuneProgress {
-  trialsDone: number; stage: number; stages: number; elapsed: number; budget: number;
-  last: TuneTrial; best: TuneTrial;
-}
-export interface TuneOptions {
-  split?: string;                   // default 'temporal:0.2'; the validation split is the same kind, on train only
-  k?: number;                       // default 10
-  budgetSeconds?: number;           // default 60; 0 = no limit (at least one trial always runs)
-  maxTrials?: number;               // reproducible alternative to the time budget
-  objective?: 'ndcg' | 'recall';    // explicit mode always minimises RMSE
-  params?: TrainParams;             // base parameters (mode, iterations, solver, seed); searched ones overwritten
-  onProgress?: (p: TuneProgress) => boolean | void;  // return false to cancel (AlsrecError 'cancelled')
-  /** Called once the search has ended, before the winner is trained on the train part and scored on test. */
-  onSearchDone?: (tuning: TuneResult['tuning']) => void;
-}
-/** evaluate()'s result for the winner (trained on the whole train part, scored once on test), plus the search. */
-export interface TuneResult extends EvaluateResult {
-  tuning: {
-    trials: TuneTrial[]; best: number; params: Required<TrainParams>; budgetExhausted: boolean; seconds: number;
-    objective: 'ndcg' | 'recall' | 'rmse'; fitInteractions: number; validationInteractions: number;
-  };
+  notes: string[];
+  profile: DataProfile;
+  search: SearchResult | null;
 }
 
 export interface GenerateOptions {
@@ -184,10 +240,12 @@ export interface Alsrec {
   readonly version: string;
   readonly simd: boolean;
   readonly threads: number;
-  /** The recommended parameters; with a confidence mode other than theirs, that mode's starting point. */
-  defaults(confidence?: TrainParams['confidence']): Required<TrainParams>;
+  /** The engine's parameter table: names, limits, accepted values and help of every model parameter. (extension) */
+  readonly parameters: readonly ParameterInfo[];
   /** The values each choice parameter accepts: {confidence, values, solver}. (extension) */
-  readonly choices: { confidence: readonly string[]; values: readonly string[]; solver: readonly string[] };
+  readonly choices: { readonly [name: string]: readonly string[] };
+  /** Bytes EASE needs for a catalogue of `items` items. (extension) */
+  easeMemoryBytes(items: number): number;
   sniffFormat(bytes: Uint8Array, options?: FormatOptions): DetectedFormat;
   /** The format and the first maxRows records (header included) split as loadRatings splits them. (extension) */
   preview(bytes: Uint8Array, options?: FormatOptions, maxRows?: number): { format: DetectedFormat; rows: string[][] };
@@ -195,14 +253,13 @@ export interface Alsrec {
   loadRatings(bytes: Uint8Array, options?: FormatOptions,
               onProgress?: (p: { bytesDone: number; bytesTotal: number }) => void): Dataset;
   loadItems(bytes: Uint8Array, options?: FormatOptions): ItemInfo[];
-  /** split: 'none' | 'temporal:0.2' | 'random:0.2' | 'leave-last:1'. Trains on the train part only. */
-  createTrainer(dataset: Dataset, params?: TrainParams, options?: { split?: string; splitSeed?: number }): Trainer;
-  /** Train to completion; onProgress may return false to cancel (throws AlsrecError('cancelled')). */
-  train(dataset: Dataset, params?: TrainParams, onProgress?: (p: StepProgress) => boolean | void): Model;
-  evaluate(dataset: Dataset, params?: TrainParams,
-           options?: { split?: string; k?: number; onProgress?: (p: StepProgress) => boolean | void }): EvaluateResult;
-  /** d-doubling hyperparameter search on a validation split of the train part, then one evaluation on test. */
-  tune(dataset: Dataset, options?: TuneOptions): TuneResult;
+  /** The core's Experiment, stepped by the caller (the page's worker). (extension) */
+  createExperiment(dataset: Dataset, params?: TrainParams, options?: ExperimentOptions): Experiment;
+  /** Search (default: the screen) and fit on all the data, as `alsrec train`. A function is taken as onProgress. */
+  train(dataset: Dataset, params?: TrainParams,
+        options?: Omit<ExperimentOptions, 'split' | 'k' | 'baselines'> & RunCallbacks | RunCallbacks['onProgress']): Model;
+  /** Hold out options.split (default 'temporal:0.2'), search, fit, and score beside the baselines, as `alsrec evaluate`. */
+  evaluate(dataset: Dataset, params?: TrainParams, options?: ExperimentOptions & RunCallbacks): EvaluateResult;
   loadModel(bytes: Uint8Array, sourceName?: string): Model;
   generateDemo(options?: GenerateOptions): { dataset: Dataset; items: ItemInfo[]; ratingsCsv: Uint8Array; itemsCsv: Uint8Array };
 }

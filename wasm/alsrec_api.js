@@ -1,9 +1,10 @@
 // alsrec JavaScript API: the friendly layer over the embind module (alsrec.js + alsrec.wasm). Types: alsrec.d.ts.
 //
-// What this layer adds over the raw bindings: the CLI's parameter defaults (read from the core, not repeated here),
-// option checking with plain-words AlsrecError('invalid_argument') messages, every core Status turned into an
-// AlsrecError with .code, training loops with progress and cancel, and ownership: each wrapper owns exactly one
-// embind handle and frees it in delete(); intermediate handles are freed here (try/finally), never leaked.
+// What this layer adds over the raw bindings is JS-specific only: loading the module, typed arrays, checking the
+// types of what JS passes (names and limits come from the engine's parameter table, `api.parameters`), every core
+// Status turned into an AlsrecError with .code, loops with progress callbacks that can cancel, and ownership: each
+// wrapper owns exactly one embind handle and frees it in delete(); intermediate handles are freed here
+// (try/finally), never leaked. Defaults, splits, searches, fits and baselines are the core's (its Experiment).
 
 export class AlsrecError extends Error {
   constructor(code, message) {
@@ -79,13 +80,6 @@ const KINDS = {
   object: [(v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'an object'],
 };
 
-const TRAIN_PARAMS = {
-  factors: 'integer', regularization: 'number', alpha: 'number',
-  confidence: ['implicit', 'hu', 'log', 'ials', 'explicit'], values: ['raw', 'binary'],
-  epsilon: 'number', unobservedWeight: 'number', regExponent: 'number',
-  iterations: 'integer', solver: ['auto', 'cg', 'cholesky', 'subspace'], cgSteps: 'integer', blockSize: 'integer',
-  seed: 'bigcount', computeLoss: 'boolean',
-};
 const FORMAT_OPTIONS = {
   sourceName: 'string', delimiter: 'string', header: 'header', encoding: 'string', columns: 'string',
   duplicates: ['last', 'first', 'sum', 'max'], minRating: 'nullableNumber', strict: 'boolean', maxBadFraction: 'number',
@@ -93,6 +87,12 @@ const FORMAT_OPTIONS = {
 const GENERATE_OPTIONS = {
   users: 'count', items: 'count', interactions: 'bigcount', groups: 'count', zipfExponent: 'number', seed: 'bigcount',
 };
+// What an experiment does besides the model: the split, the search before fitting, the baselines.
+const EXPERIMENT_OPTIONS = {
+  split: 'string', k: 'integer', search: ['screen', 'auto', 'none'], budgetSeconds: 'number', maxTrials: 'count',
+  objective: ['ndcg', 'recall'], baselines: 'string', easeMaxBytes: 'bigcount',
+};
+const RUN_CALLBACKS = { onProgress: 'callback', onTrial: 'callback' };
 
 function editDistance(a, b) {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -182,18 +182,22 @@ function onProgressFn(onProgress) {
   return onProgress;
 }
 
-// The shortest decimal that is the same float32: 0.1f reads back as 0.1, not 0.10000000149011612.
-function shortestFloat(x) {
-  if (!Number.isFinite(x)) return x;
-  for (let digits = 1; digits <= 9; ++digits) {
-    const y = Number(x.toPrecision(digits));
-    if (Math.fround(y) === Math.fround(x)) return y;
-  }
-  return x;
+// The model parameters (the engine's own table: names, limits, accepted values, help), each with its JS type.
+function parameterTable(module) {
+  return Object.freeze(call(() => module.parameters()).map((p) => {
+    const choices = Object.freeze([...p.choices]);
+    const type = choices.length === 2 && choices[0] === 'false' && choices[1] === 'true' ? 'boolean'
+      : choices.length ? 'choice' : p.integer ? 'integer' : 'number';
+    return Object.freeze({ ...p, choices: type === 'choice' ? choices : Object.freeze([]), type });
+  }));
 }
-function cleanParams(p) {
-  for (const key of ['regularization', 'alpha', 'epsilon', 'unobservedWeight', 'regExponent']) p[key] = shortestFloat(p[key]);
-  return p;
+
+// Checks the parameters' names and JS types against the table (the engine checks the limits) and returns only
+// those set: the rest are decided from the data.
+function checkParams(table, params) {
+  const specs = Object.fromEntries(table.map((p) => [p.name, p.type === 'choice' ? p.choices
+    : p.type === 'integer' ? (p.max > INT32_MAX ? 'bigcount' : 'integer') : p.type]));
+  return checkOptions('parameters', params, specs);
 }
 
 // ---- wrappers ----------------------------------------------------------------------------------------------
@@ -220,8 +224,19 @@ class Owned {
 }
 
 export class Dataset extends Owned {
-  constructor(raw) { super(raw, 'Dataset'); }
+  #table;
+  constructor(raw, table) {
+    super(raw, 'Dataset');
+    this.#table = table;
+  }
   summary() { return call(() => this[RAW]().summary()); }
+  /** What the data is (value kind in words with its evidence, binned values, shape), as the engine reads it. */
+  profile() { return call(() => this[RAW]().profile()); }
+  /** The parameters this data gets for `params` (the rest decided from its profile), and why; before any screen. */
+  resolve(params) {
+    const given = checkParams(this.#table, params);
+    return run(() => this[RAW]().resolve(given));
+  }
   userIds() { return call(() => this[RAW]().userIds()); }
   itemIds() { return call(() => this[RAW]().itemIds()); }
   userItems(userId) {
@@ -244,7 +259,7 @@ export class Model extends Owned {
     this.#factors = raw.factors();
     this.#numUsers = raw.numUsers();
     this.#numItems = raw.numItems();
-    this.#params = cleanParams(raw.params());
+    this.#params = raw.params();
   }
   get factors() { return this.#factors; }
   get numUsers() { return this.#numUsers; }
@@ -314,40 +329,60 @@ export class Model extends Owned {
   save() { return call(() => this[RAW]().save()); }
 }
 
-export class Trainer extends Owned {
+/** The core's Experiment: one data set, split, searched, fitted and evaluated a step at a time. */
+export class Experiment extends Owned {
   #module;
   constructor(module, raw) {
-    super(raw, 'Trainer');
+    super(raw, 'Experiment');
     this.#module = module;
   }
+  /** Whether search trials remain (the default screen or --auto's search); they run before the first step(). */
+  get searching() { return call(() => this[RAW]().searching()); }
+  /** One search trial: {trialsDone, elapsed, budget, last, best, done}. */
+  searchStep() { return run(() => this[RAW]().searchStep()); }
+  /** The finished search ({trials, best, chosen, notes, ...}), or null when none ran. */
+  searchResult() { return call(() => this[RAW]().searchResult()); }
+  /** The remaining trials; onTrial(progress) after each, returning false cancels. */
+  search(onTrial = null) {
+    const report = onProgressFn(onTrial);
+    let trials = 0;
+    while (this.searching) {
+      const progress = this.searchStep();
+      if (progress.trialsDone === trials) continue;  // a step that only ended the plan
+      trials = progress.trialsDone;
+      if (report && report(progress) === false) {
+        throw new AlsrecError('cancelled', `search cancelled after ${trials} trials`);
+      }
+    }
+    return this.searchResult();
+  }
+  /** One ALS iteration (users then items). Throws AlsrecError('numerical') if training diverged. */
   step() { return run(() => this[RAW]().step()); }
   get iteration() { return call(() => this[RAW]().iteration()); }
   get iterations() { return call(() => this[RAW]().iterations()); }
   get done() { return call(() => this[RAW]().done()); }
-  /** Whether the trainer holds a test split (evaluate/popularity work). */
   get hasTest() { return call(() => this[RAW]().hasTest()); }
-  get params() { return cleanParams(call(() => this[RAW]().params())); }
-  evaluate(k = 10) {
-    asK(k);
-    return run(() => this[RAW]().evaluate(k));
+  get trainInteractions() { return call(() => this[RAW]().trainInteractions()); }
+  get testInteractions() { return call(() => this[RAW]().testInteractions()); }
+  /** The parameters in use: given, decided from the data, or chosen by the search once it has ended. */
+  get params() { return call(() => this[RAW]().params()); }
+  /** Each decision taken from the data, in words. */
+  get notes() { return call(() => this[RAW]().notes()); }
+  /** The train part's profile (what the defaults were decided from). */
+  profile() { return call(() => this[RAW]().profile()); }
+  /** Ranking metrics of the current factors on the test part; maxUsers > 0: on an evenly spaced sample of users. */
+  testMetrics(maxUsers = 0) {
+    asCount(maxUsers, 'maxUsers');
+    return run(() => this[RAW]().testMetrics(maxUsers));
   }
-  popularity(k = 10) {
-    asK(k);
-    return run(() => this[RAW]().popularity(k));
-  }
-  /** evaluate() on at most maxUsers held-out users: a fixed sample (the same users on every call). */
-  evaluateSample(k = 10, maxUsers = 1000) {
-    asK(k);
-    if (!Number.isInteger(maxUsers) || maxUsers < 1 || maxUsers > INT32_MAX) {
-      throw invalid(`maxUsers must be a whole number ≥ 1 (got ${describe(maxUsers)})`);
-    }
-    return run(() => this[RAW]().evaluateSample(k, maxUsers));
-  }
+  /** The model and the baselines on the test part: {model, baselines: {popularity, ease?}, ratingErrors?, seconds}. */
+  evaluate() { return run(() => this[RAW]().evaluate()); }
+  /** A Model of the current factors (a copy; the experiment may keep stepping). */
   model() {
     const raw = this[RAW]();
     const handle = call(() => new this.#module.ModelHandle());
     try {
-      run(() => handle.fromTrainer(raw));
+      run(() => handle.fromExperiment(raw));
       return new Model(handle);
     } catch (e) {
       handle.delete();
@@ -356,11 +391,12 @@ export class Trainer extends Owned {
   }
 }
 
-// Steps to the end, reporting each iteration; onProgress returning false cancels. Returns the summed fit time.
-function runToEnd(trainer, onProgress) {
+// The search, then the iterations, reporting each; a callback returning false cancels. Returns the fit seconds.
+function runExperiment(experiment, { onProgress = null, onTrial = null } = {}) {
+  experiment.search(onTrial);
   let seconds = 0;
-  while (!trainer.done) {
-    const progress = trainer.step();
+  while (!experiment.done) {
+    const progress = experiment.step();
     seconds += progress.seconds;
     if (onProgress && onProgress(progress) === false) {
       throw new AlsrecError('cancelled', `training cancelled after iteration ${progress.iteration} of ${progress.iterations}`);
@@ -370,16 +406,7 @@ function runToEnd(trainer, onProgress) {
 }
 
 function makeApi(module) {
-  const defaults = cleanParams(call(() => module.defaultParams()));
-  // The recommended defaults belong to ials; with another confidence mode the parameters not given take that
-  // mode's starting point (`implicit`'s for implicit/hu/log, ALS-WR for explicit), as the CLI does.
-  function mergedParams(params) {
-    const given = checkOptions('parameters', params, TRAIN_PARAMS);
-    const base = given.confidence !== undefined && given.confidence !== defaults.confidence
-      ? cleanParams(run(() => module.modeParams(given.confidence)))
-      : defaults;
-    return { ...base, ...given };
-  }
+  const parameters = parameterTable(module);
 
   function newHandle(Type) { return call(() => new module[Type]()); }
 
@@ -388,20 +415,26 @@ function makeApi(module) {
     return dataset[RAW]();
   }
 
+  function experimentOptions(what, options, extra = {}) {
+    const o = checkOptions(what, options, { ...EXPERIMENT_OPTIONS, ...extra });
+    if (o.k !== undefined) asK(o.k);
+    if (o.budgetSeconds !== undefined && !(o.budgetSeconds >= 0)) {
+      throw invalid(`budgetSeconds must be ≥ 0 (got ${describe(o.budgetSeconds)})`);
+    }
+    return o;
+  }
+
   const api = {
     version: call(() => module.version()),
     simd: call(() => module.hasSimd()),
     threads: call(() => module.threadCount()),
-    // The values each choice parameter accepts (e.g. to fill a form's menus).
-    choices: Object.freeze(Object.fromEntries(Object.entries(TRAIN_PARAMS)
-      .filter(([, spec]) => Array.isArray(spec)).map(([key, spec]) => [key, Object.freeze([...spec])]))),
-
-    // defaults(): the recommended (ials) parameters; defaults(mode) for another confidence mode: the starting point
-    // createTrainer() uses for it, e.g. to refill a form.
-    defaults(confidence) {
-      if (confidence === undefined || confidence === defaults.confidence) return { ...defaults };
-      return mergedParams({ confidence });
-    },
+    /** Every model parameter: {name, flag, type, min, max, integer, choices, help}, from the engine's table. */
+    parameters,
+    /** The values each choice parameter accepts (e.g. to fill a form's menus). */
+    choices: Object.freeze(Object.fromEntries(parameters.filter((p) => p.type === 'choice')
+      .map((p) => [p.name, p.choices]))),
+    /** Bytes EASE needs for a catalogue of `items` (its two items × items matrices). */
+    easeMemoryBytes(items) { return call(() => module.easeMemoryBytes(asCount(items, 'items'))); },
 
     sniffFormat(bytes, options) {
       const data = asBytes(bytes, 'bytes');
@@ -422,7 +455,7 @@ function makeApi(module) {
           progress?.({ bytesDone: Math.min(offset + CHUNK_BYTES, data.length), bytesTotal: data.length });
         }
         run(() => handle.finish());
-        return new Dataset(handle);
+        return new Dataset(handle, parameters);
       } catch (e) {
         handle.delete();
         throw e;
@@ -443,89 +476,55 @@ function makeApi(module) {
       return run(() => module.loadItems(data, f));
     },
 
-    createTrainer(dataset, params, options = {}) {
+    // The core's Experiment over `dataset`: options = {split ('none' default), k, search ('screen' default |
+    // 'auto' | 'none'), budgetSeconds, maxTrials, objective, baselines ('popularity' default; 'popularity,ease'),
+    // easeMaxBytes}.
+    createExperiment(dataset, params, options = {}) {
       const raw = checkDataset(dataset);
-      const p = mergedParams(params);
-      const o = checkOptions('trainer options', options, { split: 'string', splitSeed: 'bigcount' });
-      const split = o.split ?? 'none';
-      const splitSeed = o.splitSeed ?? p.seed;
-      const handle = newHandle('TrainerHandle');
+      const given = checkParams(parameters, params);
+      const o = experimentOptions('experiment options', options);
+      const handle = newHandle('ExperimentHandle');
       try {
-        run(() => handle.init(raw, p, split, splitSeed));
-        return new Trainer(module, handle);
+        run(() => handle.init(raw, given, o));
+        return new Experiment(module, handle);
       } catch (e) {
         handle.delete();
         throw e;
       }
     },
 
-    train(dataset, params, onProgress) {
-      const progress = onProgressFn(onProgress);
-      const trainer = api.createTrainer(dataset, params, { split: 'none' });
+    // Search (the default screen, or options.search 'auto' within budgetSeconds) and fit on all the data, as
+    // `alsrec train`. options: {search, budgetSeconds, maxTrials, objective, onProgress(step), onTrial(progress)}
+    // (either callback returning false cancels); a function is taken as onProgress.
+    train(dataset, params, options = {}) {
+      const o = typeof options === 'function' ? { onProgress: options } : options;
+      const { onProgress = null, onTrial = null, ...rest } = experimentOptions('train options', o, RUN_CALLBACKS);
+      if (rest.split !== undefined && rest.split !== 'none') throw invalid("train fits all the data: use evaluate() for a split");
+      const experiment = api.createExperiment(dataset, params, { ...rest, split: 'none', baselines: 'none' });
       try {
-        runToEnd(trainer, progress);
-        return trainer.model();
+        runExperiment(experiment, { onProgress, onTrial });
+        return experiment.model();
       } finally {
-        trainer.delete();
+        experiment.delete();
       }
     },
 
+    // Hold out a split, search, fit on the train part and score it beside the baselines, as `alsrec evaluate`.
+    // options: createExperiment's (split default 'temporal:0.2') plus onProgress / onTrial.
     evaluate(dataset, params, options = {}) {
-      const o = checkOptions('evaluate options', options, { split: 'string', k: 'integer', onProgress: 'callback' });
-      const { split = 'temporal:0.2', k = 10, onProgress = null } = o;
-      asK(k);
+      const { onProgress = null, onTrial = null, ...rest } = experimentOptions('evaluate options', options, RUN_CALLBACKS);
+      const split = rest.split ?? 'temporal:0.2';
       if (split === 'none') throw invalid("evaluate needs a split such as 'temporal:0.2' (got 'none')");
-      const progress = onProgressFn(onProgress);
-      const trainer = api.createTrainer(dataset, params, { split });
+      const experiment = api.createExperiment(dataset, params, { ...rest, split });
       try {
-        const fitSeconds = runToEnd(trainer, progress);
-        const metrics = trainer.evaluate(k);
-        const popularity = trainer.popularity(k);
-        return { users: metrics.users, metrics, baseline: { popularity }, fitSeconds, params: trainer.params };
+        const fitSeconds = runExperiment(experiment, { onProgress, onTrial });
+        const report = experiment.evaluate();
+        return { users: report.model.users, metrics: report.model, baseline: report.baselines,
+                 ratingErrors: report.ratingErrors, fitSeconds, params: experiment.params, notes: experiment.notes,
+                 profile: experiment.profile(), search: experiment.searchResult() };
       } finally {
-        trainer.delete();
+        experiment.delete();
       }
-    },
-
-    // Searches α₀ (or alpha), λ, ν and factors (d-doubling) on a validation split carved from the train part of
-    // `split` only, then trains the winner on the whole train part and evaluates it once on test. onProgress gets
-    // {trialsDone, stage, stages, elapsed, budget, last, best} after every trial; returning false cancels.
-    tune(dataset, options = {}) {
-      const raw = checkDataset(dataset);
-      const o = checkOptions('tune options', options, {
-        split: 'string', k: 'integer', budgetSeconds: 'number', maxTrials: 'integer', objective: ['ndcg', 'recall'],
-        params: 'object', onProgress: 'callback', onSearchDone: 'callback',
-      });
-      const { split = 'temporal:0.2', k = 10, budgetSeconds = 60, onProgress = null } = o;
-      asK(k);
-      if (split === 'none') throw invalid("tune needs a split such as 'temporal:0.2' (got 'none')");
-      if (!(budgetSeconds >= 0)) throw invalid(`budgetSeconds must be ≥ 0 (got ${describe(budgetSeconds)})`);
-      const progress = onProgressFn(onProgress);
-      const p = mergedParams(o.params);
-      let thrown = null;
-      const report = progress && ((pr) => {
-        try {
-          return progress(pr) !== false;
-        } catch (e) {
-          thrown = e;
-          return false;
-        }
-      });
-      const search = { k, budgetSeconds };
-      if (o.maxTrials !== undefined) search.maxTrials = asCount(o.maxTrials, 'maxTrials');
-      if (o.objective !== undefined) search.objective = o.objective;
-      let tuning;
-      try {
-        tuning = run(() => module.tune(raw, p, split, p.seed, search, report || null));
-      } catch (e) {
-        if (thrown) throw thrown;
-        throw e;
-      }
-      tuning.params = cleanParams(tuning.params);
-      for (const t of tuning.trials) t.params = cleanParams(t.params);
-      o.onSearchDone?.(tuning);
-      const result = api.evaluate(dataset, tuning.params, { split, k });
-      return { ...result, tuning };
     },
 
     loadModel(bytes, sourceName = 'model file') {
@@ -546,7 +545,7 @@ function makeApi(module) {
       const handle = newHandle('DatasetHandle');
       try {
         const { items, ratingsCsv, itemsCsv } = run(() => handle.generate(g));
-        return { dataset: new Dataset(handle), items, ratingsCsv, itemsCsv };
+        return { dataset: new Dataset(handle, parameters), items, ratingsCsv, itemsCsv };
       } catch (e) {
         handle.delete();
         throw e;

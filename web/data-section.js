@@ -3,7 +3,7 @@
 // data options (minimum rating counted as positive).
 import { ErrorCode, Request } from './protocol.js';
 import { $, activity, bump, clearError, fmt, run, showError, ui, updateControls } from './page.js';
-import { describeKind, describeValue, histogramBins, valueKind } from './values.js';
+import { binLabel, describeKind, describeValue } from './values.js';
 
 let hooks = { dataChanged: () => {}, modelArrived: () => {}, titlesChanged: () => {} };
 
@@ -60,8 +60,8 @@ function renderFormat(preview, sourceName, failed) {
 }
 
 function renderStats(result) {
-  const { summary } = result;
-  const values = valueKind(summary);
+  const { summary, profile } = result;
+  const { values } = profile;
   const stats = [
     ['Users', fmt.int(summary.users)], ['Items', fmt.int(summary.items)],
     ['Interactions', fmt.int(summary.interactions)],
@@ -81,7 +81,10 @@ function renderStats(result) {
     const dd = document.createElement('dd');
     dt.textContent = k;
     dd.textContent = v;
-    if (k === 'Values') dd.id = 'values-kind';  // the core's own value-kind detection will fill this in words
+    if (k === 'Values') {
+      dd.id = 'values-kind';
+      dd.dataset.kind = values.kind;
+    }
     if (v.length > 12) div.className = 'wide';
     div.append(dt, dd);
     dl.append(div);
@@ -90,25 +93,26 @@ function renderStats(result) {
   renderSkipped(summary);
 }
 
+/** The values as the engine binned them (a bin per star, powers of two for counts, ...). */
 function renderHistogram(values) {
   const box = $('histogram');
   box.replaceChildren();
-  const rows = histogramBins(values);
+  const rows = values.histogram || [];
   $('histogram-heading').textContent = values.kind === 'counts' ? 'Values (counts, grouped)' : 'Values';
   if (!rows.length) {
     box.innerHTML = '<p class="muted">No values: every row counts as one interaction.</p>';
     return;
   }
   const max = Math.max(...rows.map((b) => b.count));
-  for (const { label, count } of rows) {
+  for (const bin of rows) {
     const row = document.createElement('div');
     row.className = 'bar-row';
     row.setAttribute('role', 'row');
     row.innerHTML = '<span role="rowheader" class="bar-label"></span><span role="cell" class="bar-track">' +
       '<span class="bar"></span></span><span role="cell" class="bar-count"></span>';
-    row.querySelector('.bar-label').textContent = label;
-    row.querySelector('.bar').style.width = `${(100 * count) / max}%`;
-    row.querySelector('.bar-count').textContent = fmt.int(count);
+    row.querySelector('.bar-label').textContent = binLabel(values, bin);
+    row.querySelector('.bar').style.width = `${(100 * bin.count) / max}%`;
+    row.querySelector('.bar-count').textContent = fmt.int(bin.count);
     box.append(row);
   }
 }
@@ -153,7 +157,7 @@ function renderReport(report) {
 }
 
 /** "Already rated" and other lists show a value as what it is (stars, counts, interactions). */
-export const showValue = (value) => describeValue(valueKind(ui.summary), value);
+export const showValue = (value) => describeValue(ui.profile?.values, value);
 
 function renderLoadTiming(timing, wallSeconds) {
   if (!timing) return;
@@ -173,6 +177,8 @@ function dataLoaded(result) {
   ui.hasData = true;
   ui.canRetry = false;
   ui.summary = result.summary;
+  ui.profile = result.profile;
+  ui.dataEase = result.ease;
   ui.dataName = result.sourceName;
   renderFormat(result.preview, result.from ? `${result.sourceName} (in ${result.from})` : result.sourceName, false);
   renderStats(result);

@@ -1,5 +1,4 @@
-// The wasm engine inside a worker: loading it, telling a dead module from a bad input, reading files. Shared by
-// worker.js (data, training, results) and tune-worker.js (the cancellable hyperparameter search).
+// The wasm engine inside the worker: loading it, telling a dead module from a bad input, reading files.
 import { ErrorCode, ProtocolError } from './protocol.js';
 
 export const MAX_FILE_BYTES = 1.5 * 1024 ** 3;  // wasm32 memory is capped near 2 GiB; the parsed data needs room too

@@ -1,11 +1,10 @@
-// The page: UI only. Everything that touches the wasm module happens in worker.js (and tune-worker.js); we talk
-// to it through protocol.js and render plain data. One module per section of the page: data-section.js,
+// The page: UI only. Everything that touches the wasm module happens in worker.js; we talk to it through protocol.js and render plain data. One module per section of the page: data-section.js,
 // training-section.js, results-section.js, rate-section.js, files-section.js; page.js holds what they share.
 // Charts use Chart.js (vendor/chart.umd.min.js, a classic script → window.Chart).
 import { ErrorCode, ProtocolError, WorkerClient } from './protocol.js';
 import { $, renumberSteps, showError, ui, updateControls } from './page.js';
 import { initData } from './data-section.js';
-import { engineReady, initTraining, resetTrainingView } from './training-section.js';
+import { engineReady, initTraining, resetTrainingView, showDefaults, updateEaseChoice } from './training-section.js';
 import { initResults, modelReady, refreshAfterDataChange } from './results-section.js';
 import { initRate, renderRate } from './rate-section.js';
 import { initFiles } from './files-section.js';
@@ -43,6 +42,8 @@ function modelArrived(result, line) {
 /** New ratings: a model is kept (and says whether they are its data); without one, the results wait for training. */
 function dataChanged(result) {
   resetTrainingView('Ready to train.');
+  updateEaseChoice();
+  showDefaults();
   if (ui.hasModel && result.model) {
     refreshAfterDataChange(result);
     renderRate();

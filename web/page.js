@@ -20,15 +20,18 @@ export const ui = {
   client: null,          // WorkerClient of worker.js
   engineReady: false,
   engineFailed: false,
-  busy: '',              // '' | 'loading' | 'training' | 'tuning' | 'exporting'
+  busy: '',              // '' | 'loading' | 'training' | 'searching' | 'exporting'
   hasData: false,
   hasModel: false,
   canRetry: false,       // a ratings file failed to load: "Load again with these settings" retries it
   summary: null,         // the loaded data's summary
+  profile: null,         // the engine's profile of it (value kind with evidence, binned values, shape)
   dataName: '',
+  dataEase: null,        // {items, bytes, fits, reason}: whether EASE is offered for the loaded data
+  resolved: null,        // the parameters the loaded data gets for the form (the engine's resolve)
   model: null,           // modelInfo of the model shown
   users: [],
-  engine: { choices: {}, modeDefaults: {}, defaults: {} },
+  parameters: [],        // the engine's parameter table (names, limits, choices, help)
 };
 
 /** The page's colours (CSS variables) for the charts. */
@@ -96,15 +99,15 @@ export function updateControls() {
   setEnabled($('format-apply'), idle && (ui.hasData || ui.canRetry));
   setEnabled($('min-rating-apply'), idle && ui.hasData);
   setEnabled($('train'), idle && ui.hasData);
-  setEnabled($('tune'), idle && ui.hasData);
-  setEnabled($('cancel'), ui.busy === 'training' || ui.busy === 'tuning');
+  setEnabled($('auto'), idle && ui.hasData);
+  setEnabled($('cancel'), ui.busy === 'training' || ui.busy === 'searching');
   setEnabled($('download-model'), idle && ui.hasModel);
   setEnabled($('download-csv'), idle && ui.hasModel);
   $('train-hint').textContent = ui.engineFailed ? 'The engine is not available: reload the page.'
     : !ui.engineReady ? 'Waiting for the engine…'
     : ui.busy === 'loading' ? 'Reading the file…'
     : ui.busy === 'training' ? 'Training in the background; the page stays usable.'
-    : ui.busy === 'tuning' ? 'Tuning in a background worker; Cancel stops it at once.'
+    : ui.busy === 'searching' ? 'Searching in the background; Cancel stops after the running trial.'
     : ui.hasData ? '' : 'Choose data first.';
   document.body.classList.toggle('is-busy', Boolean(ui.busy));
 }

@@ -7,8 +7,11 @@
 export const Request = Object.freeze({
   OPEN: 'open',                   // {files: File[], as: 'ratings'|'titles'|'auto'}  plain, .gz, .zip or model files
   LOAD: 'load',                   // {options?: FormatOptions}  the current (or last failed) ratings, loaded again
-  TRAIN: 'train',                 // {params: TrainParams, evaluate: boolean}
-  CANCEL: 'cancel',               // {}  stop the running training between two iterations
+  RESOLVE: 'resolve',             // {params}  → {params, notes}: what the loaded data decides for the empty fields
+  // {params, evaluate, search: 'screen'|'auto'|'none', budgetSeconds, ease}: the search, the fit (with evaluate:
+  // on the hold-out split's train part, measured, then on all the ratings), progress throughout
+  TRAIN: 'train',
+  CANCEL: 'cancel',               // {}  stop the running search or training between two trials or iterations
   RECOMMEND: 'recommend',         // {userId, n}
   SIMILAR: 'similar',             // {itemId, n}
   FOLD_IN: 'foldIn',              // {likes: [{itemId, value}], exclude: [itemId], n}
@@ -16,13 +19,11 @@ export const Request = Object.freeze({
   LOAD_MODEL: 'loadModel',        // {file: File}
   GENERATE_DEMO: 'generateDemo',  // {options?: GenerateOptions}
   EXPORT_RECOMMENDATIONS: 'exportRecommendations',  // {n}  → {bytes: Uint8Array} (CSV)
-  SOURCE: 'source',               // {}  → {bytes, name, options, hasTimestamps}: the ratings, for the tune worker
-  TUNE: 'tune',                   // to tune-worker.js: {bytes, name, options, hasTimestamps, params, budgetSeconds}
 });
 
 /** Messages the worker sends to the page. */
 export const Reply = Object.freeze({
-  READY: 'ready',        // {version, simd, threads, defaults}
+  READY: 'ready',        // {version, simd, threads, parameters (the engine's table), easeMaxBytes}
   PROGRESS: 'progress',  // {id, ...}
   RESULT: 'result',      // {id, ...payload}
   ERROR: 'error',        // {id, code, message}
@@ -94,12 +95,6 @@ export class WorkerClient {
       this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ ...payload, type, id }, transfer);
     });
-  }
-
-  /** Stop the worker at once (a search that cannot be interrupted otherwise); pending requests fail with error. */
-  terminate(error) {
-    this.worker.terminate();
-    this.#failAll(error);
   }
 
   /** Fire-and-forget (cancel): the worker acknowledges, but nobody needs to wait. */

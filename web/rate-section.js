@@ -5,7 +5,7 @@ import { Request } from './protocol.js';
 import { $, bump, keepingFocus, K, showError, ui } from './page.js';
 import { itemTitle, searchItems } from './catalogue.js';
 import { itemEntry } from './results-section.js';
-import { LIKE_FROM, likedValue, valueKind } from './values.js';
+import { LIKE_FROM, likedValue } from './values.js';
 
 const myRatings = new Map();  // item id → stars (1-5)
 let foldInSeq = 0;
@@ -91,7 +91,7 @@ function setMyRating(itemId, stars) {
 async function refreshFoldIn() {
   const list = $('rate-recommendations');
   // The model's data tells what a like weighs (its value scale); a model loaded without it takes stars as they are.
-  const values = ui.model?.matchesData ? valueKind(ui.summary) : null;
+  const values = ui.model?.matchesData ? ui.profile?.values : null;
   const likes = [...myRatings].map(([itemId, stars]) => ({ itemId, value: likedValue(stars, values,
     ui.model?.params.values) })).filter((r) => r.value !== null);
   const empty = (text) => {

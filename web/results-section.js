@@ -79,11 +79,13 @@ function renderMetrics(metrics) {
       'metrics. Tick “Hold out 20% to evaluate” and train to see them.</p>';
     return;
   }
+  const ease = metrics.ease && !metrics.ease.error ? metrics.ease : null;
   const table = document.createElement('table');
-  table.className = 'metrics-table';
+  table.className = ease ? 'metrics-table with-ease' : 'metrics-table';
   table.innerHTML = `<caption>Ranking quality on held-out ratings (${fmt.int(metrics.als.users)} users with ` +
     'held-out items), from the model trained on the other 80%</caption><thead><tr><th scope="col">Metric</th>' +
-    '<th scope="col">ALS</th><th scope="col">Most popular</th><th scope="col">ALS vs popular</th></tr></thead>';
+    '<th scope="col">ALS</th><th scope="col">Most popular</th><th scope="col">ALS vs popular</th>' +
+    `${ease ? '<th scope="col">EASE</th>' : ''}</tr></thead>`;
   const body = table.createTBody();
   for (const [key, label] of METRIC_ROWS) {
     const a = metrics.als[key], p = metrics.popularity[key];
@@ -97,6 +99,7 @@ function renderMetrics(metrics) {
     const lift = tr.insertCell();
     lift.textContent = p > 0 ? `×${(a / p).toFixed(2)}` : '–';
     lift.className = a >= p ? 'better' : 'worse';
+    if (ease) tr.insertCell().textContent = fmt.num(ease[key]);
     tr.dataset.metric = key;
   }
   const note = document.createElement('div');
@@ -107,6 +110,14 @@ function renderMetrics(metrics) {
     'above an unseen one. <b>Coverage</b>: the share of all items that appear in someone’s top 10.</p>' +
     '<p>“Most popular” recommends the same best-known items to everyone: ALS should beat it on most rows. The ' +
     'model you explore and download was then trained again on all the ratings.</p>';
+  if (metrics.ease) {
+    const p = document.createElement('p');
+    p.dataset.testid = 'ease-note';
+    p.textContent = ease ? `EASE (Steck 2019, an items × items model; λ ${fmt.param(ease.lambda)} chosen on a ` +
+      `validation split of the training part) took ${fmt.seconds(ease.seconds)}: a strong simple reference.`
+      : `EASE was not computed: ${metrics.ease.error}`;
+    note.append(p);
+  }
   box.append(table, note);
 }
 

@@ -1,10 +1,10 @@
 // Worker handlers for the data section: open picked or dropped files (plain, .gz, .zip, models), load ratings and
-// titles, load again with other format options, the demo, and the ratings' bytes for the tune worker.
+// titles, load again with other format options, the demo, and what the data decides for the model's parameters.
 import { ErrorCode, ProtocolError, Reply, Request } from './protocol.js';
 import { fail, isFatal, readFile, since } from './engine.js';
 import { chooseEntries, containerOf, unpack } from './sources.js';
 import { ctx, modelCatalogue, modelStatus, notWhileTraining, post, requireData } from './worker-state.js';
-import { installModel, syncModelWithData } from './worker-model.js';
+import { EASE_MAX_BYTES, installModel, syncModelWithData } from './worker-model.js';
 
 const PREVIEW_ROWS = 8;
 const PREVIEW_BYTES = 64 * 1024;
@@ -38,11 +38,11 @@ async function loadRatings(id, source, options, { bytes = null, keepTitles = fal
   });
   timing.parseSeconds = since(t0);
   t0 = performance.now();
-  progress(id, 'index', 'Counting users and items…');
+  progress(id, 'index', 'Counting users and items, and reading what the values are…');
   let data;
   try {
     const summary = dataset.summary();
-    data = { dataset, summary, source, options, preview: ctx.api.preview(bytes.subarray(0, PREVIEW_BYTES), options,
+    data = { dataset, summary, profile: dataset.profile(), source, options, preview: ctx.api.preview(bytes.subarray(0, PREVIEW_BYTES), options,
                                                                           PREVIEW_ROWS + 1),
              itemIds: dataset.itemIds(), itemCounts: dataset.itemCounts(), titles: new Map(), titlesName: '' };
   } catch (error) {
@@ -83,11 +83,21 @@ function attachTitles(entry) {
   return { count: list.length, name: entry.name, note };
 }
 
-/** What the page shows of the data: summary, preview, titles, and how the model relates to it. */
+/** Whether EASE's two items × items matrices fit the memory the page allows it, and if not, why. */
+function easeChoice(items) {
+  const bytes = ctx.api.easeMemoryBytes(items);
+  const mb = (b) => `${Math.ceil(b / 1024 ** 2).toLocaleString('en-US')} MB`;
+  return { items, bytes, fits: bytes <= EASE_MAX_BYTES,
+           reason: `EASE needs two items × items matrices: ${items.toLocaleString('en-US')} items need ${mb(bytes)}, ` +
+                   `more than the ${mb(EASE_MAX_BYTES)} this page allows it in a browser tab.` };
+}
+
+/** What the page shows of the data: summary, profile, preview, titles, and how the model relates to it. */
 export function dataPayload(extra = {}) {
   const d = ctx.data;
   const payload = {
-    summary: d?.summary || null, preview: d?.preview || null, sourceName: d ? sourceName(d.source) : '',
+    ease: d ? easeChoice(d.summary.items) : null,
+    summary: d?.summary || null, profile: d?.profile || null, preview: d?.preview || null, sourceName: d ? sourceName(d.source) : '',
     from: d?.source.from || '', titlesName: d?.titlesName || ctx.model?.titlesName || '',
     titled: d ? d.itemIds.reduce((n, id) => n + (d.titles.has(id) ? 1 : 0), 0) : 0,
     model: modelStatus(), ...extra,
@@ -195,11 +205,8 @@ export const dataHandlers = {
     return dataPayload({ timing, demo: true });
   },
 
-  // The current ratings' bytes and format options (a copy), for the tune worker.
-  async [Request.SOURCE]() {
-    const d = requireData();
-    const bytes = (await sourceBytes(d.source)).slice();
-    return { payload: { bytes, name: d.source.name, options: d.options, hasTimestamps: d.summary.hasTimestamps },
-             transfer: [bytes.buffer] };
+  // The parameters the loaded data gets for the form's (the empty fields decided from its profile), and why.
+  async [Request.RESOLVE]({ params = {} }) {
+    return { payload: requireData().dataset.resolve(params) };
   },
 };

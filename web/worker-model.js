@@ -13,6 +13,8 @@ const K = 10;
 // one fixed cost beyond the share).
 const EVAL_SHARE = 0.25;
 const CALIBRATION_USERS = 8;
+// EASE (the items × items reference model) is offered when its two matrices fit in this much of the tab's memory.
+export const EASE_MAX_BYTES = 1024 ** 3;
 
 function modelInfo() {
   const m = ctx.model.model;
@@ -51,20 +53,50 @@ const withTitles = (list) => {
   return list.map((r) => ({ itemId: r.itemId, title: titles.get(r.itemId) || '', score: r.score }));
 };
 
+/** A search trial as the page's tables show it. */
+const trialRow = (t) => ({ stage: t.stage, confidence: t.params.confidence, values: t.params.values,
+                           factors: t.params.factors, unobservedWeight: t.params.unobservedWeight,
+                           alpha: t.params.alpha, regularization: t.params.regularization,
+                           regExponent: t.params.regExponent, iterations: t.params.iterations, ndcg: t.ndcg,
+                           recall: t.recall, objective: t.objective, seconds: t.seconds, failed: t.failed });
+
+const SEARCH_WORDS = { screen: 'Screening α₀ and λ', auto: 'Auto search' };
+
 /**
- * Steps a trainer to its end, posting progress; with `sampled`, measures Recall@K on a user sample within the
+ * The experiment's search (the default screen, or the auto search within its budget), a trial per engine call:
+ * progress after each, and a requested cancel honoured between trials. Returns the search's summary or null.
+ */
+async function runSearch(experiment, { id, mode }) {
+  let trials = 0;
+  while (experiment.searching) {
+    await yieldToEventLoop();
+    if (ctx.cancelRequested) {
+      fail(ErrorCode.CANCELLED, `${SEARCH_WORDS[mode]} cancelled after ${trials} trials; the previous model is kept.`);
+    }
+    const p = experiment.searchStep();
+    if (p.trialsDone === trials) continue;  // a step that only ended the plan
+    trials = p.trialsDone;
+    post({ type: Reply.PROGRESS, id, phase: 'search', mode, trialsDone: trials, elapsed: p.elapsed, budget: p.budget,
+           trial: trialRow(p.last), best: trialRow(p.best), done: null,
+           text: `${SEARCH_WORDS[mode]} on a validation split of the training part: trial ${trials}` });
+  }
+  const r = experiment.searchResult();
+  return r && { mode, trials: r.trials.map(trialRow), best: r.best, seconds: r.seconds,
+                budgetExhausted: r.budgetExhausted, validationInteractions: r.validationInteractions };
+}
+
+/**
+ * Steps an experiment to its end, posting progress; with `sampled`, measures Recall@K on a user sample within the
  * EVAL_SHARE budget. Returns {history, trainSeconds, evalSeconds, sampleUsers}.
  */
-async function fit(trainer, { id, phase, label, stepsBefore, stepsTotal, sampled, start, checkLoss }) {
+async function fit(experiment, { id, phase, label, stepsBefore, stepsTotal, sampled, start, checkLoss }) {
   const history = [];
   let trainSeconds = 0, evalSeconds = 0, perUser = 0, sampleUsers = 0, calibrated = false;
-  while (!trainer.done) {
+  while (!experiment.done) {
     await yieldToEventLoop();
     if (ctx.cancelRequested) fail(ErrorCode.CANCELLED, 'Training cancelled; the previous model is kept.');
-    const t0 = performance.now();
-    const step = trainer.step();
-    const stepSeconds = since(t0);
-    trainSeconds += stepSeconds;
+    const step = experiment.step();
+    trainSeconds += step.seconds;
     if (checkLoss && !Number.isFinite(step.loss)) {
       fail(ErrorCode.NUMERICAL, `Training diverged: the loss became ${step.loss} at iteration ${step.iteration}.`);
     }
@@ -73,18 +105,18 @@ async function fit(trainer, { id, phase, label, stepsBefore, stepsTotal, sampled
       if (!calibrated) {  // seconds per evaluated user, then the sample a quarter of a step can afford
         calibrated = true;
         let t1 = performance.now();
-        trainer.evaluateSample(K, 1);  // the first call also draws the sample (and warms up): time the next one
+        experiment.testMetrics(1);  // the first call also draws a sample (and warms up): time the next one
         evalSeconds += since(t1);
         t1 = performance.now();
-        const m = trainer.evaluateSample(K, CALIBRATION_USERS);
+        const m = experiment.testMetrics(CALIBRATION_USERS);
         evalSeconds += since(t1);
         perUser = since(t1) / Math.max(1, m.users);
         sampleUsers = m.users && Math.max(CALIBRATION_USERS,
-                                          Math.floor((EVAL_SHARE * stepSeconds) / Math.max(perUser, 1e-9)));
+                                          Math.floor((EVAL_SHARE * step.seconds) / Math.max(perUser, 1e-9)));
       }
       if (sampleUsers && evalSeconds + perUser * sampleUsers <= EVAL_SHARE * trainSeconds) {
         const t1 = performance.now();
-        const m = trainer.evaluateSample(K, sampleUsers);
+        const m = experiment.testMetrics(sampleUsers);
         evalSeconds += since(t1);
         perUser = since(t1) / Math.max(1, m.users);
         sampleUsers = Math.min(sampleUsers, m.users);
@@ -102,69 +134,85 @@ async function fit(trainer, { id, phase, label, stepsBefore, stepsTotal, sampled
   return { history, trainSeconds, evalSeconds, sampleUsers };
 }
 
+/** A new experiment over the loaded data, timed into `timing.setupSeconds` (split, profile, matrices). */
+function createExperiment(data, params, options, timing) {
+  const t0 = performance.now();
+  const experiment = ctx.api.createExperiment(data.dataset, params, { k: K, ...options });
+  timing.setupSeconds += since(t0);
+  return experiment;
+}
+
 export const modelHandlers = {
-  // With evaluate: fit on the hold-out split's train part (Recall@K on a sample as it goes), measure on every
-  // held-out user, then fit again on all the ratings: the model shown and downloaded is the full-data one.
-  async [Request.TRAIN]({ id, params = {}, evaluate = true }) {
+  // The core's Experiment does the work: options from the data (given ones kept), the search (the default screen
+  // of α₀ and λ, or the auto search), the fit. With evaluate: on the hold-out split's train part (Recall@K on a
+  // sample as it goes), measured on every held-out user beside popularity (and EASE when asked), then fitted again
+  // on all the ratings with the options chosen: the model shown and downloaded is the full-data one.
+  async [Request.TRAIN]({ id, params = {}, evaluate = true, search = 'screen', budgetSeconds = 0, ease = false }) {
     notWhileTraining();
     const data = requireData();
-    const api = ctx.api;
     const split = evaluate ? (data.summary.hasTimestamps ? 'temporal:0.2' : 'random:0.2') : 'none';
-    const iterations = api.defaults(params.confidence).iterations;
-    const stepsTotal = (params.iterations ?? iterations) * (evaluate ? 2 : 1);
-    const checkLoss = params.computeLoss !== false;
-    const say = (phase, text) => post({ type: Reply.PROGRESS, id, phase, text, done: null, total: stepsTotal });
+    const say = (phase, text) => post({ type: Reply.PROGRESS, id, phase, text, done: null });
     ctx.training = true;
     ctx.cancelRequested = false;
     const start = performance.now();
-    const timing = { setupSeconds: 0, trainSeconds: 0, evalSeconds: 0, finalEvalSeconds: 0, refitSeconds: 0 };
-    let metrics = null, history = [], sampleUsers = 0, model = null;
+    const timing = { setupSeconds: 0, searchSeconds: 0, trainSeconds: 0, evalSeconds: 0, finalEvalSeconds: 0,
+                     refitSeconds: 0 };
+    let metrics = null, history = [], sampleUsers = 0, model = null, searched = null, notes = [], chosen = null;
     try {
-      if (evaluate) {
-        say('prepare', `Holding out ${split.startsWith('temporal') ? 'each user’s latest' : 'a random'} 20% and ` +
-            'building the user × item matrices…');
-        await yieldToEventLoop();
+      say('prepare', evaluate ? `Holding out ${split.startsWith('temporal') ? 'each user’s latest' : 'a random'} ` +
+        '20%, reading the data’s profile and building the user × item matrices…'
+        : 'Reading the data’s profile and building the user × item matrices…');
+      await yieldToEventLoop();
+      const experiment = createExperiment(data, params, {
+        split, search, budgetSeconds, baselines: evaluate ? (ease ? 'popularity,ease' : 'popularity') : 'none',
+        easeMaxBytes: EASE_MAX_BYTES }, timing);
+      try {
+        post({ type: Reply.PROGRESS, id, phase: 'notes', notes: experiment.notes, done: null });
         let t0 = performance.now();
-        const trainer = api.createTrainer(data.dataset, params, { split, splitSeed: params.seed ?? 42 });
-        timing.setupSeconds += since(t0);
-        try {
-          const fitted = await fit(trainer, { id, phase: 'fit', label: 'Training on 80%', stepsBefore: 0, stepsTotal,
-                                              sampled: true, start, checkLoss });
-          ({ history, sampleUsers } = fitted);
-          Object.assign(timing, { trainSeconds: fitted.trainSeconds, evalSeconds: fitted.evalSeconds });
-          say('evaluate', 'Measuring Recall@10 and friends on every held-out user, and the popularity baseline…');
+        searched = await runSearch(experiment, { id, mode: search });
+        timing.searchSeconds = since(t0);
+        chosen = experiment.params;
+        notes = experiment.notes;
+        const stepsTotal = chosen.iterations * (evaluate ? 2 : 1);
+        const fitted = await fit(experiment, { id, phase: 'fit', label: evaluate ? 'Training on 80%' : 'Training',
+                                               stepsBefore: 0, stepsTotal, sampled: evaluate, start,
+                                               checkLoss: true });
+        ({ history, sampleUsers } = fitted);
+        Object.assign(timing, { trainSeconds: fitted.trainSeconds, evalSeconds: fitted.evalSeconds });
+        if (evaluate) {
+          say('evaluate', 'Measuring Recall@10 and friends on every held-out user, and the popularity baseline' +
+            `${ease ? ' and EASE (an items × items model: its λ is chosen on a validation split first; Cancel ' +
+              'takes effect once it is done)' : ''}…`);
           await yieldToEventLoop();
           t0 = performance.now();
-          metrics = { split, k: K, als: trainer.evaluate(K), popularity: trainer.popularity(K), sampleUsers };
+          const report = experiment.evaluate();
+          metrics = { split, k: K, als: report.model, popularity: report.baselines.popularity,
+                      ease: report.baselines.ease ?? null, sampleUsers };
           timing.finalEvalSeconds = since(t0);
-        } finally {
-          trainer.delete();
-        }
-      }
-      say('prepare', evaluate ? 'Building the matrices of all the ratings for the final model…'
-        : 'Building the user × item matrices…');
-      await yieldToEventLoop();
-      let t0 = performance.now();
-      const full = api.createTrainer(data.dataset, params, { split: 'none' });
-      timing.setupSeconds += since(t0);
-      try {
-        const fitted = await fit(full, { id, phase: evaluate ? 'refit' : 'fit',
-                                         label: evaluate ? 'Training on all ratings' : 'Training',
-                                         stepsBefore: evaluate ? stepsTotal / 2 : 0, stepsTotal, sampled: false,
-                                         start, checkLoss });
-        if (evaluate) {
-          timing.refitSeconds = fitted.trainSeconds;
         } else {
-          history = fitted.history;
-          timing.trainSeconds = fitted.trainSeconds;
+          model = experiment.model();
         }
-        say('results', 'Preparing the results: map of items, lists…');
-        await yieldToEventLoop();
-        model = full.model();
       } finally {
-        full.delete();
+        experiment.delete();
       }
-      t0 = performance.now();
+      if (evaluate) {
+        // The options the search chose on the training part, all given: the full-data fit repeats no search.
+        say('prepare', 'Building the matrices of all the ratings for the final model…');
+        await yieldToEventLoop();
+        const full = createExperiment(data, chosen, { split: 'none', search: 'none', baselines: 'none' }, timing);
+        try {
+          const fitted = await fit(full, { id, phase: 'refit', label: 'Training on all ratings',
+                                           stepsBefore: chosen.iterations, stepsTotal: 2 * chosen.iterations,
+                                           sampled: false, start, checkLoss: true });
+          timing.refitSeconds = fitted.trainSeconds;
+          model = full.model();
+        } finally {
+          full.delete();
+        }
+      }
+      say('results', 'Preparing the results: map of items, lists…');
+      await yieldToEventLoop();
+      const t0 = performance.now();
       const installed = installModel(model, `trained in this tab on ${data.source.name}`);
       model = null;
       // The model keeps the titles of the data it came with, even when other ratings are loaded later.
@@ -172,8 +220,8 @@ export const modelHandlers = {
       timing.installSeconds = since(t0);
       timing.totalSeconds = since(start);
       timing.iterations = history.length;
-      return { payload: { ...installed.payload, metrics, history, split, sampleUsers, timing,
-                          interactions: data.summary.interactions },
+      return { payload: { ...installed.payload, metrics, history, split, sampleUsers, timing, notes, search: searched,
+                          requested: params, interactions: data.summary.interactions },
                transfer: installed.transfer };
     } finally {
       model?.delete();

@@ -5,17 +5,13 @@ import { ErrorCode, Reply, Request, toErrorPayload } from './protocol.js';
 import { isFatal, loadFailedMessage, startEngine } from './engine.js';
 import { ctx, post } from './worker-state.js';
 import { dataHandlers } from './worker-data.js';
-import { installModel, modelHandlers } from './worker-model.js';
-
-const MODES = ['ials', 'implicit', 'hu', 'log', 'explicit'];
+import { EASE_MAX_BYTES, installModel, modelHandlers } from './worker-model.js';
 
 const ready = startEngine().then(
   (api) => {
     ctx.api = api;
-    const modes = MODES.filter((m) => api.choices.confidence.includes(m));
     post({ type: Reply.READY, id: null, version: api.version, simd: api.simd, threads: api.threads,
-           choices: api.choices, defaults: api.defaults(),
-           modeDefaults: Object.fromEntries(modes.map((m) => [m, api.defaults(m)])) });
+           parameters: api.parameters, easeMaxBytes: EASE_MAX_BYTES });
   },
   (error) => post({ type: Reply.ERROR, id: null, code: ErrorCode.LOAD_FAILED, message: loadFailedMessage(error) }));
 

@@ -167,21 +167,26 @@ Status Experiment::search_step() {
 Status Experiment::search(const SearchCallback& progress) {
   Impl& im = *impl_;
   while (im.search) {
-    const std::size_t before = im.search->result().trials.size();
-    const AutoSearch* s = im.search.get();
+    const int before = search_progress().trials_done;
     ALSREC_RETURN_IF_ERROR(search_step());
-    const SearchResult& r = im.search ? s->result() : *im.search_result;
-    if (progress && r.trials.size() > before) {
-      SearchProgress p;
-      p.trials_done = static_cast<int>(r.trials.size());
-      p.elapsed = r.seconds > 0 ? r.seconds : (im.search ? im.search->elapsed() : 0.0);
-      p.budget = im.search ? im.search->budget() : spec().search_options.budget_seconds;
-      p.last = &r.trials.back();
-      p.best = &r.trials[r.best];
-      if (!progress(p)) return Status::cancelled("search cancelled after " + std::to_string(p.trials_done) + " trials");
-    }
+    const SearchProgress p = search_progress();
+    if (progress && p.trials_done > before && !progress(p))
+      return Status::cancelled("search cancelled after " + std::to_string(p.trials_done) + " trials");
   }
   return Status::ok();
+}
+
+SearchProgress Experiment::search_progress() const {
+  const Impl& im = *impl_;
+  SearchProgress p;
+  const SearchResult* r = im.search ? &im.search->result() : search_result();
+  if (!r || r->trials.empty()) return p;
+  p.trials_done = static_cast<int>(r->trials.size());
+  p.elapsed = im.search ? im.search->elapsed() : r->seconds;
+  p.budget = im.search ? im.search->budget() : spec().search_options.budget_seconds;
+  p.last = &r->trials.back();
+  p.best = &r->trials[r->best];
+  return p;
 }
 
 const SearchResult* Experiment::search_result() const {

@@ -179,4 +179,15 @@ CsrMatrix build_user_item_matrix(Dataset&& data) {
   return m;
 }
 
+UserRows rows_by_user(const Dataset& data) {
+  UserRows r;
+  r.offsets.assign(data.num_users() + 1, 0);
+  for (std::uint32_t u : data.users) ++r.offsets[u + 1];
+  for (std::size_t u = 0; u < data.num_users(); ++u) r.offsets[u + 1] += r.offsets[u];
+  std::vector<std::uint64_t> next(r.offsets.begin(), r.offsets.end() - 1);
+  r.rows.resize(data.size());
+  for (std::size_t i = 0; i < data.size(); ++i) r.rows[next[data.users[i]]++] = static_cast<std::uint32_t>(i);
+  return r;
+}
+
 }  // namespace alsrec

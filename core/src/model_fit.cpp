@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "alsrec/baselines.h"
+#include "alsrec/id_index.h"
 
 namespace alsrec {
 
@@ -66,6 +67,24 @@ AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_
   m.iterations_done = iterations_done;
   m.final_loss = final_loss;
   return m;
+}
+
+CsrMatrix seen_matrix(const AlsModel& model, const Dataset& data) {
+  const IdIndex users(model.user_ids), items(model.item_ids);
+  std::vector<int> user_of(data.num_users()), item_of(data.num_items());
+  for (std::size_t u = 0; u < data.num_users(); ++u) user_of[u] = users.find(data.user_ids[u]);
+  for (std::size_t i = 0; i < data.num_items(); ++i) item_of[i] = items.find(data.item_ids[i]);
+  std::vector<std::uint32_t> rows, cols;
+  for (std::size_t k = 0; k < data.size(); ++k) {
+    const int u = user_of[data.users[k]], i = item_of[data.items[k]];
+    if (u < 0 || i < 0) continue;
+    rows.push_back(static_cast<std::uint32_t>(u));
+    cols.push_back(static_cast<std::uint32_t>(i));
+  }
+  // csr_from_triplets sums repeated pairs; a data set holds each (user, item) once, so every entry stays 1.
+  return csr_from_triplets(static_cast<std::uint32_t>(model.user_ids.size()),
+                           static_cast<std::uint32_t>(model.item_ids.size()), rows, cols,
+                           std::vector<float>(rows.size(), 1.0f));
 }
 
 CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile) {

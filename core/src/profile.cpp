@@ -191,4 +191,47 @@ DataProfile profile_dataset(const Dataset& data, const std::vector<std::uint32_t
   return p;
 }
 
+std::vector<ValueBin> value_histogram(const std::vector<float>& values, const ValueProfile& profile) {
+  std::map<double, ValueBin> bins;  // keyed by the bin's low end
+  const auto add = [&](double low, double high) {
+    ValueBin& b = bins[low];
+    b.low = low, b.high = high;
+    ++b.count;
+  };
+  switch (profile.kind) {
+    case ValueKind::kNone: return {};
+    case ValueKind::kBinary:
+    case ValueKind::kStars:
+    case ValueKind::kZeroImplicit:
+      for (float v : values) add(v, v);
+      break;
+    case ValueKind::kCounts:
+      for (float v : values) {
+        if (v < 1) {
+          add(v, v);  // 0 (counts are whole numbers ≥ 0)
+          continue;
+        }
+        const double low = std::exp2(std::floor(std::log2(static_cast<double>(v))));
+        add(low, 2 * low - 1);
+      }
+      break;
+    case ValueKind::kOther: {
+      const double width = (profile.max - profile.min) / 12;
+      for (float v : values) {
+        if (!(width > 0)) {
+          add(profile.min, profile.max);
+          continue;
+        }
+        const int k = std::clamp(static_cast<int>((v - profile.min) / width), 0, 11);
+        add(profile.min + k * width, k == 11 ? profile.max : profile.min + (k + 1) * width);
+      }
+      break;
+    }
+  }
+  std::vector<ValueBin> out;
+  out.reserve(bins.size());
+  for (const auto& [low, bin] : bins) out.push_back(bin);
+  return out;
+}
+
 }  // namespace alsrec

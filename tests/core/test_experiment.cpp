@@ -2,6 +2,7 @@
 // terms, the packaged model, and a search that never reads the test part.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "alsrec/baselines.h"
@@ -23,6 +24,18 @@ Dataset generated(GeneratedValues values, std::uint32_t users = 200, std::uint32
   auto d = generate_synthetic(g);
   REQUIRE(d.is_ok());
   return std::move(d->ratings);
+}
+
+// --auto with a trial limit instead of a time budget (reproducible), on small fits.
+ExperimentSpec auto_spec(const char* split, int iterations, int max_trials) {
+  ExperimentSpec spec;
+  spec.split = *parse_split(split);
+  spec.model.factors = 8;
+  spec.model.iterations = iterations;
+  spec.search = ExperimentSpec::Search::kAuto;
+  spec.search_options.budget_seconds = 0;
+  spec.search_options.max_trials = max_trials;
+  return spec;
 }
 
 }  // namespace
@@ -151,13 +164,7 @@ TEST_CASE("ModelFit with bias terms: factors carry [1, mu + b_u] and [b_i, 1]", 
 TEST_CASE("the search never reads the test part: poisoned test interactions leave every trial unchanged",
           "[experiment]") {
   const Dataset clean = generated(GeneratedValues::kStars, 300, 200, 12000);
-  ExperimentSpec spec;
-  spec.split = *parse_split("temporal:0.2");
-  spec.model.factors = 8;
-  spec.model.iterations = 3;
-  spec.search = ExperimentSpec::Search::kAuto;
-  spec.search_options.budget_seconds = 0;
-  spec.search_options.max_trials = 10;
+  const ExperimentSpec spec = auto_spec("temporal:0.2", 3, 10);
   // Poison: every test interaction moves to an item its user does not have (the temporal split, by timestamp,
   // keeps the same rows in test), and its value flips.
   Dataset poisoned = clean;
@@ -208,4 +215,38 @@ TEST_CASE("the default screen: skipped with a note when no interaction can be he
   REQUIRE_FALSE(notes.empty());
   CHECK(notes.back().rfind("no screen of alpha0 and lambda:", 0) == 0);
   CHECK((*e)->fit().is_ok());
+}
+
+TEST_CASE("search_progress: stepping the search a trial at a time sees every trial search() reports", "[experiment]") {
+  const Dataset data = generated(GeneratedValues::kStars);
+  const ExperimentSpec spec = auto_spec("random:0.2", 2, 5);
+  auto reported = Experiment::create(data, spec);
+  auto stepped = Experiment::create(data, spec);
+  REQUIRE(reported.is_ok());
+  REQUIRE(stepped.is_ok());
+  std::vector<double> seen;
+  REQUIRE((*reported)->search([&](const SearchProgress& p) {
+    seen.push_back(p.last->objective);
+    return true;
+  }).is_ok());
+
+  Experiment& e = **stepped;
+  CHECK(e.search_progress().trials_done == 0);
+  CHECK(e.search_progress().last == nullptr);
+  std::vector<double> stepwise;
+  while (e.searching()) {
+    const int before = e.search_progress().trials_done;
+    REQUIRE(e.search_step().is_ok());
+    const SearchProgress p = e.search_progress();
+    REQUIRE(p.trials_done >= before);
+    if (p.trials_done == before) continue;  // a step that only ended the plan
+    stepwise.push_back(p.last->objective);
+    CHECK(p.best->objective == *std::max_element(stepwise.begin(), stepwise.end()));  // NDCG: higher is better
+  }
+  CHECK(stepwise == seen);
+  REQUIRE(e.search_result() != nullptr);
+  const SearchProgress done = e.search_progress();
+  CHECK(done.trials_done == 5);
+  CHECK(done.best == &e.search_result()->trials[e.search_result()->best]);
+  CHECK(e.options().unobserved_weight == e.search_result()->chosen.unobserved_weight);
 }

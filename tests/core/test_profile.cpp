@@ -106,3 +106,48 @@ TEST_CASE("data profile: counts, density and the popularity head, hand-worked", 
   CHECK(p.median_per_item == 2.0);   // sizes 3, 2, 1, 1 -> the upper median
   CHECK(p.top_item_share == Approx(3.0 / 7.0));  // the top 1% rounds up to one item: i1 with 3 of 7
 }
+
+TEST_CASE("value histogram: a bin per star, powers of two for counts, twelve widths for weights", "[profile]") {
+  const auto of = [](const std::vector<float>& v) { return value_histogram(v, profile_values(v, true)); };
+  const auto stars = of({1, 5, 5, 4, 4, 4, 2});
+  REQUIRE(stars.size() == 4);
+  CHECK(stars[0].low == 1);
+  CHECK(stars[0].high == 1);
+  CHECK(stars[3].low == 5);
+  CHECK(stars[3].count == 2);
+  CHECK(stars[2].count == 3);
+
+  // Counts 0..70000: 0 alone, then [1,1], [2,3], [4,7], ..., each value in the bin of its power of two.
+  std::vector<float> plays;
+  for (int i = 0; i < 400; ++i) plays.push_back(1);
+  for (float v : {0.0f, 2.0f, 3.0f, 7.0f, 8.0f, 1023.0f, 1024.0f, 70000.0f}) plays.push_back(v);
+  const ValueProfile p = profile_values(plays, true);
+  REQUIRE(p.kind == ValueKind::kCounts);
+  const auto counts = value_histogram(plays, p);
+  std::vector<std::pair<double, std::uint64_t>> got;
+  for (const ValueBin& b : counts) got.emplace_back(b.low, b.count);
+  CHECK(got == std::vector<std::pair<double, std::uint64_t>>{
+                   {0, 1}, {1, 400}, {2, 2}, {4, 1}, {8, 1}, {512, 1}, {1024, 1}, {65536, 1}});
+  CHECK(counts[2].high == 3);
+  CHECK(counts[6].high == 2047);
+  CHECK(counts.back().high == 131071);
+
+  // Continuous weights -1..1: twelve widths of 1/6, a value in the middle of each; the maximum falls in the last.
+  std::vector<float> w;
+  for (int i = 0; i < 12; ++i) w.push_back(-1.0f + (i + 0.5f) / 6.0f);
+  w.push_back(-1.0f);
+  w.push_back(1.0f);
+  const ValueProfile q = profile_values(w, true);
+  REQUIRE(q.kind == ValueKind::kOther);
+  const auto weights = value_histogram(w, q);
+  REQUIRE(weights.size() == 12);
+  CHECK(weights.front().low == Approx(-1));
+  CHECK(weights.back().high == Approx(1));
+  std::uint64_t total = 0;
+  for (const ValueBin& b : weights) total += b.count;
+  CHECK(total == w.size());
+  CHECK(weights.front().count == 2);  // -1 and -11/12
+  CHECK(weights.back().count == 2);   // 11/12 and 1
+
+  CHECK(value_histogram({1, 1}, profile_values({1, 1}, false)).empty());  // no value column
+}

@@ -25,7 +25,8 @@ test('training shows progress, metrics beside the popularity baseline and 10 tit
   assert.equal(await train(page), 'model');
   assert.equal(await page.getAttribute('[data-testid=progress]', 'value'),
                await page.getAttribute('[data-testid=progress]', 'max'));
-  assert.match(await page.textContent('#progress-text'), /^Done: 8 iterations on 80%, measured, then on all the ratings/);
+  assert.match(await page.textContent('#progress-text'),
+    /^Done\. Screen: \d+ trials, then 8 iterations on 80%, measured, then on all the ratings/);
 
   const metric = async (name, column) => Number(await page.textContent(
     `[data-testid=metrics] tr[data-metric=${name}] td:nth-child(${column})`));
@@ -120,18 +121,20 @@ test('rate-yourself returns recommendations by fold-in, without the rated items'
 test('cancel stops training and keeps the previous model', async () => {
   const before = await listedItems(page, 'recommendations');
   await setParams(page, { factors: 64, iterations: 200, evaluate: true });
+  await page.setChecked('#p-screen', false);  // the iterations, not the screen (quality.test cancels that)
   await nextVersion(page, 'cancel', async () => {
     await page.click('[data-testid=train]');
     await page.waitForFunction(() => Number(document.getElementById('progress').value) >= 1);
     assert.equal(await page.isEnabled('[data-testid=cancel]'), true);
     await page.click('[data-testid=cancel]');
   }, 60_000);
-  assert.match(await page.textContent('#progress-text'), /Cancelled\. The previous model is kept\./);
+  assert.match(await page.textContent('#progress-text'), /^Training cancelled\. The previous model is kept\.$/);
   const progress = Number(await page.getAttribute('[data-testid=progress]', 'value'));
   assert.ok(progress < 200, `stopped at iteration ${progress}`);
   assert.deepEqual(await listedItems(page, 'recommendations'), before);
   assert.equal(await page.isEnabled('[data-testid=train]'), true);
   assert.equal(await page.isVisible('[data-testid=error]'), false);
+  await page.setChecked('#p-screen', true);
 });
 
 test('every control has an accessible name and the page starts with its heading', async () => {
@@ -177,17 +180,37 @@ test('narrow (phone) viewport: nothing wider than the screen', async () => {
   await screenshot(page, 'demo-phone');
 });
 
-test('tune searches on a validation split and fills the form with the winner', async () => {
-  const before = await page.inputValue('#p-regularization');
-  await nextVersion(page, 'tune', () => page.click('[data-testid=tune]'), 90_000);
-  const text = await page.textContent('#progress-text');
-  assert.match(text, /Tuned in \d+ trials: factors \d+/, text);
-  assert.match(text, /Recall@10 0\.\d+/, text);
-  assert.equal(await page.inputValue('#p-confidence'), 'ials');
-  const factors = Number(await page.inputValue('#p-factors'));
-  assert.ok(Number.isInteger(factors) && factors >= 8, `tuned factors ${factors}`);
-  assert.ok(Number(await page.inputValue('#p-regularization')) > 0, `regularization was ${before}`);
-  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+test('Auto searches on a validation split, trains the winner, and keeps its trials in the run history', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
-  await screenshot(page, 'demo-tuned');
+  const form = await page.inputValue('#p-factors');
+  await page.fill('#auto-budget', '6');
+  await setParams(page, { iterations: '', evaluate: true });
+  await nextVersion(page, 'auto', () => page.click('[data-testid=auto]'), 90_000);
+  const text = await page.textContent('#progress-text');
+  assert.match(text, /^Done\. Auto search: \d+ trials, then \d+ iterations on 80%/, text);
+  assert.equal(await page.inputValue('#p-factors'), form, 'Auto leaves the form as it was');
+  const row = await page.$eval('[data-testid=runs] tbody tr[data-run]', (tr) => [...tr.cells].map((c) => c.textContent));
+  const trials = Number(/^auto: (\d+) trials$/.exec(row[12])?.[1]);
+  assert.ok(trials >= 2, row[12]);
+  // The winner is what was trained: its model kind, values, factors and iterations are the run's.
+  const table = async () => page.$$eval('[data-testid=search-trials] tr', (trs) => trs.map((tr) => ({
+    best: tr.classList.contains('best'), cells: [...tr.cells].map((c) => c.textContent) })));
+  let shown = await table();
+  assert.equal(shown.length, trials);
+  const best = shown.filter((t) => t.best);
+  assert.equal(best.length, 1);
+  assert.equal(best[0].cells[2], row[2], 'model kind');
+  assert.equal(best[0].cells[3], row[8], 'values');
+  assert.equal(best[0].cells[4], row[3], 'factors');
+  // Another run, then the first run's trials again from the history.
+  await setParams(page, { factors: 8, iterations: 2, evaluate: false });
+  await page.setChecked('#p-screen', false);
+  assert.equal(await train(page), 'model');
+  assert.equal(await page.isHidden('#trials-panel'), true, 'a run without a search has no trials to show');
+  await page.click(`[data-testid=runs] button[data-run="${row[0]}"]`);
+  assert.match(await page.textContent('#trials-heading'), new RegExp(`Search trials of run ${row[0]}`));
+  shown = await table();
+  assert.equal(shown.length, trials);
+  await page.setChecked('#p-screen', true);
+  await screenshot(page, 'demo-auto');
 });

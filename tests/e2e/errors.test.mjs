@@ -1,9 +1,11 @@
 // Errors appear in the page in plain words and the page stays usable: a malformed ratings file, a file that is
-// not a model, a training run that diverges (the previous model is kept), and a site whose wasm is missing.
+// not a model, a training run that fails numerically (the previous model is kept), parameters outside the engine's
+// limits, and a site whose wasm is missing.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { launch, listedItems, nextVersion, screenshot, setParams, SITE_DIR, startApp, startServer, stopApp, train }
   from './harness.mjs';
@@ -69,24 +71,43 @@ test('a binary file that is not a model is refused in plain words; the model sta
   assert.deepEqual(await listedItems(page, 'recommendations'), before);
 });
 
-test('training that diverges reports it and keeps the previous model', async () => {
+test('training that fails numerically reports it and keeps the previous model', async () => {
   const before = await listedItems(page, 'recommendations');
-  // c = alpha × rating overflows float32: refused before the first iteration, or the loss cannot stay finite.
-  await setParams(page, { factors: 16, iterations: 3, alpha: 1e38, regularization: 0 });
+  // Explicit ALS without regularization and more factors than many items have ratings: those items' systems are
+  // singular, so the exact solver cannot solve them.
+  await page.selectOption('#p-confidence', 'explicit');
+  await page.selectOption('#p-solver', 'cholesky');
+  await setParams(page, { factors: 64, iterations: 3, regularization: 0 });
   assert.equal(await train(page), 'error');
   const text = await errorText();
-  assert.match(text, /Training diverged|not a finite|is not finite|numerical|diverge/i, text);
+  assert.match(text, /Training diverged|not positive definite|not a finite|is not finite|numerical|diverge/i, text);
   assert.match(text, /previous model is kept/);
   assert.deepEqual(await listedItems(page, 'recommendations'), before);
   assert.equal(await page.isEnabled('[data-testid=train]'), true);
+  await page.selectOption('#p-confidence', '');
+  await page.selectOption('#p-solver', '');
 });
 
-test('invalid parameters are caught before training', async () => {
-  await setParams(page, { factors: 0, alpha: 1, regularization: 0.1 });
-  await nextVersion(page, 'error', () => page.click('[data-testid=train]'));
-  assert.match(await errorText(), /Factors must be a whole number from 1 to 512/);
-  assert.equal(await page.getAttribute('#p-factors', 'aria-invalid'), 'true');
-  await setParams(page, { factors: 16 });
+test('invalid parameters are caught before training, against the engine\'s own limits', async () => {
+  // The limits of the engine's parameter table (the CLI's), read here through the JS API in node.
+  const { loadAlsrec } = await import(pathToFileURL(join(SITE_DIR, 'alsrec_api.js')).href);
+  const api = await loadAlsrec({ wasmBinary: readFileSync(join(SITE_DIR, 'alsrec.wasm')) });
+  const factors = api.parameters.find((p) => p.name === 'factors');
+  assert.equal(await page.getAttribute('#p-factors', 'max'), String(factors.max));
+  assert.equal(await page.getAttribute('#p-factors', 'min'), String(factors.min));
+  for (const bad of [factors.min - 1, factors.max + 1, 2.5]) {
+    await setParams(page, { factors: bad, alpha: 1, regularization: 0.1 });
+    await nextVersion(page, 'error', () => page.click('[data-testid=train]'));
+    assert.match(await errorText(), new RegExp(`Factors must be a whole number from ${factors.min} to ` +
+      `${factors.max.toLocaleString('en-US')}`));
+    assert.equal(await page.getAttribute('#p-factors', 'aria-invalid'), 'true');
+  }
+  // A parameter the page does not name itself still gets a field, limits and help from the table.
+  const steps = api.parameters.find((p) => p.name === 'cgSteps');
+  assert.equal(await page.getAttribute('#p-cgSteps', 'max'), String(steps.max));
+  assert.equal(await page.textContent('#h-cgSteps'), `${steps.help} (a whole number from ${steps.min} to ` +
+    `${steps.max.toLocaleString('en-US')})`);
+  await setParams(page, { factors: '', alpha: '', regularization: '' });
 });
 
 test('a site whose WebAssembly file is missing says so', async () => {

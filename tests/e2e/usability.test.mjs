@@ -38,7 +38,8 @@ test('the parameter fields do not change when the engine loads; the defaults are
     return el.value || el.placeholder;
   }));
   assert.deepEqual(now, first);
-  assert.match(await page.textContent('[data-testid=param-defaults]'), /defaults for iALS \(recommended\): \d+ factors/);
+  assert.deepEqual(now, ['from the data', 'from the data', 'from the data', 'from the data']);
+  assert.match(await page.textContent('[data-testid=param-defaults]'), /^Empty fields are decided from the data once a/);
   assert.deepEqual(await visibleSteps(), ['1', '2', '3'], 'data, train, save: numbered 1, 2, 3');
 });
 
@@ -49,13 +50,19 @@ test('the CLI\'s model kinds and value transforms are offered; each run lands in
   for (const v of ['raw', 'binary']) assert.ok(values.includes(v), `${v} in ${values}`);
   await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]',
                                                             file('ratings.csv', movielens.ratings)));
+  // The defaults for this file, in words, from the engine (what the CLI would use).
+  await page.waitForFunction(() => /^For ratings\.csv:/.test(document.querySelector('[data-testid=param-defaults]')
+    .textContent));
+  assert.match(await page.textContent('[data-testid=param-defaults]'), new RegExp('^For ratings\\.csv: iALS, values ' +
+    'raw, \\d+ factors, α₀ [\\d.e-]+, λ [\\d.e-]+, \\d+ iterations, \\w+ solver; α₀ and λ then screened on a ' +
+    'validation split\\. Decided from the data: values raw: the values are star ratings'));
   await setParams(page, { factors: 8, iterations: 3, evaluate: true });
   assert.equal(await train(page), 'model');
   await page.selectOption('#p-confidence', 'log');
   await page.selectOption('#p-values', 'binary');
   await setParams(page, { factors: 12 });
   assert.equal(await train(page), 'model');
-  const rows = await page.$$eval('[data-testid=runs] tbody tr', (trs) => trs.map((tr) =>
+  const rows = await page.$$eval('[data-testid=runs] tbody tr[data-run]', (trs) => trs.map((tr) =>
     [...tr.cells].map((c) => c.textContent)));
   assert.equal(rows.length, 2);
   const [second, first] = rows;  // newest first

@@ -34,7 +34,9 @@ test('play counts: a few binned histogram rows, counts in words, and the page do
   const total = (await page.$$eval('#histogram .bar-count', (els) => els.map((e) => Number(e.textContent.replace(/,/g, '')))))
     .reduce((a, b) => a + b, 0);
   assert.equal(total, lastfm.rows.length, 'every interaction is in one bar');
-  assert.match((await summaryStats(page)).Values, /^counts from 1 to [\d,]+/);
+  // The engine's detection, in words with its evidence.
+  assert.match((await summaryStats(page)).Values, /^counts \(plays, clicks, purchases\): integers 1\.\.\d+, over 1000 distinct/);
+  assert.equal(await page.getAttribute('#values-kind', 'data-kind'), 'counts');
   const grown = (await page.evaluate(() => document.documentElement.scrollHeight)) - height;
   assert.ok(grown < 2500, `the page grew by ${grown} px`);
   assert.equal(await train(page), 'model');
@@ -49,7 +51,7 @@ test('play counts: a few binned histogram rows, counts in words, and the page do
 
 test('bare user-item pairs: no values, each row an interaction', async () => {
   await loadAndTrain(file('pairs.csv', implicitPairs().pairs));
-  assert.match((await summaryStats(page)).Values, /^none: each row is one interaction/);
+  assert.match((await summaryStats(page)).Values, /^interactions without values: each row is one interaction/);
   assert.match(await page.textContent('#histogram'), /No values: every row counts as one interaction/);
   assert.equal(await train(page), 'model');
   const values = await ratedValues('u7');
@@ -61,7 +63,8 @@ test('Book-Crossing (; Latin-1, 0 = read without rating, 1-10 = rated)', async (
   const bx = bookCrossingLike();
   await loadAndTrain(file('BX-Book-Ratings.csv', bx.ratings));
   assert.match(await page.textContent('#format-line'), /Delimiter:\s*semicolon/);
-  assert.match((await summaryStats(page)).Values, /^0 means interacted without a rating; 1 to 10 are ratings/);
+  assert.match((await summaryStats(page)).Values,
+    /^star ratings where 0 means interacted but not rated: integers 0\.\.10, 11 distinct; \d+% of rows are 0/);
   const bars = await page.$$eval('#histogram .bar-label', (els) => els.map((e) => e.textContent));
   assert.deepEqual(bars, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
   assert.equal(await train(page), 'model');

@@ -6,9 +6,16 @@ import { assertAlsrecError, checkerboard, isEven, loadApi, utf8 } from './harnes
 
 const alsrec = await loadApi();
 const board = checkerboard();
-// Exact solver, small λ and two factors for the two taste groups: the best rank-2 fit of the 0/1 matrix scores each
-// user's withheld item near 0.8 and the other parity near 0. (More factors would reconstruct the zeros too.)
-const BOARD_PARAMS = { factors: 2, regularization: 0.01, iterations: 10, solver: 'cholesky', seed: 7 };
+// `implicit`'s model on binary values (every pair weighs 1, observed or not), the exact solver, small λ and two factors
+// for the two taste groups: the best rank-2 fit of the 0/1 matrix scores each user's withheld item near 0.8 and the
+// other parity near 0. (More factors would reconstruct the zeros too.) Every parameter that matters is given.
+const BOARD_PARAMS = { confidence: 'implicit', values: 'binary', alpha: 1, factors: 2, regularization: 0.01,
+                       regExponent: 0, iterations: 10, solver: 'cholesky', seed: 7 };
+
+// Every given parameter is kept as given.
+function assertKept(params, given) {
+  for (const [key, value] of Object.entries(given)) assert.equal(params[key], value, key);
+}
 
 function withDataset(fn, text = board.text, options = { sourceName: 'board.csv' }) {
   const dataset = alsrec.loadRatings(utf8(text), options);
@@ -30,17 +37,45 @@ function withBoardModel(fn) {
   });
 }
 
-test('module facts and defaults are the CLI defaults', () => {
+test('module facts; the parameter table is the engine\'s, with its limits and accepted values', () => {
   assert.match(alsrec.version, /^\d+\.\d+\.\d+$/);
   assert.equal(alsrec.simd, true);
   assert.equal(alsrec.threads, 1);
-  assert.deepEqual(alsrec.defaults(), {
-    factors: 128, regularization: 0.0033, alpha: 1, confidence: 'ials', values: 'raw', epsilon: 1,
-    unobservedWeight: 3, regExponent: 1, iterations: 16, solver: 'cg', cgSteps: 3, seed: 42, computeLoss: true,
+  const byName = Object.fromEntries(alsrec.parameters.map((p) => [p.name, p]));
+  assert.deepEqual([byName.factors.min, byName.factors.max, byName.factors.type], [1, 1024, 'integer']);
+  assert.equal(byName.unobservedWeight.flag, 'unobserved-weight');
+  assert.equal(byName.regularization.type, 'number');
+  assert.deepEqual(byName.confidence.choices, ['implicit', 'hu', 'log', 'ials', 'explicit']);
+  assert.deepEqual(byName.values.choices, ['raw', 'binary', 'log']);
+  assert.equal(byName.biases.type, 'boolean');
+  assert.ok(alsrec.parameters.every((p) => p.help.length > 5), 'every parameter has help');
+  assert.ok(Object.isFrozen(alsrec.parameters) && Object.isFrozen(byName.factors));
+  // The engine checks the limits: one past the table's maximum is refused with the table's numbers.
+  withDataset((dataset) => {
+    assertAlsrecError(() => dataset.resolve({ factors: byName.factors.max + 1 }), 'invalid_argument',
+      new RegExp(`factors must be ${byName.factors.min}\\.\\.${byName.factors.max}, got ${byName.factors.max + 1}`));
+    assert.equal(dataset.resolve({ factors: byName.factors.max }).params.factors, byName.factors.max);
   });
-  // defaults() hands out a copy.
-  alsrec.defaults().factors = 3;
-  assert.equal(alsrec.defaults().factors, 128);
+});
+
+test('resolve: what the data decides (the value transform of star ratings) and the note saying why', () => {
+  withDataset((dataset) => {
+    const r = dataset.resolve({});
+    assert.equal(r.params.confidence, 'ials');
+    assert.equal(r.params.values, 'raw');
+    assert.ok(r.notes.some((n) => /^values raw: the values are star ratings \(/.test(n)), r.notes.join(' | '));
+    // A given value is never replaced, and no note is written for it.
+    const given = dataset.resolve({ values: 'binary', factors: 3 });
+    assertKept(given.params, { values: 'binary', factors: 3 });
+    assert.ok(!given.notes.some((n) => n.startsWith('values')));
+  });
+  // Play counts are log-scaled.
+  const plays = ['user,item,plays', ...Array.from({ length: 400 }, (_, i) =>
+    `u${i % 40},i${i % 97},${i % 3 ? 1 : 1 + ((i * 7919) % 5000)}`)].join('\n');
+  withDataset((dataset) => {
+    assert.equal(dataset.profile().values.kind, 'counts');
+    assert.equal(dataset.resolve({}).params.values, 'log');
+  }, plays);
 });
 
 test('loadRatings: summary counts, density, histogram, format, bad-row report', () => {
@@ -60,12 +95,17 @@ test('loadRatings: summary counts, density, histogram, format, bad-row report', 
     assert.equal(s.hasRatings, true);
     assert.equal(s.hasTimestamps, true);
     assert.equal(s.density, 48 / (12 * 10));  // 0.4
-    // Histogram of the kept ratings, counted independently from the fixture.
+    assert.equal('ratingHistogram' in s, false, 'the values are binned by the engine\'s profile');
+    // The profile: star ratings, with the evidence, and one bin per value counted independently from the fixture.
+    const p = dataset.profile();
+    assert.equal(p.values.kind, 'stars');
+    assert.match(p.values.evidence, /ratings on a 1-5 scale/);
+    assert.equal(p.users, 12);
+    assert.equal(p.interactions, 48);
     const expected = new Map();
     for (const r of board.ratings.values()) expected.set(r, (expected.get(r) ?? 0) + 1);
-    assert.deepEqual(s.ratingHistogram,
-      [...expected.entries()].sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count })));
-    assert.equal(s.ratingHistogram.reduce((sum, b) => sum + b.count, 0), 48);
+    assert.deepEqual(p.values.histogram,
+      [...expected.entries()].sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ low: value, high: value, count })));
     assert.deepEqual(s.format, {
       delimiter: ',', header: true, encoding: 'utf-8', lineEnding: 'lf',
       columnNames: ['userId', 'movieId', 'rating', 'timestamp'],
@@ -139,7 +179,7 @@ test('train: recommend leaves out seen items and finds each user\'s withheld ite
     assert.equal(model.factors, 2);
     assert.equal(model.numUsers, 12);
     assert.equal(model.numItems, 10);
-    assert.deepEqual(model.params, { ...alsrec.defaults(), ...BOARD_PARAMS });
+    assertKept(model.params, BOARD_PARAMS);
     assert.equal(model.hasSeenItems, true);
     for (let u = 1; u <= 12; ++u) {
       const recs = model.recommend(String(u), 10);
@@ -283,53 +323,62 @@ test('evaluate with a split reports metrics and the popularity baseline', () => 
     // AUC ≥ 5/6 per user (plus the coin-flip against the withheld item of its own parity).
     assert.ok(r.metrics.auc >= 5 / 6 - 1e-9, `auc ${r.metrics.auc}`);
     assert.ok(r.fitSeconds >= 0);
-    assert.deepEqual(r.params, { ...alsrec.defaults(), ...BOARD_PARAMS });
+    assertKept(r.params, BOARD_PARAMS);
+    assert.equal(r.search, null, 'implicit has no alpha0 to screen');
   });
 });
 
-test('a Trainer steps one iteration at a time and evaluates between steps', () => {
+test('an Experiment steps one iteration at a time and scores between steps', () => {
   withDataset((dataset) => {
-    const trainer = alsrec.createTrainer(dataset, { ...BOARD_PARAMS, iterations: 3 }, { split: 'leave-last:1' });
+    const experiment = alsrec.createExperiment(dataset, { ...BOARD_PARAMS, iterations: 3 }, { split: 'leave-last:1' });
     try {
-      assert.equal(trainer.iteration, 0);
-      assert.equal(trainer.iterations, 3);
-      assert.equal(trainer.done, false);
-      assert.equal(trainer.hasTest, true);
+      assert.equal(experiment.searching, false);
+      assert.equal(experiment.iteration, 0);
+      assert.equal(experiment.iterations, 3);
+      assert.equal(experiment.done, false);
+      assert.equal(experiment.hasTest, true);
+      assert.equal(experiment.trainInteractions + experiment.testInteractions, 48);
+      assert.equal(experiment.testInteractions, 12);
       const recalls = [];
-      while (!trainer.done) {
-        const p = trainer.step();
-        assert.equal(p.iteration, trainer.iteration);
-        recalls.push(trainer.evaluate(1).recall);
+      while (!experiment.done) {
+        const p = experiment.step();
+        assert.equal(p.iteration, experiment.iteration);
+        recalls.push(experiment.testMetrics().recall);
       }
       assert.equal(recalls.length, 3);
-      assert.equal(trainer.popularity(1).users, 12);
-      const model = trainer.model();
+      const report = experiment.evaluate();
+      assert.equal(report.model.users, 12);
+      assert.equal(report.model.recall, recalls[2]);
+      assert.equal(report.baselines.popularity.users, 12);
+      assert.equal(report.baselines.ease, undefined);
+      const model = experiment.model();
       try {
         assert.equal(model.numUsers, 12);
+        assert.equal(model.info().iterationsDone, 3);
       } finally {
         model.delete();
       }
-      assertAlsrecError(() => trainer.step(), 'invalid_argument', /complete/);
+      assertAlsrecError(() => experiment.step(), 'invalid_argument', /complete/);
     } finally {
-      trainer.delete();
+      experiment.delete();
     }
   });
 });
 
-test('evaluateSample scores a fixed sample of held-out users; with all of them it is evaluate()', () => {
+test('testMetrics(maxUsers) scores a fixed sample of held-out users; with all of them it is testMetrics()', () => {
   withDataset((dataset) => {
-    const trainer = alsrec.createTrainer(dataset, { ...BOARD_PARAMS, iterations: 2 }, { split: 'leave-last:1' });
+    const experiment = alsrec.createExperiment(dataset, { ...BOARD_PARAMS, iterations: 2 }, { split: 'leave-last:1', k: 1 });
     try {
-      trainer.step();
-      const all = trainer.evaluate(1);
-      assert.deepEqual(trainer.evaluateSample(1, 1000), all);
-      const few = trainer.evaluateSample(1, 5);
+      experiment.step();
+      const all = experiment.testMetrics();
+      assert.equal(all.k, 1);
+      assert.deepEqual(experiment.testMetrics(1000), all);
+      const few = experiment.testMetrics(5);
       assert.equal(few.users, 5);
-      assert.deepEqual(trainer.evaluateSample(1, 5), few, 'the same users every time');
-      assert.deepEqual(trainer.evaluateSample(1, 12), all);
-      assertAlsrecError(() => trainer.evaluateSample(1, 0), 'invalid_argument', /maxUsers/);
+      assert.deepEqual(experiment.testMetrics(5), few, 'the same users every time');
+      assert.deepEqual(experiment.testMetrics(12), all);
     } finally {
-      trainer.delete();
+      experiment.delete();
     }
   });
 });
@@ -349,10 +398,12 @@ test('preview splits the first records as loadRatings does; loadRatings reports 
   assert.ok(seen.every((q, i) => i === 0 || q.bytesDone > seen[i - 1].bytesDone));
 });
 
-test('choices lists the values each choice parameter accepts', () => {
-  for (const v of ['raw', 'binary']) assert.ok(alsrec.choices.values.includes(v), v);
+test('choices lists the values each choice parameter accepts, from the table', () => {
+  assert.deepEqual(alsrec.choices.values, ['raw', 'binary', 'log']);
   assert.ok(alsrec.choices.confidence.includes('ials') && alsrec.choices.confidence.includes('explicit'));
-  assert.deepEqual(alsrec.choices.solver, ['cg', 'cholesky']);
+  assert.deepEqual(alsrec.choices.solver, alsrec.parameters.find((p) => p.name === 'solver').choices);
+  assert.ok(alsrec.choices.solver.includes('cg') && alsrec.choices.solver.includes('cholesky'));
+  assert.equal(alsrec.choices.biases, undefined, 'a switch is not a menu');
 });
 
 test('generateDemo is deterministic by seed and loads back to the same dataset', () => {
@@ -417,7 +468,7 @@ test('every member declared in alsrec.d.ts exists in the implementation', async 
     body = body.replace(/<>/g, '()');
     return [...body.matchAll(/^\s*(?:readonly\s+)?([A-Za-z_]\w*)\??\s*[(:]/gm)].map((x) => x[1]);
   };
-  for (const cls of ['Dataset', 'Trainer', 'Model']) {
+  for (const cls of ['Dataset', 'Experiment', 'Model']) {
     for (const member of block('class', cls)) {
       assert.ok(member in apiModule[cls].prototype, `${cls}.${member} is declared but not implemented`);
     }

@@ -67,6 +67,8 @@ test('invalid training parameters are invalid_argument', () => {
       [{ iterations: -1 }, /iterations/],
       [{ cgSteps: 0 }, /cg/i],
       [{ solver: 'lu' }, /solver must be one of 'cg', 'cholesky'/],
+      [{ values: 'square' }, /values must be one of 'raw', 'binary', 'log'/],
+      [{ biases: 'yes' }, /biases must be true or false/],
       [{ confidence: 'sometimes' }, /confidence/],
       [{ seed: -1 }, /seed/],
       [{ factor: 8 }, /unknown option 'factor' \(did you mean 'factors'\?\)/],
@@ -75,17 +77,27 @@ test('invalid training parameters are invalid_argument', () => {
     for (const [params, pattern] of cases) {
       assertAlsrecError(() => alsrec.train(dataset, params), 'invalid_argument', pattern);
     }
-    assertAlsrecError(() => alsrec.createTrainer(dataset, FAST, { split: 'bogus:1' }), 'invalid_argument', /bogus/);
-    assertAlsrecError(() => alsrec.createTrainer(dataset, FAST, { split: 'temporal:1.5' }), 'invalid_argument');
+    assertAlsrecError(() => alsrec.createExperiment(dataset, FAST, { split: 'bogus:1' }), 'invalid_argument', /bogus/);
+    assertAlsrecError(() => alsrec.createExperiment(dataset, FAST, { split: 'temporal:1.5' }), 'invalid_argument');
+    assertAlsrecError(() => alsrec.createExperiment(dataset, FAST, { search: 'always' }), 'invalid_argument',
+      /search must be one of 'screen', 'auto', 'none'/);
+    assertAlsrecError(() => alsrec.createExperiment(dataset, FAST, { baselines: 'popularity,knn' }), 'invalid_argument',
+      /unknown baseline 'knn'/);
+    assertAlsrecError(() => alsrec.createExperiment(dataset, FAST, { budgetSeconds: -1 }), 'invalid_argument', /budget/);
     assertAlsrecError(() => alsrec.evaluate(dataset, FAST, { split: 'none' }), 'invalid_argument', /split/);
     assertAlsrecError(() => alsrec.evaluate(dataset, FAST, { k: 0 }), 'invalid_argument', /k must be/);
     assertAlsrecError(() => alsrec.evaluate(dataset, FAST, { onProgress: 5 }), 'invalid_argument', /onProgress/);
-    assertAlsrecError(() => alsrec.train(dataset, FAST, 'not a function'), 'invalid_argument', /onProgress/);
-    const trainer = alsrec.createTrainer(dataset, FAST);
+    assertAlsrecError(() => alsrec.train(dataset, FAST, { onTrial: 'no' }), 'invalid_argument', /onTrial/);
+    assertAlsrecError(() => alsrec.train(dataset, FAST, { split: 'random:0.2' }), 'invalid_argument', /evaluate/);
+    const experiment = alsrec.createExperiment(dataset, FAST, { search: 'none' });
     try {
-      assertAlsrecError(() => trainer.evaluate(10), 'invalid_argument', /no test split/);
+      assertAlsrecError(() => experiment.model(), 'invalid_argument', /nothing is fitted/);
+      assertAlsrecError(() => experiment.testMetrics(), 'invalid_argument', /no test split/);
+      experiment.step();
+      assertAlsrecError(() => experiment.evaluate(), 'invalid_argument', /no test split/);
+      assertAlsrecError(() => experiment.testMetrics(-1), 'invalid_argument', /maxUsers/);
     } finally {
-      trainer.delete();
+      experiment.delete();
     }
   });
 });

@@ -184,7 +184,7 @@ struct AlsModel {
   int iterations_done = 0;
   double final_loss = 0.0;
 
-  int find_user(const std::string& id) const;  // -1 if absent (linear scan is fine for one lookup; see IdIndex)
+  int find_user(const std::string& id) const;  // -1 if absent (a scan: one lookup; many: id_index.h)
   int find_item(const std::string& id) const;
 };
 

@@ -98,6 +98,9 @@ class Experiment {
   Status search_step();
   Status search(const SearchCallback& progress = nullptr);  // all remaining trials
   const SearchResult* search_result() const; // null when no search ran
+  // Where the search stands, for a caller stepping it (the page's worker): the trials so far, the last and the best
+  // (trials_done 0 before the first); once it has ended, the finished search. Valid until the next search_step().
+  SearchProgress search_progress() const;
 
   // Replaces the options by `options` (validated), before fitting starts: the winner of an AutoSearch.
   Status use_options(const AlsOptions& options, std::vector<std::string> notes = {});

@@ -31,6 +31,14 @@ CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uin
 // over users instead of triplet copies; equal to build_user_item_matrix(data) bit for bit.
 CsrMatrix build_user_item_matrix(Dataset&& data);
 
+// Each user's interactions in file order: user u's are rows[offsets[u] .. offsets[u+1]), indices into the data's
+// users/items/values/timestamps (a counting sort; for listing what one user rated, with values and times).
+struct UserRows {
+  std::vector<std::uint64_t> offsets;  // num_users + 1 entries
+  std::vector<std::uint32_t> rows;
+};
+UserRows rows_by_user(const Dataset& data);
+
 // From raw triplets (need not be sorted; duplicate (row,col) pairs are summed).
 CsrMatrix csr_from_triplets(std::uint32_t rows, std::uint32_t cols, const std::vector<std::uint32_t>& row_idx,
                             const std::vector<std::uint32_t>& col_idx, const std::vector<float>& values);

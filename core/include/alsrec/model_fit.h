@@ -47,6 +47,10 @@ AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_
                        Factors user_factors, Factors item_factors, CsrMatrix seen, std::uint64_t fingerprint,
                        int iterations_done, double final_loss);
 
+// The interactions of `data` whose user and item `model` knows (matched by id; the rest ignored), as a matrix of the
+// model's users × items with 1 for each: the seen items of a model file saved without them.
+CsrMatrix seen_matrix(const AlsModel& model, const Dataset& data);
+
 // A users × items matrix ready for training: the interactions (or a subset), with each 0 of zero_implicit data given
 // its positive weight (profile.values.zero_weight): a 0 there is an interaction, never nothing.
 CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile);

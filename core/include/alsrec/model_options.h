@@ -44,6 +44,10 @@ struct ParameterInfo {
   const char* help;
 };
 const std::vector<ParameterInfo>& model_parameters();
+// The values a parameter that is not a number accepts, as set_choice reads them: the confidence modes, value
+// transforms and solvers by name (read off the core's own enums, so a new one appears here without an edit);
+// "false", "true" for a switch (biases); empty for a number.
+std::vector<std::string> parameter_choices(const ParameterInfo& parameter);
 // Sets one choice from text ("0.01", "ials", "true"), checking it against the table; the name is the flag or the
 // JS key. kInvalidArgument names the parameter, the value and the limits.
 Status set_choice(ModelChoices& choices, const std::string& name, const std::string& value);

@@ -49,6 +49,15 @@ struct DataProfile {
   ValueProfile values;
 };
 
+// The values binned for people (the page's histogram), following their kind: a bin per value on a rating scale
+// (stars, zero_implicit, binary); counts by powers of two (0 alone, then 1, 2-3, 4-7, ...: a range of millions stays
+// a few dozen bins); other weights in twelve equal widths. None without values. Bins ascend; empty ones are left out.
+struct ValueBin {
+  double low = 0, high = 0;  // the values counted lie in [low, high]; low == high: one value
+  std::uint64_t count = 0;
+};
+std::vector<ValueBin> value_histogram(const std::vector<float>& values, const ValueProfile& profile);
+
 // Values only (has_ratings false -> kind none).
 ValueProfile profile_values(const std::vector<float>& values, bool has_ratings);
 // The whole data set, or the interactions listed in `subset` (indices into data).
