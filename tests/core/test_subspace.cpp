@@ -13,6 +13,7 @@
 #include "fixtures.h"
 
 using namespace alsrec;
+using alsrec::test::max_abs_diff;
 
 namespace {
 
@@ -92,11 +93,6 @@ Eigen::VectorXd block_sweep(const CsrMatrix& m, std::uint32_t u, const Factors& 
   return x;
 }
 
-double max_abs_diff(const Factors& a, const Factors& b) {
-  double d = 0;
-  for (std::size_t j = 0; j < a.data.size(); ++j) d = std::max(d, std::fabs(double(a.data[j]) - b.data[j]));
-  return d;
-}
 
 }  // namespace
 
