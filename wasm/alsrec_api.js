@@ -83,7 +83,7 @@ const TRAIN_PARAMS = {
   factors: 'integer', regularization: 'number', alpha: 'number',
   confidence: ['implicit', 'hu', 'log', 'ials', 'explicit'], values: ['raw', 'binary'],
   epsilon: 'number', unobservedWeight: 'number', regExponent: 'number',
-  iterations: 'integer', solver: ['auto', 'cg', 'cholesky', 'subspace'], cgSteps: 'integer', blockSize: 'integer',
+  iterations: 'integer', solver: ['cg', 'cholesky', 'subspace', 'auto'], cgSteps: 'integer', blockSize: 'integer',
   seed: 'bigcount', computeLoss: 'boolean',
 };
 const FORMAT_OPTIONS = {

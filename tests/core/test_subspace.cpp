@@ -140,7 +140,7 @@ TEST_CASE("pair weights: one per value, a one-byte code or a and b per pair, the
         }
         INFO("mode " << confidence_mode_name(mode) << (m == &coded ? ", values 1..5" : ", values 1 + e/1000")
                      << ", " << value_transform_name(values));
-        CHECK(worst < 2e-5);
+        CHECK(worst < 1e-4);  // float against double: measured ≤ 2.5e-5 (explicit, wasm); a wrong weight moves ~1e-1
       }
     }
   }
