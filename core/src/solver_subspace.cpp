@@ -214,7 +214,7 @@ struct RowState {
 };
 
 // rows[i].wgx = (W x_i)_π, π = [j0, j0 + n), for the live rows: per register of π, four rows at a time, each
-// column segment of the symmetric W loaded once for them (the last column's loads stop at the end of W).
+// column segment of the symmetric W loaded once for them (loads stop at the end of W's storage).
 void block_products(const Eigen::MatrixXf& w, Eigen::Index j0, Eigen::Index n, RowState* rows, std::size_t count) {
   const Eigen::Index k = w.rows();
   const float* end = w.data() + k * k;
@@ -230,7 +230,7 @@ void block_products(const Eigen::MatrixXf& w, Eigen::Index j0, Eigen::Index n, R
       Vec acc[4] = {};
       const float* col = w.data() + j0 + c0;
       for (Eigen::Index c = 0; c < k; ++c, col += k) {
-        const Vec wc = c + 1 < k ? load(col) : load_within(col, end);
+        const Vec wc = col + kLanes <= end ? load(col) : load_within(col, end);
         for (int i = 0; i < 4; ++i) acc[i] += wc * x[i][c];
       }
       m = 0;
