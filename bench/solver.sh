@@ -23,7 +23,7 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # user seconds of a command, its stdout kept in $2
 timed() {
   local out=$1; shift
-  /usr/bin/time -f %U -o user.txt "$@" > "$out"
+  /usr/bin/time -f %U -o user.txt "$@" > "$out" 2> stderr.txt
   cat user.txt
 }
 
