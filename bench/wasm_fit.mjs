@@ -1,17 +1,18 @@
 // Target 7: fit time of the WebAssembly module in node (through the site's alsrec_api.js), to compare with the
 // native CLI's single-thread fit on the same data and parameters (bench/wasm_vs_native.sh runs both).
 //
-//   node bench/wasm_fit.mjs SITE_DIR RATINGS.csv [iterations] [repeat] [single|multi]
+//   node bench/wasm_fit.mjs SITE_DIR RATINGS.csv [iterations] [repeat] [single|multi] [PARAMS_JSON]
 // ('multi': the threaded module alsrec-mt, which needs SharedArrayBuffer: node has it.)
 // Prints JSON: {simd, threads, fit_runs_seconds, fit_best_seconds, fit_median_seconds, users, items, interactions}.
 // Parameters: `implicit`'s model (confidence implicit, binary values, alpha 1, λ 0.1, constant λ), factors 64, CG,
 // with the loss after each iteration (as the page computes it) — the same as the native `alsrec bench` it is
-// compared with (bench/wasm_vs_native.sh, without --no-loss).
+// compared with (bench/wasm_vs_native.sh, without --no-loss). With PARAMS_JSON (e.g. '{"factors":256,"solver":
+// "subspace"}') the engine's own defaults for the data (what the page trains with) plus those instead.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [site, ratings, iterationsArg = '20', repeatArg = '3', threads = 'single'] = process.argv.slice(2);
+const [site, ratings, iterationsArg = '20', repeatArg = '3', threads = 'single', paramsArg] = process.argv.slice(2);
 if (!site || !ratings) {
   console.error('usage: node bench/wasm_fit.mjs SITE_DIR RATINGS.csv [iterations] [repeat] [single|multi]');
   process.exit(2);
@@ -32,7 +33,7 @@ if (threads === 'multi') {
 }
 const api = await loadAlsrec(options);
 const dataset = api.loadRatings(readFileSync(ratings), { sourceName: ratings });
-const params = {
+const params = paramsArg ? { ...JSON.parse(paramsArg), iterations: Number(iterationsArg) } : {
   confidence: 'implicit', values: 'binary', alpha: 1, regularization: 0.1, regExponent: 0, factors: 64,
   iterations: Number(iterationsArg), solver: 'cg', cgSteps: 3,
 };

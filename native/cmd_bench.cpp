@@ -68,10 +68,11 @@ double gemm_gflops(int n, int threads) {
   return total / 1e9;
 }
 
-// What a loaded dataset holds: its id strings and its interaction columns.
+// What a loaded dataset holds: its id strings and its interaction columns (their used length: the reader reserves
+// more from the file size, which is not resident until written).
 std::uint64_t bytes_of(const Dataset& d) {
-  std::uint64_t bytes = (d.users.capacity() + d.items.capacity()) * sizeof(std::uint32_t) +
-                        d.values.capacity() * sizeof(float) + d.timestamps.capacity() * sizeof(std::int64_t);
+  std::uint64_t bytes = (d.users.size() + d.items.size()) * sizeof(std::uint32_t) + d.values.size() * sizeof(float) +
+                        d.timestamps.size() * sizeof(std::int64_t);
   for (const auto* ids : {&d.user_ids, &d.item_ids}) {
     bytes += ids->capacity() * sizeof(std::string);
     for (const std::string& id : *ids)

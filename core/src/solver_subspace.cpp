@@ -7,16 +7,17 @@
 //     x_π += δ,  s_e += y_eπᵀ δ
 //
 // The same objective as the other solvers (its minimum is theirs): b = k is one exact solve, b = 1 is coordinate
-// descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The pairs
-// are gathered once as z_e = √|a_e| y_e (a > 0 to the left, a < 0 to the right, as the exact solver does), with the
-// scaled score t_e = z_eᵀ x, so that a_e s_e y_e = sign(a_e) t_e z_e and Σ_e a_e y_eπ y_eπᵀ = Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ.
-// Z is stored pair by pair (k floats each, padded to whole SIMD registers), so that the block steps need no sums
-// across the lanes of a register except one per pair for the score update: the block matrix is accumulated as outer
-// products z_eπ z_eπᵀ (a register of rows times broadcast columns), the gradient as Σ_e t_e z_eπ.
+// descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The
+// weighted pairs' factor rows are read where they are (no gathered copy: the scratch holds a pointer and a weight per
+// pair, not k floats), and the block steps need no sums across the lanes of a register except one per pair for the
+// score update
+// (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of
+// rows times broadcast column entries, the gradient as Σ_e a_e s_e y_eπ.
 //
-// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: r, gathering and first scores 3kn;
-// the blocks' matrices (a symmetric rank-n update of b²n/2 each) k·b·n/2; gradients and score updates 2kn; w₀G x k²;
-// factorisations k·b²/6. In all  k·n·(b/2 + 5) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and
+// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: r and the first scores 2kn; the
+// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, the upper triangle
+// is computed too); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
+// k·n·(b + 4) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and
 // (steps + 1)·(k² + 2kn) + kn for CG. Rows whose pairs are all unweighted (implicit's default) share
 // A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ.
 #include "solver_eigen.h"  // first: see there
@@ -80,37 +81,42 @@ inline Vec transpose_sum(Vec* p) {
   }
 }
 
-// The weighted pairs of one row: z_e = √|a_e| y_e at z + e·stride; pairs [0, positive) have a > 0, the rest a < 0.
+// The weighted pairs of one row: factor rows y_e (k floats each, read in place) and their weights a_e.
 struct Pairs {
-  const float* z = nullptr;
-  Eigen::Index stride = 0, count = 0, positive = 0;
-  const float* pair(Eigen::Index e) const { return z + e * stride; }
+  const float* const* y = nullptr;
+  const float* a = nullptr;
+  Eigen::Index count = 0, k = 0;
 };
 
-// t[e] (+)= z_e[j0, j0 + n) · v[0, n) for every pair (v zero past n, n rounded up to whole registers: the lanes past
-// n read the next coordinates or the padding, times 0), kLanes pairs at a time through transpose_sum.
-void pair_dots(const Pairs& pairs, Eigen::Index j0, Eigen::Index n, const float* v, bool accumulate, float* t) {
+// A register of y_e[at, at + kLanes), zero past k (the last row of a factor matrix ends its storage).
+inline Vec load_row(const float* y, Eigen::Index at, Eigen::Index k) {
+  return at + kLanes <= k ? load(y + at) : load_within(y + at, y + k);
+}
+
+// t[e] += y_e[j0, j0 + n) · v[0, n) for every pair (v zero past n: lanes past n contribute nothing), kLanes pairs at a
+// time through transpose_sum.
+void pair_dots(const Pairs& pairs, Eigen::Index j0, Eigen::Index n, const float* v, float* t) {
   for (Eigen::Index e0 = 0; e0 < pairs.count; e0 += kLanes) {
     Vec p[kLanes];
     for (Eigen::Index l = 0; l < kLanes; ++l) {
       Vec acc = {};
       if (e0 + l < pairs.count) {
-        const float* z = pairs.pair(e0 + l) + j0;
-        for (Eigen::Index i = 0; i < n; i += kLanes) acc += load(z + i) * load(v + i);
+        const float* y = pairs.y[e0 + l];
+        for (Eigen::Index i = 0; i < n; i += kLanes) acc += load_row(y, j0 + i, pairs.k) * load(v + i);
       }
       p[l] = acc;
     }
     const Vec sums = transpose_sum(p);
-    for (Eigen::Index l = 0; l < kLanes && e0 + l < pairs.count; ++l) t[e0 + l] = (accumulate ? t[e0 + l] : 0.0f) + sums[l];
+    for (Eigen::Index l = 0; l < kLanes && e0 + l < pairs.count; ++l) t[e0 + l] += sums[l];
   }
 }
 
-// h (lower triangle of the n × n block, leading dimension ld) += Σ_e ±z_eπ z_eπᵀ with π = [j0, j0 + n), and
-// g[0, n) += Σ_e ±t_e z_eπ: for each register of rows [c, c + kLanes), the columns c2 ≤ c + kLanes − 1 eight at a
-// time (eight independent accumulators keep both multiply-add units busy), each a row register times a broadcast
-// column entry; the first pass over the pairs also takes the gradient's row register. Lanes past n read the next
-// coordinates (or the padding) and are dropped.
-void add_gram(const Pairs& pairs, const float* t, Eigen::Index j0, Eigen::Index n, float* h, Eigen::Index ld,
+// h (lower triangle of the n × n block, leading dimension ld) += Σ_e a_e y_eπ y_eπᵀ with π = [j0, j0 + n), and
+// g[0, n) += Σ_e a_e s_e y_eπ: for each register of rows [c, c + kLanes), the columns c2 ≤ c + kLanes − 1 eight at
+// a time (eight independent accumulators keep both multiply-add units busy), each the register a_e·y_e[rows] times
+// a broadcast column entry; the first pass over the pairs also takes the gradient's register. Lanes past n read the
+// next coordinates (zero past k) and are dropped.
+void add_gram(const Pairs& pairs, const float* s, Eigen::Index j0, Eigen::Index n, float* h, Eigen::Index ld,
               float* g) {
   constexpr int kCols = 8;
   for (Eigen::Index c = 0; c < n; c += kLanes) {
@@ -121,17 +127,11 @@ void add_gram(const Pairs& pairs, const float* t, Eigen::Index j0, Eigen::Index 
       Vec acc[kCols] = {};
       Vec grad = {};
       const bool with_gradient = c2 == 0;
-      for (Eigen::Index e = 0; e < pairs.positive; ++e) {
-        const float* z = pairs.pair(e);
-        const Vec r = load(z + j0 + c);
-        for (int j = 0; j < kCols; ++j) acc[j] += r * z[col[j]];
-        if (with_gradient) grad += r * t[e];
-      }
-      for (Eigen::Index e = pairs.positive; e < pairs.count; ++e) {
-        const float* z = pairs.pair(e);
-        const Vec r = load(z + j0 + c);
-        for (int j = 0; j < kCols; ++j) acc[j] -= r * z[col[j]];
-        if (with_gradient) grad -= r * t[e];
+      for (Eigen::Index e = 0; e < pairs.count; ++e) {
+        const float* y = pairs.y[e];
+        const Vec r = load_row(y, j0 + c, pairs.k) * pairs.a[e];
+        for (int j = 0; j < kCols; ++j) acc[j] += r * y[col[j]];
+        if (with_gradient) grad += r * s[e];
       }
       for (int j = 0; j < kCols && c2 + j < n; ++j) {
         float* hc = h + (c2 + j) * ld;
@@ -195,8 +195,8 @@ void cholesky_solve(const float* l, const float* inv, Eigen::Index n, Eigen::Ind
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
 
 // Rows solved together: their sweeps run block by block in lockstep, so that each block's rows of w₀G are read once
-// for the whole group (w₀G x costs k² per row: from k = 512 on, reading w₀G for every row alone costs more than the
-// arithmetic). A group is consecutive rows of one call, at most kGroupRows, with at most kGroupPairs pairs in total
+// for the whole group (w₀G x costs k² per row, and w₀G itself is 1 MB at k = 512: read row by row it took 14% of the
+// solve time). A group is consecutive rows of one call, at most kGroupRows, with at most kGroupPairs pairs in total
 // unless it is a single longer row. A row's arithmetic is the same in any group: results do not depend on them.
 constexpr std::uint32_t kGroupRows = 8;
 constexpr std::uint64_t kGroupPairs = 2048;
@@ -205,8 +205,8 @@ constexpr std::uint64_t kGroupPairs = 2048;
 struct RowState {
   std::uint32_t row = 0;
   float* x = nullptr;    // its factors (the warm start, updated block by block)
-  Pairs pairs;           // its gathered weighted pairs
-  float* t = nullptr;    // their scaled scores
+  Pairs pairs;           // its weighted pairs
+  float* t = nullptr;    // their scores s_e = y_eᵀ x
   float* r = nullptr;    // Σ_e b_e y_e (k floats)
   float* wgx = nullptr;  // the current block's (w₀G x)_π (a padded register count)
   float lambda = 0;
@@ -215,7 +215,7 @@ struct RowState {
 };
 
 // rows[i].wgx = (W x_i)_π, π = [j0, j0 + n), for the live rows: per register of π, four rows at a time, each
-// column segment of the symmetric W loaded once for them (the last column's loads stop at the end of W).
+// column segment of the symmetric W loaded once for them (loads stop at the end of W's storage).
 void block_products(const Eigen::MatrixXf& w, Eigen::Index j0, Eigen::Index n, RowState* rows, std::size_t count) {
   const Eigen::Index k = w.rows();
   const float* end = w.data() + k * k;
@@ -231,7 +231,7 @@ void block_products(const Eigen::MatrixXf& w, Eigen::Index j0, Eigen::Index n, R
       Vec acc[4] = {};
       const float* col = w.data() + j0 + c0;
       for (Eigen::Index c = 0; c < k; ++c, col += k) {
-        const Vec wc = c + 1 < k ? load(col) : load_within(col, end);
+        const Vec wc = col + kLanes <= end ? load(col) : load_within(col, end);
         for (int i = 0; i < 4; ++i) acc[i] += wc * x[i][c];
       }
       m = 0;
@@ -246,12 +246,13 @@ class SubspaceSolver final : public RowSolver {
   explicit SubspaceSolver(int block_size) : block_size_(block_size) {}
 
   void prepare(RowScratch& s, int k, std::size_t longest) const override {
-    s.reserve(k, std::max<std::size_t>(longest, kGroupPairs), longest, {false, false, false});  // q: the scores
-    // A group's pairs, one padded register past the last for the block loads beyond k; its rows' r and (w₀G x)_π.
+    // A group's pairs: their weights in a, scores in q, factor rows in sources; its rows' r and (w₀G x)_π.
+    const std::size_t capacity = std::max<std::size_t>(longest, kGroupPairs);
+    s.reserve(k, capacity, longest, {false, false, false});
+    s.sources.assign(capacity, nullptr);
     const auto stride = static_cast<std::size_t>(padded(k));
-    s.pairs.assign(std::max<std::size_t>(longest, kGroupPairs) * stride + kLanes, 0.0f);
     s.group.assign(kGroupRows * (2 * stride + kLanes), 0.0f);
-    s.g.assign(stride + kLanes, 0.0f);  // the padded copy of x for the first scores, then a block's g and δ
+    s.g.assign(stride + kLanes, 0.0f);  // a block's g, then its δ (zero past the block)
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
@@ -300,7 +301,7 @@ class SubspaceSolver final : public RowSolver {
       st.x = x + i * static_cast<std::size_t>(k);
       st.r = s.group.data() + i * (2 * stride + kLanes);
       st.wgx = st.r + stride;
-      st.pairs = Pairs{s.pairs.data() + used * stride, stride, 0, 0};
+      st.pairs = Pairs{s.sources.data() + used, s.a.data() + used, 0, k};
       st.t = s.q.data() + used;
       st.lambda = rows.lambda[st.row];
       st.live = rows.m->row_size(st.row) > 0;
@@ -351,47 +352,31 @@ class SubspaceSolver final : public RowSolver {
         cholesky_solve(l, inv, n, b, g);
         std::fill(g + n, g + padded(n), 0.0f);
         for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
-        pair_dots(st.pairs, j0, n, g, true, st.t);
+        pair_dots(st.pairs, j0, n, g, st.t);
       }
     }
     return failed;
   }
 
-  // The row's r = Σ b_e y_e, its weighted pairs z_e = √|a_e| y_e (positives first, then negatives) and their scaled
-  // scores t_e = z_eᵀ x.
+  // The row's r = Σ b_e y_e (every pair), its weighted pairs (a ≠ 0) and their scores s_e = y_eᵀ x.
   static void gather(const ConstFactorMap& other, const RowBlock& rows, RowState& st, RowScratch& s) {
     const Eigen::Index k = other.cols();
     const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
     const std::uint32_t* idx = rows.m->indices.data() + begin;
     rows.weights->row(begin, count, s.row_a.data(), s.row_b.data());
-    float* r = st.r;
-    std::fill(r, r + k, 0.0f);
+    std::fill(st.r, st.r + k, 0.0f);
+    kernels::gather_sum(other.data(), idx, s.row_b.data(), count, k, st.r);
     Pairs& pairs = st.pairs;
-    for (int sign = 0; sign < 2; ++sign) {  // (unweighted pairs join r in the second pass)
-      for (std::uint64_t e = 0; e < count; ++e) {
-        const float a = s.row_a[e], be = s.row_b[e];
-        const float* __restrict y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-        if (sign == 0 ? !(a > 0.0f) : !(a <= 0.0f)) continue;
-        if (a == 0.0f) {
-          if (be != 0.0f)
-            for (Eigen::Index i = 0; i < k; ++i) r[i] += be * y[i];
-          continue;
-        }
-        const float scale = std::sqrt(std::fabs(a));
-        float* __restrict z = const_cast<float*>(pairs.z) + pairs.count * pairs.stride;
-        for (Eigen::Index i = 0; i < k; ++i) {
-          r[i] += be * y[i];
-          z[i] = scale * y[i];
-        }
-        for (Eigen::Index i = k; i < pairs.stride; ++i) z[i] = 0.0f;
-        ++pairs.count;
-      }
-      if (sign == 0) pairs.positive = pairs.count;
+    const float** sources = const_cast<const float**>(pairs.y);
+    float* weights = const_cast<float*>(pairs.a);
+    for (std::uint64_t e = 0; e < count; ++e) {
+      if (s.row_a[e] == 0.0f) continue;
+      const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+      sources[pairs.count] = y;
+      weights[pairs.count] = s.row_a[e];
+      st.t[pairs.count] = dot(y, st.x, k);
+      ++pairs.count;
     }
-    float* xp = s.g.data();  // x padded with zeros
-    std::copy(st.x, st.x + k, xp);
-    std::fill(xp + k, xp + pairs.stride, 0.0f);
-    pair_dots(pairs, 0, pairs.stride, xp, false, st.t);
   }
 
   int block_size_;

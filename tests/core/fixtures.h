@@ -1,9 +1,13 @@
 // Shared test fixtures with a stated expected answer.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
+#include "alsrec/als.h"
 #include "alsrec/matrix.h"
 
 namespace alsrec::test {
@@ -54,6 +58,14 @@ inline CsrMatrix keep_rows(const CsrMatrix& m, std::uint32_t begin, std::uint32_
     out.indptr.push_back(out.indices.size());
   }
   return out;
+}
+
+// The largest |a − b| over all entries (in double); infinity when the shapes differ.
+inline double max_abs_diff(const Factors& a, const Factors& b) {
+  if (a.data.size() != b.data.size()) return std::numeric_limits<double>::infinity();
+  double d = 0;
+  for (std::size_t j = 0; j < a.data.size(); ++j) d = std::max(d, std::fabs(double(a.data[j]) - b.data[j]));
+  return d;
 }
 
 }  // namespace alsrec::test

@@ -8,6 +8,7 @@
 #include "alsrec/als.h"
 
 using namespace alsrec;
+using alsrec::test::max_abs_diff;
 using alsrec::test::checkerboard;
 
 namespace {
@@ -40,12 +41,6 @@ float score(const Factors& x, std::uint32_t u, const Factors& y, std::uint32_t i
   return s;
 }
 
-double max_abs_diff(const Factors& a, const Factors& b) {
-  REQUIRE(a.data.size() == b.data.size());
-  double d = 0;
-  for (std::size_t j = 0; j < a.data.size(); ++j) d = std::max(d, std::fabs(double(a.data[j]) - b.data[j]));
-  return d;
-}
 
 bool all_finite(const Factors& f) {
   for (float v : f.data)

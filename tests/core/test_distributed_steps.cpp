@@ -13,6 +13,7 @@
 #include "fixtures.h"
 
 using namespace alsrec;
+using alsrec::test::max_abs_diff;
 using Side = shard::Side;
 
 namespace {
@@ -59,11 +60,6 @@ void half_step(std::vector<std::unique_ptr<AlsTrainer>>& ranks, Side side, const
     }
 }
 
-double max_abs_diff(const Factors& a, const Factors& b) {
-  double d = 0;
-  for (std::size_t j = 0; j < a.data.size(); ++j) d = std::max(d, std::fabs(double(a.data[j]) - b.data[j]));
-  return d;
-}
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "fixtures.h"
 
 using namespace alsrec;
+using alsrec::test::max_abs_diff;
 
 namespace {
 
@@ -92,11 +93,6 @@ Eigen::VectorXd block_sweep(const CsrMatrix& m, std::uint32_t u, const Factors& 
   return x;
 }
 
-double max_abs_diff(const Factors& a, const Factors& b) {
-  double d = 0;
-  for (std::size_t j = 0; j < a.data.size(); ++j) d = std::max(d, std::fabs(double(a.data[j]) - b.data[j]));
-  return d;
-}
 
 }  // namespace
 
@@ -116,7 +112,7 @@ TEST_CASE("subspace: block size 1, a short last block and block size k are the s
         for (int c = 0; c < 5; ++c) worst = std::max(worst, std::fabs(want[c] - t->user_factors().row(u)[c]));
       }
       INFO("mode " << confidence_mode_name(mode) << ", block size " << block);
-      CHECK(worst < 2e-5);
+      CHECK(worst < 1e-4);  // float against double: measured ≤ 3e-5 (explicit); block sizes differ by ~1e-1
     }
   }
 }
@@ -144,7 +140,7 @@ TEST_CASE("pair weights: one per value, a one-byte code or a and b per pair, the
         }
         INFO("mode " << confidence_mode_name(mode) << (m == &coded ? ", values 1..5" : ", values 1 + e/1000")
                      << ", " << value_transform_name(values));
-        CHECK(worst < 2e-5);
+        CHECK(worst < 1e-4);  // float against double: measured ≤ 2.5e-5 (explicit, wasm); a wrong weight moves ~1e-1
       }
     }
   }
