@@ -17,7 +17,7 @@
 #include "alsrec/baselines.h"
 #include "alsrec/ease.h"
 #include "alsrec/experiment.h"
-#include "alsrec/tune.h"
+#include "alsrec/auto_search.h"
 
 using namespace alsrec;
 

@@ -48,6 +48,14 @@ constexpr int kCheckpoints[] = {8, 12, 16, 24};
 
 }  // namespace
 
+const char* tune_objective_name(TuneObjective o) { return o == TuneObjective::kRecall ? "recall" : "ndcg"; }
+
+Result<TuneObjective> parse_tune_objective(const std::string& s) {
+  if (s == "ndcg") return TuneObjective::kNdcg;
+  if (s == "recall") return TuneObjective::kRecall;
+  return Status::invalid_argument("unknown objective '" + s + "' (expected ndcg or recall)");
+}
+
 Status SearchOptions::validate() const {
   if (!std::isfinite(budget_seconds) || budget_seconds < 0)
     return Status::invalid_argument("the search budget must be a finite number of seconds >= 0");

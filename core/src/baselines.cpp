@@ -86,47 +86,4 @@ void append_bias_columns(const BiasModel& model, Factors& users, Factors& items)
   });
 }
 
-Result<BiasedAlsResult> train_biased_explicit(const CsrMatrix& train, const AlsOptions& options,
-                                              const ProgressCallback& progress, const BiasOptions& bias_options) {
-  ALSREC_RETURN_IF_ERROR(options.validate());
-  if (options.confidence != ConfidenceMode::kExplicit || options.values != ValueTransform::kRaw)
-    return Status::invalid_argument("bias terms need --confidence explicit --values raw (they model ratings)");
-  if (options.factors + kBiasColumns > 1024)
-    return Status::invalid_argument("bias terms add " + std::to_string(kBiasColumns) +
-                                    " columns: factors must be at most " + std::to_string(1024 - kBiasColumns));
-  if (bias_options.iterations < 0 || !std::isfinite(bias_options.user_regularization) ||
-      !std::isfinite(bias_options.item_regularization) || bias_options.user_regularization < 0 ||
-      bias_options.item_regularization < 0)
-    return Status::invalid_argument("bias options: iterations and regularizations must be >= 0");
-  BiasedAlsResult out;
-  out.biases = fit_biases(train, bias_options);
-  auto trainer = AlsTrainer::create(bias_residuals(out.biases, train), options);
-  if (!trainer.is_ok()) return trainer.status();
-  ALSREC_RETURN_IF_ERROR((*trainer)->fit(progress));
-  out.user_factors = (*trainer)->user_factors();
-  out.item_factors = (*trainer)->item_factors();
-  out.iterations_done = (*trainer)->iteration();
-  out.final_loss = (*trainer)->last_loss();
-  append_bias_columns(out.biases, out.user_factors, out.item_factors);
-  return out;
-}
-
-Result<AlsModel> train_biased_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
-                                    const std::vector<std::uint32_t>* subset) {
-  const CsrMatrix train = build_user_item_matrix(data, subset);
-  auto fitted = train_biased_explicit(train, options, progress);
-  if (!fitted.is_ok()) return fitted.status();
-  AlsModel model;
-  model.options = options;
-  model.user_ids = data.user_ids;
-  model.item_ids = data.item_ids;
-  model.user_factors = std::move(fitted->user_factors);
-  model.item_factors = std::move(fitted->item_factors);
-  model.dataset_fingerprint = data.fingerprint();
-  model.iterations_done = fitted->iterations_done;
-  model.final_loss = fitted->final_loss;
-  model.seen = train;
-  return model;
-}
-
 }  // namespace alsrec

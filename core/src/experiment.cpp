@@ -10,7 +10,7 @@
 #include <limits>
 
 #include "alsrec/baselines.h"
-#include "alsrec/tune.h"
+#include "alsrec/auto_search.h"
 
 namespace alsrec {
 

@@ -2,6 +2,7 @@
 #include "alsrec/model_fit.h"
 
 #include <optional>
+#include <tuple>
 
 #include "alsrec/baselines.h"
 #include "alsrec/id_index.h"
@@ -13,13 +14,15 @@ namespace alsrec {
 struct ModelFit::Impl {
   std::unique_ptr<AlsTrainer> trainer;
   std::optional<BiasModel> biases;
+  CsrMatrix original;  // a biased fit's train matrix (its trainer holds the residuals)
 };
 
 ModelFit::ModelFit() : impl_(std::make_unique<Impl>()) {}
 ModelFit::~ModelFit() = default;
 
-Result<std::unique_ptr<ModelFit>> ModelFit::create(const CsrMatrix& train, const AlsOptions& options) {
+Result<std::unique_ptr<ModelFit>> ModelFit::create(CsrMatrix train, const AlsOptions& options) {
   std::unique_ptr<ModelFit> f(new ModelFit());
+  Impl& im = *f->impl_;
   if (options.biases) {
     ALSREC_RETURN_IF_ERROR(options.validate());
     if (options.confidence != ConfidenceMode::kExplicit || options.values != ValueTransform::kRaw)
@@ -27,16 +30,35 @@ Result<std::unique_ptr<ModelFit>> ModelFit::create(const CsrMatrix& train, const
     if (options.factors + kBiasColumns > 1024)
       return Status::invalid_argument("bias terms add " + std::to_string(kBiasColumns) +
                                       " columns: factors must be at most " + std::to_string(1024 - kBiasColumns));
-    f->impl_->biases = fit_biases(train);
-    auto t = AlsTrainer::create(bias_residuals(*f->impl_->biases, train), options);
+    im.biases = fit_biases(train);
+    auto t = AlsTrainer::create(bias_residuals(*im.biases, train), options);
     if (!t) return t.status();
-    f->impl_->trainer = std::move(*t);
+    im.trainer = std::move(*t);
+    im.original = std::move(train);
   } else {
-    auto t = AlsTrainer::create(train, options);
+    auto t = AlsTrainer::create(std::move(train), options);
     if (!t) return t.status();
-    f->impl_->trainer = std::move(*t);
+    im.trainer = std::move(*t);
   }
   return f;
+}
+
+const CsrMatrix& ModelFit::train() const { return impl_->biases ? impl_->original : impl_->trainer->user_items(); }
+
+AlsModel ModelFit::take_model(std::vector<std::string> user_ids, std::vector<std::string> item_ids,
+                              std::uint64_t fingerprint) {
+  Impl& im = *impl_;
+  AlsTrainer& t = *im.trainer;
+  Factors x, y;
+  if (im.biases) {
+    std::tie(x, y) = factors();
+  } else {
+    x = std::move(t.mutable_user_factors());
+    y = std::move(t.mutable_item_factors());
+  }
+  CsrMatrix seen = im.biases ? std::move(im.original) : t.take_user_items();
+  return package_model(t.options(), std::move(user_ids), std::move(item_ids), std::move(x), std::move(y),
+                       std::move(seen), fingerprint, t.iteration(), t.last_loss());
 }
 
 Status ModelFit::step() { return impl_->trainer->step(); }
@@ -87,13 +109,57 @@ CsrMatrix seen_matrix(const AlsModel& model, const Dataset& data) {
                            std::vector<float>(rows.size(), 1.0f));
 }
 
+namespace {
+
+// zero_implicit data: a 0 is an interaction, weighted as the lowest rating (profile.h), never as nothing.
+void give_zeros_their_weight(CsrMatrix& m, const DataProfile& profile) {
+  if (profile.values.kind != ValueKind::kZeroImplicit) return;
+  const float w = static_cast<float>(profile.values.zero_weight);
+  for (float& v : m.data)
+    if (v == 0.0f) v = w;
+}
+
+}  // namespace
+
+Status check_dataset(const Dataset& data) {
+  if (data.items.size() != data.users.size() || data.values.size() != data.users.size())
+    return Status::bad_input("dataset is inconsistent: users, items and values must have one entry per interaction");
+  for (std::size_t i = 0; i < data.users.size(); ++i)
+    if (data.users[i] >= data.num_users() || data.items[i] >= data.num_items())
+      return Status::bad_input("dataset is inconsistent: interaction " + std::to_string(i) +
+                               " refers to a user or item index without an id");
+  return Status::ok();
+}
+
+Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
+                             const std::vector<std::uint32_t>* subset) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_dataset(data));
+  auto fit = ModelFit::create(build_user_item_matrix(data, subset), options);
+  if (!fit) return fit.status();
+  ALSREC_RETURN_IF_ERROR((*fit)->fit(progress));
+  return (*fit)->take_model(data.user_ids, data.item_ids, data.fingerprint());
+}
+
+Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress) {
+  ALSREC_RETURN_IF_ERROR(options.validate());
+  ALSREC_RETURN_IF_ERROR(check_dataset(data));
+  const std::uint64_t fingerprint = data.fingerprint();
+  auto fit = ModelFit::create(build_user_item_matrix(std::move(data)), options);
+  if (!fit) return fit.status();
+  ALSREC_RETURN_IF_ERROR((*fit)->fit(progress));
+  return (*fit)->take_model(std::move(data.user_ids), std::move(data.item_ids), fingerprint);
+}
+
+CsrMatrix training_matrix(Dataset&& data, const DataProfile& profile) {
+  CsrMatrix m = build_user_item_matrix(std::move(data));
+  give_zeros_their_weight(m, profile);
+  return m;
+}
+
 CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile) {
   CsrMatrix m = build_user_item_matrix(data, subset);
-  if (profile.values.kind == ValueKind::kZeroImplicit) {
-    const float w = static_cast<float>(profile.values.zero_weight);
-    for (float& v : m.data)
-      if (v == 0.0f) v = w;
-  }
+  give_zeros_their_weight(m, profile);
   return m;
 }
 

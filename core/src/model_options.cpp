@@ -146,6 +146,31 @@ std::string option_text(const AlsOptions& o, const std::string& name) {
 
 // ---------------------------------------------------------------------------------------------- defaults
 
+AlsOptions recommended_options() {
+  AlsOptions o;
+  o.confidence = ConfidenceMode::kIals;
+  o.values = ValueTransform::kRaw;
+  o.factors = 128;
+  o.unobserved_weight = 3.0f;
+  o.regularization = 0.0033f;
+  o.reg_exponent = 1.0f;
+  o.iterations = 16;
+  o.solver = SolverKind::kConjugateGradient;
+  return o;
+}
+
+AlsOptions mode_defaults(ConfidenceMode mode) {
+  if (mode == ConfidenceMode::kIals) return recommended_options();
+  AlsOptions o;  // `implicit`'s model
+  o.confidence = mode;
+  if (mode == ConfidenceMode::kExplicit) {  // ALS-WR (λ·|I_u|) on the ratings, with bias terms
+    o.values = ValueTransform::kRaw;
+    o.reg_exponent = 1.0f;
+    o.biases = true;
+  }
+  return o;
+}
+
 namespace {
 double significant(double v, int digits) {
   if (!(v > 0) || !std::isfinite(v)) return v;

@@ -156,4 +156,23 @@ SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint6
   return result;
 }
 
+Dataset subset_dataset(const Dataset& data, const std::vector<std::uint32_t>& subset) {
+  Dataset d;
+  d.user_ids = data.user_ids;
+  d.item_ids = data.item_ids;
+  d.has_ratings = data.has_ratings;
+  d.has_timestamps = data.has_timestamps;
+  d.format = data.format;
+  const std::size_t n = data.size();
+  for (std::uint32_t i : subset) {
+    if (i >= n) continue;
+    d.users.push_back(data.users[i]);
+    d.items.push_back(data.items[i]);
+    d.values.push_back(i < data.values.size() ? data.values[i] : 1.0f);
+    d.timestamps.push_back(i < data.timestamps.size() ? data.timestamps[i] : 0);
+  }
+  d.rows = d.users.size();
+  return d;
+}
+
 }  // namespace alsrec

@@ -6,6 +6,7 @@
 
 #include "fixtures.h"
 #include "alsrec/als.h"
+#include "alsrec/model_fit.h"
 
 using namespace alsrec;
 using alsrec::test::max_abs_diff;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "alsrec/baselines.h"
+#include "alsrec/model_fit.h"
 #include "alsrec/model_io.h"
 
 using namespace alsrec;
@@ -118,19 +119,21 @@ TEST_CASE("biased explicit ALS fits better than the bias baseline and refuses im
   o.threads = 1;
   o.solver = SolverKind::kCholesky;
   o.biases = true;
-  auto fitted = train_biased_explicit(r, o);
+  auto fitted = ModelFit::create(r, o);
   REQUIRE(fitted.is_ok());
-  CHECK(fitted->user_factors.cols == 6);
-  CHECK(fitted->item_factors.cols == 6);
+  REQUIRE((*fitted)->fit().is_ok());
+  const auto [user_factors, item_factors] = (*fitted)->factors();
+  CHECK(user_factors.cols == 6);
+  CHECK(item_factors.cols == 6);
   const double bias_rmse = baseline_errors(fit_biases(r), r).rmse;
-  const double als_rmse = rating_errors(fitted->user_factors, fitted->item_factors, r).rmse;
+  const double als_rmse = rating_errors(user_factors, item_factors, r).rmse;
   // The ±0.5 parity term is rank-1 on top of the biases: ALS captures it, the biases cannot (RMSE ≈ 0.5).
   CHECK(bias_rmse > 0.4);
   CHECK(als_rmse < 0.1);
 
   AlsOptions binary = o;
   binary.values = ValueTransform::kBinary;
-  CHECK(train_biased_explicit(r, binary).status().code() == StatusCode::kInvalidArgument);
+  CHECK(ModelFit::create(r, binary).status().code() == StatusCode::kInvalidArgument);
   CHECK(binary.validate().code() == StatusCode::kInvalidArgument);
   AlsOptions ials = o;
   ials.confidence = ConfidenceMode::kIals;

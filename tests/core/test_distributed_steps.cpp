@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/model_options.h"
 #include "alsrec/als_shard.h"
 
 #include "fixtures.h"

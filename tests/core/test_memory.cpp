@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/model_fit.h"
+#include "alsrec/model_options.h"
 #include "alsrec/matrix.h"
 #include "alsrec/ratings.h"
 #include "fixtures.h"

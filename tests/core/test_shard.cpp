@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/model_fit.h"
+#include "alsrec/model_options.h"
 #include "alsrec/als_shard.h"
 
 #include "fixtures.h"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/model_options.h"
 #include "alsrec/model_io.h"
 #include "fixtures.h"
 

@@ -68,7 +68,7 @@ struct AlsOptions {
   std::uint64_t seed = 42;
   float init_scale = 0.01f;        // initial factor (row,k) = init_scale × U[0,1) from a hash of (seed, side, row, k)
   bool compute_loss = true;        // the full objective after each iteration (one extra pass over the nonzeros)
-  // explicit + raw only: predict μ + b_u + b_i + x_uᵀy_i (baselines.h). train_model fits the biases, then ALS on
+  // explicit + raw only: predict μ + b_u + b_i + x_uᵀy_i (baselines.h). ModelFit fits the biases, then ALS on
   // the residuals, and stores factors + 2 bias columns; AlsTrainer itself never reads this flag.
   bool biases = false;
 
@@ -76,18 +76,6 @@ struct AlsOptions {
                                    // block_size 1..1024, ...
 };
 
-// The recommended defaults, used by the CLI (and printed by --help) and by the JS API: iALS (Rendle et al. 2022)
-// with rating-weighted observed pairs (raw values; binary data is unchanged): confidence ials, values raw,
-// factors 128, α₀ (unobserved_weight) 3, λ 0.0033, ν 1, 16 iterations, CG. Chosen by `alsrec tune` on
-// ml-latest-small (temporal:0.2 and random:0.2) and a generated 2000×3000 catalogue: on all three the validation
-// optimum lies on the ridge α₀·λ ≈ 0.01 with ν = 1 and α₀ in 1..6; α₀ = 3, λ = 0.0033 sits in its middle, and 128
-// factors give up the last ~1% of NDCG (256, 512) for half or a quarter of the time. AlsOptions' member defaults
-// stay `implicit`'s model (the neutral starting point the unit tests are written against).
-AlsOptions recommended_options();
-// The starting point the CLI and the JS API use for the parameters not given, per confidence mode: ials →
-// recommended_options(); explicit → ALS-WR with biases (values raw, ν 1, λ 0.1, biases on: without a global mean,
-// items and users unseen in training predict 0 stars); the other modes → AlsOptions{} (`implicit`'s model).
-AlsOptions mode_defaults(ConfidenceMode mode);
 
 // Dense row-major float32 matrix (rows × cols); the shape used for user and item factors.
 struct Factors {
@@ -188,12 +176,7 @@ struct AlsModel {
   int find_item(const std::string& id) const;
 };
 
-// Train on the whole dataset (or the `subset` of interaction indices) and package the result with its ids.
-Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress = nullptr,
-                             const std::vector<std::uint32_t>* subset = nullptr);
-// The same from a dataset the caller no longer needs: its interactions are released while the matrices are built and
-// its ids move into the model, so memory holds the dataset or the trainer, never both (see build_user_item_matrix).
-Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress = nullptr);
+// train_model: model_fit.h (it runs the one fit every pipeline uses, bias terms included).
 
 // Hardware threads available to this build (1 without thread support).
 int hardware_threads();

@@ -29,13 +29,17 @@
 
 #include "alsrec/als.h"
 #include "alsrec/matrix.h"
+#include "alsrec/metrics.h"
 #include "alsrec/model_fit.h"
 #include "alsrec/model_options.h"
 #include "alsrec/profile.h"
 #include "alsrec/status.h"
-#include "alsrec/tune.h"
 
 namespace alsrec {
+
+enum class TuneObjective { kNdcg, kRecall };  // explicit mode always minimises RMSE
+const char* tune_objective_name(TuneObjective o);  // "ndcg", "recall"
+Result<TuneObjective> parse_tune_objective(const std::string& s);
 
 struct SearchOptions {
   double budget_seconds = 60;         // wall time for the trials; 0 = no limit. The first trial always runs.

@@ -51,22 +51,4 @@ CsrMatrix bias_residuals(const BiasModel& model, const CsrMatrix& train);
 // Appends the bias columns: users → [x_u, 1, μ + b_u], items → [y_i, b_i, 1] (rows must match the model's).
 void append_bias_columns(const BiasModel& model, Factors& users, Factors& items);
 
-struct BiasedAlsResult {
-  BiasModel biases;
-  Factors user_factors;   // factors + kBiasColumns columns
-  Factors item_factors;
-  int iterations_done = 0;
-  double final_loss = 0;  // the residual ALS objective / nnz
-};
-
-// Explicit ALS with biases (options.confidence explicit, values raw). `options.factors` latent factors are
-// trained on the residuals; the result has options.factors + kBiasColumns columns.
-Result<BiasedAlsResult> train_biased_explicit(const CsrMatrix& train, const AlsOptions& options,
-                                              const ProgressCallback& progress = nullptr,
-                                              const BiasOptions& bias_options = {});
-
-// train_model's path for options.biases: the model's factors carry the bias columns.
-Result<AlsModel> train_biased_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress,
-                                    const std::vector<std::uint32_t>* subset);
-
 }  // namespace alsrec

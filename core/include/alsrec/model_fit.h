@@ -24,7 +24,8 @@ struct BiasModel;
 // (fitting the bias terms first: the one place that branch lives). Step-wise or to the end.
 class ModelFit {
  public:
-  static Result<std::unique_ptr<ModelFit>> create(const CsrMatrix& train, const AlsOptions& options);
+  // The matrix is taken by value: move it in when the caller needs no copy of its own (train() gives it back).
+  static Result<std::unique_ptr<ModelFit>> create(CsrMatrix train, const AlsOptions& options);
   ~ModelFit();
   Status step();
   Status fit(const ProgressCallback& progress = nullptr);  // the remaining iterations
@@ -35,12 +36,24 @@ class ModelFit {
   // The factors as they predict: with the bias columns (baselines.h) appended for a biased model.
   std::pair<Factors, Factors> factors() const;
   const BiasModel* biases() const;   // null unless options.biases
+  // The matrix fitted, with its own values (a biased fit keeps it beside the residuals it trains on).
+  const CsrMatrix& train() const;
+  // The model packaged with these ids, moving the factors and the train matrix (as `seen`) out instead of copying
+  // them; the fit cannot be used afterwards.
+  AlsModel take_model(std::vector<std::string> user_ids, std::vector<std::string> item_ids, std::uint64_t fingerprint);
 
  private:
   ModelFit();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Fits `options` on the whole data set (or the `subset` of its interactions) and packages the model: ModelFit on
+// training_matrix. The Dataset&& form releases the interactions as the matrix is built and moves the ids into the
+// model, so the data and the model are never held in full together.
+Result<AlsModel> train_model(const Dataset& data, const AlsOptions& options, const ProgressCallback& progress = nullptr,
+                             const std::vector<std::uint32_t>* subset = nullptr);
+Result<AlsModel> train_model(Dataset&& data, const AlsOptions& options, const ProgressCallback& progress = nullptr);
 
 // The model packaged from its parts: one place builds an AlsModel (train, the page, the MPI driver).
 AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_ids, std::vector<std::string> item_ids,
@@ -54,6 +67,10 @@ CsrMatrix seen_matrix(const AlsModel& model, const Dataset& data);
 // A users × items matrix ready for training: the interactions (or a subset), with each 0 of zero_implicit data given
 // its positive weight (profile.values.zero_weight): a 0 there is an interaction, never nothing.
 CsrMatrix training_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset, const DataProfile& profile);
+// The same from a data set not needed any more: its interactions are released as the matrix is built (the ids stay).
+CsrMatrix training_matrix(Dataset&& data, const DataProfile& profile);
+// Checks that every interaction refers to a user and an item with an id (kBadInput otherwise).
+Status check_dataset(const Dataset& data);
 
 // `test` with the rows of only an evenly spaced sample of max_users users kept (users with train and test rows;
 // all of them when there are no more): metrics on a sample, for watching training and for search trials.

@@ -61,6 +61,15 @@ struct ResolvedOptions {
   std::vector<std::string> notes;
 };
 
+// A fixed iALS starting point with no data behind it (confidence ials, raw values, 128 factors, α₀ 3, λ 0.0033,
+// ν 1, 16 iterations, CG): the defaults before they were decided from the data, kept for tests and benchmarks that
+// want one known model. AlsOptions' member defaults stay `implicit`'s model.
+AlsOptions recommended_options();
+// The starting point per confidence mode, before the data is looked at: ials → recommended_options(); explicit →
+// ALS-WR with biases (values raw, ν 1, λ 0.1, biases on); the other modes → AlsOptions{} (`implicit`'s model).
+// data_defaults refines it from the data.
+AlsOptions mode_defaults(ConfidenceMode mode);
+
 // The mean observed value after the transform (1 for binary): iALS's observed weight is alpha·v, so α₀ (the
 // weight of every unobserved pair) is stated relative to it.
 double mean_observed_weight(const ValueProfile& values, ValueTransform transform, float epsilon);

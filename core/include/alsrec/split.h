@@ -31,4 +31,7 @@ struct SplitResult {
 // random: per user, a shuffle seeded by (seed, user) so the split does not depend on other users.
 SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint64_t seed);
 
+// The dataset restricted to `subset` (id tables kept, so indices stay valid). Out-of-range indices are skipped.
+Dataset subset_dataset(const Dataset& data, const std::vector<std::uint32_t>& subset);
+
 }  // namespace alsrec
