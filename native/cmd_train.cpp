@@ -72,13 +72,15 @@ Command add_train_command(CLI::App& parent) {
               start = std::chrono::steady_clock::now();
               // Everything in the train part: a search (the default screen or --auto) carves its validation
               // split from all the data, and the winner is then fitted on all of it.
-              auto experiment = Experiment::create(*data, *spec);
+              const bool has_timestamps = data->has_timestamps;
+              // The data is consumed: released as the train matrix is built (bench/README.md, memory).
+              auto experiment = Experiment::create(std::move(*data), *spec);
               if (!experiment) return fail("train", experiment.status());
               Experiment& e = **experiment;
               const Status ran = run_experiment(e, "train");
               if (!ran.is_ok()) return fail("train", ran);
               options = e.options();
-              trained = e.model();
+              trained = e.take_model();
               fit_seconds = e.fit_seconds();
               extra["profile"] = profile_json(e.profile());
               if (!e.resolved().notes.empty()) extra["notes"] = e.resolved().notes;
@@ -86,7 +88,7 @@ Command add_train_command(CLI::App& parent) {
                 SearchOptions so = spec->search_options;
                 so.quick = spec->search != ExperimentSpec::Search::kAuto;
                 extra[so.quick ? "screen" : "auto"] =
-                    search_json(*s, so, validation_split(spec->split, data->has_timestamps));
+                    search_json(*s, so, validation_split(spec->split, has_timestamps));
               }
             } else {  // each rank reads its share; rank 0 gathers the model
               if (spec->search == ExperimentSpec::Search::kAuto)

@@ -1,5 +1,8 @@
 // alsrec: the command-line face of the core library.
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <exception>
@@ -12,6 +15,12 @@
 
 int main(int argc, char** argv) {
   using namespace alsrec::cli;
+#if defined(__GLIBC__)
+  // Blocks of 1 MiB and more (matrices, factors, columns of the data) are mapped and unmapped on their own: freed,
+  // they go back to the system at once instead of staying in the heap under glibc's growing mmap threshold, so a
+  // search's scratch never adds to the fit's peak memory (bench/README.md, memory).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   // Results to a file or pipe leave in one write at the end where they fit in 1 MiB, so a failing write (a full
   // disk) is seen by flush_stdout with its errno rather than midway with none. A terminal stays line-buffered.
   static char stdout_buffer[1 << 20];

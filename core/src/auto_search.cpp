@@ -64,6 +64,7 @@ Status SearchOptions::validate() const {
   if (max_validation_users < 1) return Status::invalid_argument("the validation sample needs at least one user");
   if (screen_factors < 1 || screen_factors > 1024) return Status::invalid_argument("screen factors must be 1..1024");
   if (screen_iterations < 1) return Status::invalid_argument("screen iterations must be >= 1");
+  if (max_fit_interactions < 1000) return Status::invalid_argument("the search's sample needs at least 1000 interactions");
   return Status::ok();
 }
 
@@ -181,8 +182,10 @@ struct AutoSearch::Impl {
   // ---- the plan
 
   AlsOptions screening(AlsOptions c) const {
-    if (!given.factors) c.factors = std::min(o.screen_factors, start.factors);
-    if (!given.iterations) c.iterations = o.screen_iterations;
+    // The quick screen always runs small fits (the final model gets the given or default d and iterations back in
+    // finish()); the full search honours given values, which it then never varies.
+    if (o.quick || !given.factors) c.factors = std::min(o.screen_factors, start.factors);
+    if (o.quick || !given.iterations) c.iterations = std::min(o.screen_iterations, given.iterations ? start.iterations : o.screen_iterations);
     return c;
   }
 
@@ -351,10 +354,8 @@ struct AutoSearch::Impl {
     AlsOptions chosen = best().options;
     // Screening happened at a small d: without a dimension stage the final model keeps the data's d and
     // iteration count, with the α₀, λ (and values, model) found.
-    if (!dimension_ran && !given.factors) chosen.factors = start.factors;
-    if (stage != Stage::kDone || o.quick) {
-      if (!given.iterations && best().stage != "iterations") chosen.iterations = start.iterations;
-    }
+    if (!dimension_ran) chosen.factors = start.factors;
+    if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") chosen.iterations = start.iterations;
     chosen.compute_loss = start.compute_loss;
     chosen.threads = start.threads;
     result.chosen = chosen;

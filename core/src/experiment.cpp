@@ -60,57 +60,107 @@ struct Experiment::Impl {
   Status failed;
   mutable std::optional<std::pair<std::size_t, CsrMatrix>> sampled_test;  // (max_users, matrix) cache
 
+  bool keep_validation = false;  // the EASE baseline chooses its λ on it after the search
+  bool model_taken = false;
+
+  // The fit owns the train matrix from its start (ModelFit::train() gives it back): one copy, never two.
   Status start_fit() {
     if (fit) return Status::ok();
-    auto f = ModelFit::create(train, resolved.options);
+    auto f = ModelFit::create(std::move(train), resolved.options);
     if (!f) return f.status();
     fit = std::move(*f);
     return Status::ok();
   }
+  const CsrMatrix& train_matrix() const { return fit ? fit->train() : train; }
 };
 
 Experiment::Experiment() : impl_(std::make_unique<Impl>()) {}
 Experiment::~Experiment() = default;
 
+namespace {
+
+// The validation split: the train part's interactions split again per user, exactly as the test split was made.
+// Beyond max_interactions an evenly spaced sample of the users keeps the search's fits (and its memory) small:
+// user u is kept when ⌊(u+1)f⌋ > ⌊uf⌋, f = max_interactions / interactions.
+std::pair<CsrMatrix, CsrMatrix> validation_matrices(const Dataset& data, const std::vector<std::uint32_t>* train_part,
+                                                    const SplitSpec& split, std::uint64_t seed,
+                                                    const DataProfile& profile, std::size_t max_interactions) {
+  const std::size_t n = train_part ? train_part->size() : data.size();
+  const double f = n > max_interactions ? static_cast<double>(max_interactions) / static_cast<double>(n) : 1.0;
+  const auto kept = [&](std::size_t j, std::uint32_t* index) {
+    const std::uint32_t i = train_part ? (*train_part)[j] : static_cast<std::uint32_t>(j);
+    const double u = data.users[i];
+    *index = i;
+    return f >= 1.0 || std::floor((u + 1) * f) > std::floor(u * f);
+  };
+  std::uint32_t i = 0;
+  std::size_t count = 0;
+  for (std::size_t j = 0; j < n; ++j) count += kept(j, &i);
+  std::vector<std::uint32_t> rows;
+  rows.reserve(count);
+  for (std::size_t j = 0; j < n; ++j)
+    if (kept(j, &i)) rows.push_back(i);
+  const SplitResult inner = split_dataset(data, split, seed, &rows);
+  rows = {};
+  return {training_matrix(data, &inner.train, profile), training_matrix(data, &inner.test, profile)};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, const ExperimentSpec& spec) {
+  return build(const_cast<Dataset&>(data), spec, false);
+}
+
+Result<std::unique_ptr<Experiment>> Experiment::create(Dataset&& data, const ExperimentSpec& spec) {
+  // With a test split the train part is a subset: the matrices are built from the data, which is then released.
+  Dataset owned = std::move(data);
+  return build(owned, spec, spec.split.kind == SplitKind::kNone);
+}
+
+// `data` is modified only when `consume` (create(Dataset&&) owns it then).
+Result<std::unique_ptr<Experiment>> Experiment::build(Dataset& data, const ExperimentSpec& spec, bool consume) {
   if (data.size() == 0) return Status::bad_input("the data set has no interactions");
   if (spec.k < 1) return Status::invalid_argument("k must be at least 1, got " + std::to_string(spec.k));
+  ALSREC_RETURN_IF_ERROR(spec.search_options.validate());
   std::unique_ptr<Experiment> e(new Experiment());
   Impl& im = *e->impl_;
   im.spec = spec;
   // The seed splits the data, so it is known before the options: the given one or the default.
   const std::uint64_t seed = spec.model.seed.value_or(AlsOptions{}.seed);
   SplitResult parts;
-  if (spec.split.kind == SplitKind::kNone) {
-    parts.train.resize(data.size());
-    for (std::size_t i = 0; i < data.size(); ++i) parts.train[i] = static_cast<std::uint32_t>(i);
-  } else {
+  if (spec.split.kind != SplitKind::kNone) {
     parts = split_dataset(data, spec.split, seed);
     im.has_test = true;
   }
+  const std::vector<std::uint32_t>* train_part = im.has_test ? &parts.train : nullptr;
   // The defaults are decided from the train part only: nothing of the test part may shape the model.
-  im.profile = profile_dataset(data, &parts.train);
+  im.profile = profile_dataset(data, train_part);
   auto resolved = resolve_options(spec.model, im.profile);
   if (!resolved) return resolved.status();
   im.resolved = std::move(*resolved);
-  im.user_ids = data.user_ids;
-  im.item_ids = data.item_ids;
   im.fingerprint = data.fingerprint();
-  im.train = training_matrix(data, im.has_test ? &parts.train : nullptr, im.profile);
-  if (im.has_test) im.test = training_matrix(data, &parts.test, im.profile);
   const bool ease = std::find(spec.baselines.begin(), spec.baselines.end(), Baseline::kEase) != spec.baselines.end();
   // The screen has work only for iALS with α₀ or λ left to the data.
   const bool screen = spec.search == ExperimentSpec::Search::kScreen &&
                       im.resolved.options.confidence == ConfidenceMode::kIals &&
                       (!spec.model.unobserved_weight || !spec.model.regularization);
   const bool search = screen || spec.search == ExperimentSpec::Search::kAuto;
-  if (search || (ease && im.has_test)) {
-    // The train part's interactions split again per user, exactly as the test split was made.
-    const Dataset train_part = subset_dataset(data, parts.train);
-    const SplitResult inner = split_dataset(train_part, validation_split(spec.split, data.has_timestamps), seed);
-    im.validation.emplace(training_matrix(train_part, &inner.train, im.profile),
-                          training_matrix(train_part, &inner.test, im.profile));
+  im.keep_validation = ease && im.has_test;
+  if (search || im.keep_validation)
+    im.validation.emplace(validation_matrices(data, train_part, validation_split(spec.split, data.has_timestamps),
+                                              seed, im.profile, spec.search_options.max_fit_interactions));
+  // The validation part first, then the full matrices: a consumed data set is released as its matrix is built.
+  if (im.has_test) im.test = training_matrix(data, &parts.test, im.profile);
+  if (consume) {
+    im.train = training_matrix(std::move(data), im.profile);
+    im.user_ids = std::move(data.user_ids);
+    im.item_ids = std::move(data.item_ids);
+  } else {
+    im.train = training_matrix(data, train_part, im.profile);
+    im.user_ids = data.user_ids;
+    im.item_ids = data.item_ids;
   }
+  parts = {};
   if (search) {
     SearchOptions so = spec.search_options;
     so.quick = !(spec.search == ExperimentSpec::Search::kAuto);
@@ -122,6 +172,7 @@ Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, cons
     } else if (screen && s.status().code() == StatusCode::kBadInput) {
       // Too little data to hold any out: the defaults stay as the data's shape gave them, and the notes say so.
       im.resolved.notes.push_back("no screen of alpha0 and lambda: " + s.status().message());
+      if (!im.keep_validation) im.validation.reset();
     } else {
       return s.status();
     }
@@ -133,9 +184,9 @@ const DataProfile& Experiment::profile() const { return impl_->profile; }
 const ResolvedOptions& Experiment::resolved() const { return impl_->resolved; }
 const ExperimentSpec& Experiment::spec() const { return impl_->spec; }
 bool Experiment::has_test() const { return impl_->has_test; }
-const CsrMatrix& Experiment::train() const { return impl_->train; }
+const CsrMatrix& Experiment::train() const { return impl_->train_matrix(); }
 const CsrMatrix& Experiment::test() const { return impl_->test; }
-std::uint64_t Experiment::train_interactions() const { return impl_->train.nnz(); }
+std::uint64_t Experiment::train_interactions() const { return impl_->train_matrix().nnz(); }
 std::uint64_t Experiment::test_interactions() const { return impl_->test.nnz(); }
 const CsrMatrix* Experiment::validation_fit() const { return impl_->validation ? &impl_->validation->first : nullptr; }
 const CsrMatrix* Experiment::validation() const { return impl_->validation ? &impl_->validation->second : nullptr; }
@@ -157,7 +208,12 @@ Status Experiment::search_step() {
   if (im.search->done()) {
     im.search_result = im.search->result();
     im.search.reset();
-    std::vector<std::string> notes = im.resolved.notes;
+    if (!im.keep_validation) im.validation.reset();
+    // A note on the values the search changed would be stale: the search's own notes say what it chose.
+    std::vector<std::string> notes;
+    const bool values_changed = im.search_result->chosen.values != im.resolved.options.values;
+    for (const std::string& n : im.resolved.notes)
+      if (!(values_changed && n.rfind("values ", 0) == 0)) notes.push_back(n);
     for (const std::string& n : im.search_result->notes) notes.push_back(n);
     ALSREC_RETURN_IF_ERROR(use_options(im.search_result->chosen, std::move(notes)));
   }
@@ -206,6 +262,7 @@ Status Experiment::step() {
   ALSREC_RETURN_IF_ERROR(im.failed);
   if (fitted()) return Status::invalid_argument("training is already complete");
   if (im.search) return Status::invalid_argument("the search has not finished: run search() first");
+  if (im.model_taken) return Status::invalid_argument("the model was taken: the experiment is finished");
   const auto t0 = Clock::now();
   Status st = im.start_fit();
   if (st.is_ok()) st = im.fit->step();
@@ -218,6 +275,7 @@ Status Experiment::fit(const ProgressCallback& progress) {
   Impl& im = *impl_;
   ALSREC_RETURN_IF_ERROR(im.failed);
   if (im.search) return Status::invalid_argument("the search has not finished: run search() first");
+  if (im.model_taken) return Status::invalid_argument("the model was taken: the experiment is finished");
   const auto t0 = Clock::now();
   Status st = im.start_fit();
   if (st.is_ok()) st = im.fit->fit(progress);
@@ -236,42 +294,44 @@ double Experiment::fit_seconds() const { return impl_->fit_seconds; }
 Result<RankingMetrics> Experiment::test_metrics(std::size_t max_users) const {
   const Impl& im = *impl_;
   if (!im.has_test) return Status::invalid_argument("there is no test split to score (split none)");
-  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
+  const CsrMatrix& train = im.fit->train();
   const auto [x, y] = im.fit->factors();
-  if (max_users == 0) return evaluate_model(x, y, im.train, im.test, im.spec.k, im.resolved.options.threads);
+  if (max_users == 0) return evaluate_model(x, y, train, im.test, im.spec.k, im.resolved.options.threads);
   if (!im.sampled_test || im.sampled_test->first != max_users)
-    im.sampled_test.emplace(max_users, sample_users(im.train, im.test, max_users));
-  return evaluate_model(x, y, im.train, im.sampled_test->second, im.spec.k, im.resolved.options.threads);
+    im.sampled_test.emplace(max_users, sample_users(train, im.test, max_users));
+  return evaluate_model(x, y, train, im.sampled_test->second, im.spec.k, im.resolved.options.threads);
 }
 
 Result<EvaluationReport> Experiment::evaluate() const {
   const Impl& im = *impl_;
   if (!im.has_test) return Status::invalid_argument("there is no test split to evaluate (split none)");
-  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
   const auto t0 = Clock::now();
   const AlsOptions& o = im.resolved.options;
+  const CsrMatrix& train = im.fit->train();
   EvaluationReport r;
   const auto [x, y] = im.fit->factors();
-  r.model = evaluate_model(x, y, im.train, im.test, im.spec.k, o.threads);
+  r.model = evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
   for (Baseline b : im.spec.baselines) {
     const auto tb = Clock::now();
     BaselineResult br;
     br.baseline = b;
     if (b == Baseline::kPopularity) {
-      br.metrics = evaluate_popularity(im.train, im.test, im.spec.k, o.threads);
+      br.metrics = evaluate_popularity(train, im.test, im.spec.k, o.threads);
     } else {
       // λ is chosen on the validation split of the train part, then EASE is fitted on the whole train part.
       EaseOptions eo;
       eo.max_bytes = im.spec.ease_max_bytes;
       eo.threads = o.threads;
-      br.status = check_ease_fits(im.train.cols, eo.max_bytes);
+      br.status = check_ease_fits(train.cols, eo.max_bytes);
       if (br.status.is_ok()) {
         auto chosen = select_ease_lambda(im.validation->first, im.validation->second, eo, im.spec.k);
         if (chosen) {
           eo.lambda = chosen->model.lambda;
           br.lambda = eo.lambda;
-          auto model = fit_ease(im.train, eo);
-          if (model) br.metrics = evaluate_ease(*model, im.train, im.test, im.spec.k, o.threads);
+          auto model = fit_ease(train, eo);
+          if (model) br.metrics = evaluate_ease(*model, train, im.test, im.spec.k, o.threads);
           else br.status = model.status();
         } else {
           br.status = chosen.status();
@@ -284,7 +344,7 @@ Result<EvaluationReport> Experiment::evaluate() const {
   if (o.confidence == ConfidenceMode::kExplicit) {
     r.has_rating_errors = true;
     r.rating = rating_errors(x, y, im.test);
-    const BiasModel bias = im.fit->biases() ? *im.fit->biases() : fit_biases(im.train);
+    const BiasModel bias = im.fit->biases() ? *im.fit->biases() : fit_biases(train);
     BiasModel mean = bias;
     std::fill(mean.user.begin(), mean.user.end(), 0.0f);
     std::fill(mean.item.begin(), mean.item.end(), 0.0f);
@@ -297,10 +357,18 @@ Result<EvaluationReport> Experiment::evaluate() const {
 
 Result<AlsModel> Experiment::model() const {
   const Impl& im = *impl_;
-  if (!im.fit) return Status::invalid_argument("nothing is fitted yet");
+  if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
   auto [x, y] = im.fit->factors();
-  return package_model(im.resolved.options, im.user_ids, im.item_ids, std::move(x), std::move(y), im.train,
+  return package_model(im.resolved.options, im.user_ids, im.item_ids, std::move(x), std::move(y), im.fit->train(),
                        im.fingerprint, im.fit->iteration(), im.fit->last_loss());
+}
+
+Result<AlsModel> Experiment::take_model() {
+  Impl& im = *impl_;
+  if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
+  im.model_taken = true;
+  im.sampled_test.reset();
+  return im.fit->take_model(std::move(im.user_ids), std::move(im.item_ids), im.fingerprint);
 }
 
 }  // namespace alsrec

@@ -80,28 +80,6 @@ CsrMatrix csr_from_triplets(std::uint32_t rows, std::uint32_t cols, const std::v
   return m;
 }
 
-CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset) {
-  const auto users = static_cast<std::uint32_t>(data.num_users());
-  const auto items = static_cast<std::uint32_t>(data.num_items());
-  const std::size_t n = std::min({data.users.size(), data.items.size(), data.values.size()});
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  auto take = [&](std::size_t i) {
-    if (i >= n) return;  // a subset index past the end is ignored, never read
-    r.push_back(data.users[i]);
-    c.push_back(data.items[i]);
-    v.push_back(data.values[i]);
-  };
-  if (subset) {
-    r.reserve(subset->size()), c.reserve(subset->size()), v.reserve(subset->size());
-    for (std::uint32_t i : *subset) take(i);
-  } else {
-    r.reserve(n), c.reserve(n), v.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) take(i);
-  }
-  return csr_from_triplets(users, items, r, c, v);
-}
-
 namespace {
 
 template <typename T>
@@ -175,6 +153,35 @@ CsrMatrix build_user_item_matrix(Dataset&& data) {
   release(data.users);
   release(data.items);
   release(data.values);
+  sort_and_merge_rows(m);
+  return m;
+}
+
+// Straight into CSR (a count per row, then a fill), without triplets: the only transient is the fill cursor.
+CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset) {
+  CsrMatrix m;
+  m.rows = static_cast<std::uint32_t>(data.num_users());
+  m.cols = static_cast<std::uint32_t>(data.num_items());
+  const std::size_t n = std::min({data.users.size(), data.items.size(), data.values.size()});
+  const std::size_t count = subset ? subset->size() : n;
+  // A subset index past the end, or an index without an id, is ignored, never read.
+  const auto index = [&](std::size_t j) -> std::size_t { return subset ? (*subset)[j] : j; };
+  const auto usable = [&](std::size_t i) { return i < n && data.users[i] < m.rows && data.items[i] < m.cols; };
+  m.indptr.assign(static_cast<std::size_t>(m.rows) + 1, 0);
+  for (std::size_t j = 0; j < count; ++j)
+    if (usable(index(j))) ++m.indptr[data.users[index(j)] + 1];
+  for (std::uint32_t r = 0; r < m.rows; ++r) m.indptr[r + 1] += m.indptr[r];
+  m.indices.resize(m.indptr[m.rows]);
+  m.data.resize(m.indptr[m.rows]);
+  std::vector<std::uint64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
+  for (std::size_t j = 0; j < count; ++j) {
+    const std::size_t i = index(j);
+    if (!usable(i)) continue;
+    const std::uint64_t dst = fill[data.users[i]]++;
+    m.indices[dst] = data.items[i];
+    m.data[dst] = data.values[i];
+  }
+  release(fill);
   sort_and_merge_rows(m);
   return m;
 }

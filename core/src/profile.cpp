@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -62,33 +63,63 @@ double median_count(std::vector<std::uint32_t> counts) {
 
 }  // namespace
 
-ValueProfile profile_values(const std::vector<float>& values, bool has_ratings) {
+namespace {
+
+// The q-quantile (nearest rank, as quantile()) of n values counted in `frequency`, which holds them all.
+double quantile_of_counts(const std::map<float, std::uint64_t>& frequency, std::uint64_t n, double q) {
+  const std::uint64_t rank = std::min(n - 1, static_cast<std::uint64_t>(q * static_cast<double>(n)));
+  std::uint64_t below = 0;
+  for (const auto& [v, c] : frequency) {
+    below += c;
+    if (below > rank) return v;
+  }
+  return frequency.rbegin()->first;
+}
+
+// One pass over n values read through at(i), holding no copy of them: the counts of up to kMaxDistinct + 1
+// distinct values (exact quantiles when there are no more), else an evenly spaced sample of at most
+// kQuantileSample values for the median and 99th percentile (min, max and mean stay exact).
+template <class At>
+ValueProfile profile_values_of(std::size_t count, const At& at, bool has_ratings) {
   ValueProfile p;
-  if (!has_ratings || values.empty()) {
+  if (!has_ratings || count == 0) {
     p.kind = ValueKind::kNone;
     p.evidence = has_ratings ? "no rows" : "the file has no value column";
     return p;
   }
+  constexpr std::size_t kQuantileSample = 1u << 20;
+  const std::size_t stride = std::max<std::size_t>(1, count / kQuantileSample);
+  std::vector<float> sample;
   std::map<float, std::uint64_t> frequency;  // up to kMaxDistinct + 1 keys
   bool half_grid = true;
   double sum = 0;
-  for (float v : values) {
+  p.min = std::numeric_limits<double>::infinity();
+  p.max = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < count; ++i) {
+    const float v = at(i);
     sum += v;
+    p.min = std::min<double>(p.min, v);
+    p.max = std::max<double>(p.max, v);
     if (v == 0.0f) ++p.zeros;
     if (v < 0.0f) ++p.negatives;
     if (std::nearbyint(v) != v) p.integers = false;
     if (std::nearbyint(2.0f * v) != 2.0f * v) half_grid = false;
     if (frequency.size() <= ValueProfile::kMaxDistinct || frequency.count(v)) ++frequency[v];
+    if (i % stride == 0) sample.push_back(v);
   }
+  if (std::isnan(sum)) p.min = p.max = std::numeric_limits<double>::quiet_NaN();
   p.distinct = frequency.size();
-  std::vector<float> sorted(values);
-  std::sort(sorted.begin(), sorted.end());
-  p.min = sorted.front();
-  p.max = sorted.back();
-  p.mean = sum / static_cast<double>(values.size());
-  p.median = quantile(sorted, 0.5);
-  p.p99 = quantile(sorted, 0.99);
-  const double n = static_cast<double>(values.size());
+  p.mean = sum / static_cast<double>(count);
+  if (p.distinct <= ValueProfile::kMaxDistinct) {
+    p.median = quantile_of_counts(frequency, count, 0.5);
+    p.p99 = quantile_of_counts(frequency, count, 0.99);
+  } else {
+    std::sort(sample.begin(), sample.end());
+    p.median = quantile(sample, 0.5);
+    p.p99 = quantile(sample, 0.99);
+  }
+  sample = {};
+  const double n = static_cast<double>(count);
   const std::string range = (p.integers ? "integers " : "values ") + fmt(p.min) + ".." + fmt(p.max) + ", " +
                             (p.distinct > ValueProfile::kMaxDistinct ? "over " + std::to_string(ValueProfile::kMaxDistinct)
                                                                      : std::to_string(p.distinct)) +
@@ -151,23 +182,25 @@ ValueProfile profile_values(const std::vector<float>& values, bool has_ratings) 
   return p;
 }
 
+}  // namespace
+
+ValueProfile profile_values(const std::vector<float>& values, bool has_ratings) {
+  return profile_values_of(values.size(), [&](std::size_t i) { return values[i]; }, has_ratings);
+}
+
 DataProfile profile_dataset(const Dataset& data, const std::vector<std::uint32_t>* subset) {
   DataProfile p;
   p.users = data.num_users();
   p.items = data.num_items();
   p.has_timestamps = data.has_timestamps;
   std::vector<std::uint32_t> per_user(data.num_users(), 0), per_item(data.num_items(), 0);
-  std::vector<float> values;
   const std::size_t n = subset ? subset->size() : data.size();
-  values.reserve(n);
   for (std::size_t j = 0; j < n; ++j) {
     const std::size_t i = subset ? (*subset)[j] : j;
-    if (i >= data.size()) continue;
     ++per_user[data.users[i]];
     ++per_item[data.items[i]];
-    values.push_back(i < data.values.size() ? data.values[i] : 1.0f);
   }
-  p.interactions = values.size();
+  p.interactions = n;
   // Users and items without interactions here (e.g. only in a test part) do not count towards the shape.
   const auto active = [](const std::vector<std::uint32_t>& c) {
     return static_cast<std::uint64_t>(std::count_if(c.begin(), c.end(), [](std::uint32_t x) { return x > 0; }));
@@ -187,7 +220,13 @@ DataProfile profile_dataset(const Dataset& data, const std::vector<std::uint32_t
     const double head = std::accumulate(per_item.begin(), per_item.begin() + static_cast<std::ptrdiff_t>(top), 0.0);
     p.top_item_share = head / static_cast<double>(p.interactions);
   }
-  p.values = profile_values(values, data.has_ratings);
+  // The values read in place (no copy of a column that may hold tens of millions).
+  p.values = profile_values_of(
+      n, [&](std::size_t j) {
+        const std::size_t i = subset ? (*subset)[j] : j;
+        return i < data.values.size() ? data.values[i] : 1.0f;
+      },
+      data.has_ratings);
   return p;
 }
 

@@ -105,29 +105,32 @@ std::string split_to_string(const SplitSpec& spec) {
   return "none";
 }
 
-SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint64_t seed) {
-  const std::size_t n = data.size();
+SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint64_t seed,
+                          const std::vector<std::uint32_t>* subset) {
+  // Interaction j of the split is data's interaction at(j): the subset's (ascending, so file order holds) or all.
+  const std::size_t n = subset ? subset->size() : data.size();
+  const auto at = [&](std::size_t j) { return subset ? (*subset)[j] : static_cast<std::uint32_t>(j); };
   SplitResult result;
   if (spec.kind == SplitKind::kNone) {
     result.train.resize(n);
-    for (std::size_t i = 0; i < n; ++i) result.train[i] = static_cast<std::uint32_t>(i);
+    for (std::size_t j = 0; j < n; ++j) result.train[j] = at(j);
     return result;
   }
 
   // Group interaction indices by user with a counting sort: stable, so each group is in file order.
   std::uint32_t num_users = static_cast<std::uint32_t>(data.num_users());
-  for (std::size_t i = 0; i < n; ++i) num_users = std::max(num_users, data.users[i] + 1);
+  for (std::size_t j = 0; j < n; ++j) num_users = std::max(num_users, data.users[at(j)] + 1);
   std::vector<std::size_t> start(static_cast<std::size_t>(num_users) + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++start[data.users[i] + 1];
+  for (std::size_t j = 0; j < n; ++j) ++start[data.users[at(j)] + 1];
   for (std::size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
-  std::vector<std::uint32_t> order(n);
+  std::vector<std::uint32_t> order(n);  // positions j, grouped by user
   {
     std::vector<std::size_t> next(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) order[next[data.users[i]]++] = static_cast<std::uint32_t>(i);
+    for (std::size_t j = 0; j < n; ++j) order[next[data.users[at(j)]]++] = static_cast<std::uint32_t>(j);
   }
 
   const bool by_time = spec.kind != SplitKind::kRandom;
-  const bool use_time = by_time && data.timestamps.size() == n;
+  const bool use_time = by_time && data.timestamps.size() == data.size();
   std::vector<bool> is_test(n, false);
   for (std::uint32_t u = 0; u < num_users; ++u) {
     const auto first = order.begin() + static_cast<std::ptrdiff_t>(start[u]);
@@ -136,7 +139,7 @@ SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint6
     if (n_u == 0) continue;
     if (use_time) {
       std::stable_sort(first, last, [&](std::uint32_t a, std::uint32_t b) {
-        return data.timestamps[a] < data.timestamps[b];
+        return data.timestamps[at(a)] < data.timestamps[at(b)];
       });
     } else if (!by_time) {
       rnd::Rng rng(rnd::hash64(seed, kSplitStream, u));
@@ -152,7 +155,11 @@ SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint6
     for (auto it = last - static_cast<std::ptrdiff_t>(tail); it != last; ++it) is_test[*it] = true;
   }
 
-  for (std::size_t i = 0; i < n; ++i) (is_test[i] ? result.test : result.train).push_back(static_cast<std::uint32_t>(i));
+  std::size_t tests = 0;
+  for (std::size_t j = 0; j < n; ++j) tests += is_test[j];
+  result.test.reserve(tests);
+  result.train.reserve(n - tests);
+  for (std::size_t j = 0; j < n; ++j) (is_test[j] ? result.test : result.train).push_back(at(j));
   return result;
 }
 
@@ -164,6 +171,10 @@ Dataset subset_dataset(const Dataset& data, const std::vector<std::uint32_t>& su
   d.has_timestamps = data.has_timestamps;
   d.format = data.format;
   const std::size_t n = data.size();
+  d.users.reserve(subset.size());
+  d.items.reserve(subset.size());
+  d.values.reserve(subset.size());
+  d.timestamps.reserve(subset.size());
   for (std::uint32_t i : subset) {
     if (i >= n) continue;
     d.users.push_back(data.users[i]);

@@ -50,6 +50,9 @@ struct SearchOptions {
   bool quick = false;                 // the default screen: α₀ and λ only, fixed plan, no budget
   int screen_factors = 64;            // d_s (capped by the final factor count when that was given)
   int screen_iterations = 8;
+  // The validation split is carved from an evenly spaced sample of the users when the train part has more
+  // interactions than this (Experiment): the search's cost and memory stay bounded on large data.
+  std::size_t max_fit_interactions = 1'000'000;
 
   Status validate() const;
 };

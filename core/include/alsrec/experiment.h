@@ -77,6 +77,9 @@ class Experiment {
  public:
   // Profiles the data, resolves the options, splits (seeded by the resolved seed) and builds the matrices.
   static Result<std::unique_ptr<Experiment>> create(const Dataset& data, const ExperimentSpec& spec);
+  // The same, consuming a data set the caller needs no more: with split none its interactions are released as the
+  // train matrix is built and its ids moved in, so the data and the matrices are never held in full together.
+  static Result<std::unique_ptr<Experiment>> create(Dataset&& data, const ExperimentSpec& spec);
   ~Experiment();
 
   const DataProfile& profile() const;        // of the train part (what the defaults were decided from)
@@ -88,8 +91,9 @@ class Experiment {
   const CsrMatrix& test() const;             // empty without a split
   std::uint64_t train_interactions() const;
   std::uint64_t test_interactions() const;
-  // The validation split of the train part (null unless a search or EASE needs it): the fit part and the
-  // held-out part, both users × items.
+  // The validation split of the train part (null unless a search or EASE needs it; released when the search ends
+  // unless EASE needs it): the fit part and the held-out part, both users × items, of a sample of the users when
+  // the train part has more than search_options.max_fit_interactions.
   const CsrMatrix* validation_fit() const;
   const CsrMatrix* validation() const;
 
@@ -121,9 +125,13 @@ class Experiment {
   Result<EvaluationReport> evaluate() const;
   // The current factors packaged with their ids, the train interactions as `seen` and the data's fingerprint.
   Result<AlsModel> model() const;
+  // The same without copies: the factors, ids and train matrix move into the model, which ends the experiment
+  // (what `alsrec train` does before saving).
+  Result<AlsModel> take_model();
 
  private:
   Experiment();
+  static Result<std::unique_ptr<Experiment>> build(Dataset& data, const ExperimentSpec& spec, bool consume);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -29,7 +29,10 @@ struct SplitResult {
 
 // temporal / leave-last: per user, stable sort by timestamp (ties keep file order); the tail goes to test.
 // random: per user, a shuffle seeded by (seed, user) so the split does not depend on other users.
-SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint64_t seed);
+// With `subset` (ascending indices into data) only those interactions are split, exactly as a copy of them would
+// be; the result's indices are into data either way.
+SplitResult split_dataset(const Dataset& data, const SplitSpec& spec, std::uint64_t seed,
+                          const std::vector<std::uint32_t>* subset = nullptr);
 
 // The dataset restricted to `subset` (id tables kept, so indices stay valid). Out-of-range indices are skipped.
 Dataset subset_dataset(const Dataset& data, const std::vector<std::uint32_t>& subset);
