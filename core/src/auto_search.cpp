@@ -26,15 +26,17 @@ void set_weight(AlsOptions& o, float w) {
   else o.alpha = w;
 }
 
-// In the order run: the screen's two stages first (the quick plan is exactly them), then the cheap comparisons at
+// In the order run: the screen's stages first (the quick plan is exactly them: α₀, λ, and α₀ again when λ moved,
+// for the two are coupled through λ_u = λ(|I_u| + α₀|I|)^ν), then the cheap comparisons at
 // the screening size, then the dimension, then the iteration count.
-enum class Stage { kStart, kWeight, kLambda, kValues, kExponent, kModel, kDimension, kIterations, kDone };
+enum class Stage { kStart, kWeight, kLambda, kReweight, kValues, kExponent, kModel, kDimension, kIterations, kDone };
 const char* stage_name(Stage s) {
   switch (s) {
     case Stage::kStart: return "start";
     case Stage::kValues: return "values";
     case Stage::kWeight: return "weight";
     case Stage::kLambda: return "lambda";
+    case Stage::kReweight: return "reweight";
     case Stage::kExponent: return "exponent";
     case Stage::kModel: return "model";
     case Stage::kDimension: return "dimension";
@@ -200,8 +202,18 @@ struct AutoSearch::Impl {
       edge_steps_ = 0;
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
-      if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda) continue;
+      if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda && stage != Stage::kReweight) continue;
       switch (stage) {
+        case Stage::kReweight:
+          // α₀ was chosen at the starting λ; when the λ stage moved it, the thirds around α₀ at the new λ.
+          if (is_explicit(b) || (is_ials(b) ? given.unobserved_weight.has_value() : given.alpha.has_value())) break;
+          if (best().stage != "lambda") break;
+          for (float m : {1.0f / 3, 3.0f}) {
+            AlsOptions c = b;
+            set_weight(c, weight_of(b) * m);
+            pending.push_back(c);
+          }
+          break;
         case Stage::kValues: {
           if (given.values || is_explicit(b)) break;
           std::vector<ValueTransform> candidates = {ValueTransform::kBinary};
@@ -297,9 +309,10 @@ struct AutoSearch::Impl {
     const SearchTrial* sb = stage_best();
     if (!sb || extensions >= 4) return;
     const AlsOptions& b = best().options;
-    if (stage == Stage::kWeight || stage == Stage::kLambda) {
+    if (stage == Stage::kWeight || stage == Stage::kLambda || stage == Stage::kReweight) {
       // The value of the stage's parameter; the smallest and largest tried in this stage.
-      auto value = [&](const AlsOptions& x) { return stage == Stage::kWeight ? weight_of(x) : x.regularization; };
+      const bool weight = stage != Stage::kLambda;
+      auto value = [&](const AlsOptions& x) { return weight ? weight_of(x) : x.regularization; };
       float lo = std::numeric_limits<float>::max(), hi = 0;
       for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
         lo = std::min(lo, value(result.trials[i].options));
@@ -310,7 +323,7 @@ struct AutoSearch::Impl {
       const float step = stage == Stage::kWeight ? 10.0f : 3.0f;  // the grid's spacing
       auto push = [&](float next) {
         AlsOptions c = b;
-        if (stage == Stage::kWeight) set_weight(c, next);
+        if (weight) set_weight(c, next);
         else c.regularization = next;
         pending.push_back(c);
       };

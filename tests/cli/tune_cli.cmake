@@ -46,6 +46,7 @@ foreach(i RANGE ${last_full})
     list(APPEND order "${stage}")
   endif()
 endforeach()
+list(REMOVE_ITEM order reweight)  # α₀ again, only when the λ stage moved λ
 expect_equal("${order}" "start;weight;lambda;values;exponent;model" "stages in order (factors given: no dimension)")
 json(f0 "${out}" auto trials 0 factors)
 expect_equal("${f0}" "8" "a given factor count is never searched")

