@@ -265,7 +265,7 @@ export interface Alsrec {
 }
 
 export interface LoadOptions {
-  /** The .wasm bytes (required under node: Emscripten 3.1.6 cannot fetch a file path there). */
+  /** The .wasm bytes. Default: read (node) or fetched (browsers) from alsrec.wasm beside alsrec_api.js. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where alsrec.wasm lives, for browsers (default: next to alsrec.js). */
   locateFile?: (path: string) => string;

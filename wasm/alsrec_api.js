@@ -577,9 +577,12 @@ async function instantiate(name, options) {
       if (typeof locateFile !== 'function') throw invalid('locateFile must be a function');
       moduleArgs.locateFile = locateFile;
     }
-    // Node cannot fetch a file: URL; read the binary ourselves when the caller did not.
-    if (!moduleArgs.wasmBinary && !moduleArgs.locateFile && IN_NODE && process.getBuiltinModule) {
-      moduleArgs.wasmBinary = process.getBuiltinModule('fs').readFileSync(new URL(`./${name}.wasm`, import.meta.url));
+    // Emscripten 3.1.6's glue cannot fetch a file: URL under node, so read the binary beside this file ourselves
+    // when the caller did not pass it. node:fs is imported only under node (Node 18 lacks
+    // process.getBuiltinModule); browsers fetch new URL('alsrec.wasm', import.meta.url) of alsrec.js instead.
+    if (!moduleArgs.wasmBinary && !moduleArgs.locateFile && IN_NODE) {
+      const { readFile } = await import('node:fs/promises');
+      moduleArgs.wasmBinary = new Uint8Array(await readFile(new URL(`./${name}.wasm`, import.meta.url)));
     }
   } catch (e) {
     throw new AlsrecError('load_failed', `could not read the alsrec WebAssembly module: ${e?.message ?? e}`);

@@ -17,10 +17,11 @@ export const CHROMIUM = process.env.ALSREC_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
 
-/** Start web/serve.mjs on a free port (--port 0); resolves once it printed its URL. */
-export function startServer(siteDir = SITE_DIR, { requireWasm = true, isolated = false } = {}) {
-  const needed = ['index.html', 'main.js', 'worker.js', 'protocol.js', 'alsrec_api.js', 'alsrec.js',
-                  ...(requireWasm ? ['alsrec.wasm'] : [])];
+/** Start web/serve.mjs on a free port (--port 0); resolves once it printed its URL. `needed`: the files siteDir
+ *  must hold (default: the site's). */
+export function startServer(siteDir = SITE_DIR, { requireWasm = true, isolated = false, needed: neededFiles } = {}) {
+  const needed = neededFiles ?? ['index.html', 'main.js', 'worker.js', 'protocol.js', 'alsrec_api.js', 'alsrec.js',
+                                 ...(requireWasm ? ['alsrec.wasm'] : [])];
   const missing = needed.filter((f) => !existsSync(join(siteDir, f)));
   if (missing.length) {
     throw new Error(`${siteDir} lacks ${missing.join(', ')}: build the wasm preset (the site) first`);

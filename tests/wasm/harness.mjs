@@ -4,7 +4,10 @@
 //   --cli PATH    (ALSREC_NATIVE_CLI)   the native `alsrec` binary, for parity tests
 //   --data DIR    (ALSREC_TEST_DATA)    tests/data
 //   --shared DIR  (ALSREC_SHARED_DATA)  folder holding ml-latest-small/
+//   --package DIR (ALSREC_NPM_PACKAGE)  the npm package directory the wasm build assembles (build/wasm/npm)
+//   --tsc PATH    (ALSREC_TSC)          TypeScript's bin/tsc (node_modules/typescript/bin/tsc)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +26,8 @@ export const paths = {
   cli: path.resolve(arg('cli', 'ALSREC_NATIVE_CLI', path.join(repo, 'build', 'native', 'alsrec'))),
   data: path.resolve(arg('data', 'ALSREC_TEST_DATA', path.join(repo, 'tests', 'data'))),
   shared: path.resolve(arg('shared', 'ALSREC_SHARED_DATA', path.join(repo, '..', 'shared', 'data'))),
+  npmPackage: path.resolve(arg('package', 'ALSREC_NPM_PACKAGE', path.join(repo, 'build', 'wasm', 'npm'))),
+  tsc: path.resolve(arg('tsc', 'ALSREC_TSC', path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'))),
 };
 
 // The API module of the site under test.
@@ -72,3 +77,34 @@ export function checkerboard() {
 }
 
 export function isEven(id) { return Number(id) % 2 === 0; }
+
+// Same items at every rank, or (floating-point near-ties) the same set with the same scores rank by rank. `native`
+// is the CLI's JSON ({item, score}), `wasm` the API's ScoredItem ({itemId, score}).
+export function assertSameRanking(native, wasm, what) {
+  assert.equal(wasm.length, native.length, `${what}: list length`);
+  const nativeIds = native.map((e) => e.item);
+  const wasmIds = wasm.map((e) => e.itemId);
+  for (let k = 0; k < native.length; ++k) {
+    assert.ok(Math.abs(native[k].score - wasm[k].score) <= 1e-4 * Math.max(1, Math.abs(native[k].score)),
+      `${what}: score at rank ${k + 1}: native ${native[k].score}, wasm ${wasm[k].score}`);
+  }
+  if (nativeIds.join() !== wasmIds.join()) {
+    assert.deepEqual([...wasmIds].sort(), [...nativeIds].sort(), `${what}: native ${nativeIds} vs wasm ${wasmIds}`);
+  }
+}
+
+// The native CLI (paths.cli): its stdout, asserting exit status 0; cliJson parses it (`--json` commands).
+export function cli(...args) {
+  const r = spawnSync(paths.cli, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `alsrec ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+export function cliJson(...args) {
+  const out = cli(...args);
+  try {
+    return JSON.parse(out);
+  } catch {
+    assert.fail(`${paths.cli} ${args.join(' ')} printed no JSON (an old build of the CLI?): ${out.slice(0, 200)}`);
+  }
+}

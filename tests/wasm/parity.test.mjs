@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 
-import { loadApi, paths } from './harness.mjs';
+import { assertSameRanking, cli, cliJson, loadApi, paths } from './harness.mjs';
 
 if (!fs.existsSync(paths.cli)) {
   console.log(`SKIP: no native CLI at ${paths.cli}; build it (cmake --preset native && cmake --build --preset native) ` +
@@ -34,35 +34,6 @@ const USERS = ['1', '68', '414', '610'];
 const alsrec = await loadApi();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alsrec-parity-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-function cli(...args) {
-  const r = spawnSync(paths.cli, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `alsrec ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function cliJson(...args) {
-  const out = cli(...args);
-  try {
-    return JSON.parse(out);
-  } catch {
-    assert.fail(`${paths.cli} ${args.join(' ')} printed no JSON (an old build of the CLI?): ${out.slice(0, 200)}`);
-  }
-}
-
-// Same items at every rank, or (floating-point near-ties) the same set with the same scores rank by rank.
-function assertSameRanking(native, wasm, what) {
-  assert.equal(wasm.length, native.length, `${what}: list length`);
-  const nativeIds = native.map((e) => e.item);
-  const wasmIds = wasm.map((e) => e.itemId);
-  for (let k = 0; k < native.length; ++k) {
-    assert.ok(Math.abs(native[k].score - wasm[k].score) <= 1e-4 * Math.max(1, Math.abs(native[k].score)),
-      `${what}: score at rank ${k + 1}: native ${native[k].score}, wasm ${wasm[k].score}`);
-  }
-  if (nativeIds.join() !== wasmIds.join()) {
-    assert.deepEqual([...wasmIds].sort(), [...nativeIds].sort(), `${what}: native ${nativeIds} vs wasm ${wasmIds}`);
-  }
-}
 
 const loadStart = performance.now();
 const dataset = alsrec.loadRatings(fs.readFileSync(ratingsPath), { sourceName: 'ratings.csv' });
