@@ -23,31 +23,8 @@ RUNS="$OUT/runs.jsonl"
 : > "$RUNS"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(uptime | sed 's/.*load/load/')"
 
-# name|file|split|extra reader flags
-sets=()
-add_shared() {  # add_shared NAME RELATIVE_PATH SPLIT [flags]
-  if [ -f "$DATA/$2" ]; then sets+=("$1|$DATA/$2|$3|${4:-}")
-  else echo "SKIPPED $1: $DATA/$2 not found"; fi
-}
-add_shared ml-small-temporal ml-latest-small/ratings.csv temporal:0.2
-add_shared ml-small-random ml-latest-small/ratings.csv random:0.2
-add_shared goodbooks-ratings goodbooks-10k-ratings/ratings.csv random:0.2
-add_shared goodbooks-to-read goodbooks-10k-to-read/to_read.csv random:0.2
-add_shared citeulike-a citeulike-a/users.dat random:0.2
-
-generate() {  # generate NAME SPLIT generate-flags...
-  local name=$1 split=$2; shift 2
-  local f="$OUT/data/$name.csv"
-  [ -f "$f" ] || "$ALSREC" generate "$@" -o "$f" > /dev/null
-  sets+=("$name|$f|$split|")
-}
-generate gen-ml1m-stars random:0.2 --users 6040 --items 3706 --interactions 1000000 --seed 7 --values stars
-generate gen-ml1m-pairs random:0.2 --users 6040 --items 3706 --interactions 1000000 --seed 8 --values binary
-generate gen-plays random:0.2 --users 1900 --items 17600 --interactions 92000 --seed 9 --values counts --zipf 1.1
-generate gen-bookcrossing random:0.2 --users 20000 --items 40000 --interactions 220000 --seed 10 \
-  --values zero-implicit --zipf 0.9
-generate gen-longtail temporal:0.2 --users 20000 --items 30000 --interactions 300000 --seed 11 --values binary \
-  --zipf 0.6 --groups 40
+# The data sets (bench/datasets.sh): name|file|split|extra reader flags in "${sets[@]}".
+. "$(dirname "$0")/datasets.sh"
 
 metrics() {  # metrics LABEL NAME JSON-FILE
   python3 - "$1" "$2" "$3" >> "$RUNS" <<'PY'
@@ -71,10 +48,6 @@ PY
 for s in "${sets[@]}"; do
   IFS='|' read -r name file split flags <<< "$s"
   [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ] && continue
-  if ! "$ALSREC" inspect --input "$file" > /dev/null 2>&1; then  # a reader without adjacency lists: pairs
-    awk '{for (i = 2; i <= NF; i++) print NR - 1 "," $i}' "$file" > "$OUT/data/$name.csv"
-    file="$OUT/data/$name.csv"
-  fi
   echo "== $name ($split)"
   start=$(date +%s.%N)
   # shellcheck disable=SC2086

@@ -153,10 +153,13 @@ int main(int argc, char** argv) {
       m = *tm;
       const AlsOptions& o = (*ex)->options();
       char buf[256];
-      std::snprintf(buf, sizeof buf, ",\"chosen\":\"%s %s d=%d a0=%g lambda=%g nu=%g it=%d alpha=%g\",\"trials\":%zu",
+      std::snprintf(buf, sizeof buf,
+                    ",\"chosen\":\"%s %s d=%d a0=%g lambda=%g nu=%g it=%d alpha=%g\",\"trials\":%zu,"
+                    "\"alpha0\":%g,\"lambda\":%g",
                     confidence_mode_name(o.confidence), value_transform_name(o.values), o.factors,
                     o.unobserved_weight, o.regularization, o.reg_exponent, o.iterations, o.alpha,
-                    (*ex)->search_result() ? (*ex)->search_result()->trials.size() : std::size_t{0});
+                    (*ex)->search_result() ? (*ex)->search_result()->trials.size() : std::size_t{0},
+                    o.unobserved_weight, o.regularization);
       extra = buf;
     }
     std::printf("{\"name\":\"%s\",\"recall\":%.5f,\"ndcg\":%.5f,\"auc\":%.4f,\"coverage\":%.4f,\"seconds\":%.3f%s}\n",
