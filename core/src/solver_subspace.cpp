@@ -221,56 +221,188 @@ void add_gram(const float* z, Eigen::Index w, const float* a, const float* s, Ei
   }
 }
 
-// In-place Cholesky A = L Lᵀ of the lower triangle of an n × n block (leading dimension ld, readable kLanes floats
-// past the last column), left-looking, a register of rows at a time:
-//   L[j:, j] = (A[j:, j] − Σ_{p<j} L[j, p] · L[j:, p]) / L[j, j],   L[j, j] = √(A[j, j] − Σ_{p<j} L[j, p]²)
-// then Lᵀ into the upper triangle (so that both triangular solves run down columns) and 1 / L[j, j] into inv[j].
-// False when A is not positive definite (or has NaN).
-bool cholesky_in_place(float* a, Eigen::Index n, Eigen::Index ld, float* inv) {
+// Lane masks: IVec holds kLanes ints, the result of comparing two Vecs.
+typedef int IVec __attribute__((vector_size(kLanes * sizeof(float))));
+
+// v with the lanes i (counting from `first`) outside (j, n) zeroed (also NaN: the mask is a bitwise and).
+inline Vec strictly_between(Vec v, Eigen::Index first, Eigen::Index j, Eigen::Index n) {
+  Vec i;
+  for (Eigen::Index l = 0; l < kLanes; ++l) i[l] = static_cast<float>(first + l);
+  const IVec keep = (i > static_cast<float>(j)) & (i < static_cast<float>(n));
+  return (Vec)((IVec)v & keep);
+}
+
+// Cholesky A = L Lᵀ of the n × n block in `l` (column-major, leading dimension P = R·kLanes ≥ n; the lower triangle
+// holds A, the rest anything), right-looking, whole registers per column:
+//   L[j, j] = √A[j, j];  L[j+1:n, j] = A[j+1:n, j] / L[j, j];  A[:, c] −= L[c, j] · L[:, j]  (c > j)
+// Afterwards l's column j holds L's strictly lower part (zero elsewhere), inv[j] = 1 / L[j, j], and u's column c
+// holds row c of L left of the diagonal (u = Lᵀ's strictly upper part; its other entries must be, and stay, zero),
+// so that both triangular solves are column updates of whole registers. No branch depends on the data except the
+// positive-definiteness test (short loops of varying length mispredict: the left-looking version with scalar tails
+// cost ~2,500 cycles per 16 × 16 block, a quarter of the solve at 64 factors). RT = R, or 0 for R = P / kLanes.
+template <int RT>
+bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
   for (Eigen::Index j = 0; j < n; ++j) {
-    float* cj = a + j * ld;
-    for (Eigen::Index i = j; i < n; i += kLanes) {
-      Vec acc[4] = {load(cj + i)};  // four chains over p: the multiply-adds' latency, not their number, bounds this
-      Eigen::Index p = 0;
-      for (; p + 4 <= j; p += 4)
-        for (int u = 0; u < 4; ++u) acc[u] -= load(a + (p + u) * ld + i) * a[(p + u) * ld + j];
-      for (; p < j; ++p) acc[0] -= load(a + p * ld + i) * a[p * ld + j];
-      acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-      if (i + kLanes <= n) {
-        std::memcpy(cj + i, &acc[0], sizeof acc[0]);
-      } else {
-        for (Eigen::Index l = 0; i + l < n; ++l) cj[i + l] = acc[0][l];
+    float* cj = l + j * P;
+    const float d = cj[j];
+    if (!(d > 0.0f)) return false;  // (also NaN)
+    const float root = std::sqrt(d);
+    const float iv = 1.0f / root;
+    inv[j] = iv;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec v = strictly_between(load(cj + r * kLanes) * iv, r * kLanes, j, n);
+      std::memcpy(cj + r * kLanes, &v, sizeof v);
+    }
+    for (Eigen::Index c = j + 1; c < n; ++c) {
+      const float f = cj[c];
+      u[c * P + j] = f;
+      float* cc = l + c * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec v = load(cc + r * kLanes) - f * load(cj + r * kLanes);
+        std::memcpy(cc + r * kLanes, &v, sizeof v);
       }
     }
-    if (!(cj[j] > 0.0f)) return false;
-    const float root = std::sqrt(cj[j]);
-    inv[j] = 1.0f / root;
-    cj[j] = root;
-    for (Eigen::Index i = j + 1; i < n; ++i) cj[i] *= inv[j];
   }
-  for (Eigen::Index c = 1; c < n; ++c)
-    for (Eigen::Index r = 0; r < c; ++r) a[c * ld + r] = a[r * ld + c];
   return true;
 }
 
-// x ← (L Lᵀ)⁻¹ x for the factor of cholesky_in_place: both substitutions as column axpys (L's columns below the
-// diagonal, Lᵀ's above it).
-void cholesky_solve(const float* l, const float* inv, Eigen::Index n, Eigen::Index ld, float* x) {
+// g ← (L Lᵀ)⁻¹ g (P floats; the result's entries past n are not defined) for factor_block's l, u, inv; y is P floats
+// of scratch. Forward L y = g then backward Lᵀ x = y, each step one scalar and R register updates.
+template <int RT>
+void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
+                 float* y) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
   for (Eigen::Index j = 0; j < n; ++j) {
-    const float* __restrict cj = l + j * ld;
-    const float v = x[j] * inv[j];
-    x[j] = v;
-    for (Eigen::Index i = j + 1; i < n; ++i) x[i] -= v * cj[i];
+    const float v = g[j] * inv[j];
+    y[j] = v;
+    const float* cj = l + j * P;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
+      std::memcpy(g + r * kLanes, &w, sizeof w);
+    }
   }
+  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
   for (Eigen::Index j = n - 1; j >= 0; --j) {
-    const float* __restrict cj = l + j * ld;
-    const float v = x[j] * inv[j];
-    x[j] = v;
-    for (Eigen::Index i = 0; i < j; ++i) x[i] -= v * cj[i];
+    const float v = g[j] * inv[j];
+    y[j] = v;
+    const float* cj = u + j * P;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
+      std::memcpy(g + r * kLanes, &w, sizeof w);
+    }
+  }
+  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
+}
+
+bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
+  if (P == kLanes) return factor_block<1>(l, u, inv, n, P);
+  if (P == 2 * kLanes) return factor_block<2>(l, u, inv, n, P);
+  if (P == 4 * kLanes) return factor_block<4>(l, u, inv, n, P);
+  return factor_block<0>(l, u, inv, n, P);
+}
+
+void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
+                 float* y) {
+  if (P == kLanes) return solve_block<1>(l, u, inv, n, P, g, y);
+  if (P == 2 * kLanes) return solve_block<2>(l, u, inv, n, P, g, y);
+  if (P == 4 * kLanes) return solve_block<4>(l, u, inv, n, P, g, y);
+  return solve_block<0>(l, u, inv, n, P, g, y);
+}
+
+// factor_block and solve_block for m independent blocks in lockstep (step j of each in turn), so that one block's
+// chain of dependent steps (square root, division, the column updates) overlaps the others'. Each block's arithmetic
+// is factor_block's / solve_block's. ok[q] false: skipped (factor_many sets it when block q is not positive
+// definite).
+template <int RT>
+void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
+                 Eigen::Index P) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      float* cj = l[q] + j * P;
+      const float d = cj[j];
+      if (!(d > 0.0f)) {  // (also NaN)
+        ok[q] = false;
+        continue;
+      }
+      const float root = std::sqrt(d);
+      const float iv = 1.0f / root;
+      inv[q][j] = iv;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec v = strictly_between(load(cj + r * kLanes) * iv, r * kLanes, j, n);
+        std::memcpy(cj + r * kLanes, &v, sizeof v);
+      }
+      for (Eigen::Index c = j + 1; c < n; ++c) {
+        const float f = cj[c];
+        u[q][c * P + j] = f;
+        float* cc = l[q] + c * P;
+        for (Eigen::Index r = 0; r < R; ++r) {
+          const Vec v = load(cc + r * kLanes) - f * load(cj + r * kLanes);
+          std::memcpy(cc + r * kLanes, &v, sizeof v);
+        }
+      }
+    }
   }
 }
 
+template <int RT>
+void solve_many(const float* const* l, const float* const* u, const float* const* inv, const bool* ok, std::size_t m,
+                Eigen::Index n, Eigen::Index P, float* const* g, float* const* y) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      const float v = g[q][j] * inv[q][j];
+      y[q][j] = v;
+      const float* cj = l[q] + j * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
+        std::memcpy(g[q] + r * kLanes, &w, sizeof w);
+      }
+    }
+  }
+  for (std::size_t q = 0; q < m; ++q)
+    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+  for (Eigen::Index j = n - 1; j >= 0; --j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      const float v = g[q][j] * inv[q][j];
+      y[q][j] = v;
+      const float* cj = u[q] + j * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
+        std::memcpy(g[q] + r * kLanes, &w, sizeof w);
+      }
+    }
+  }
+  for (std::size_t q = 0; q < m; ++q)
+    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+}
+
+void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
+                 Eigen::Index P) {
+  if (P == kLanes) return factor_many<1>(l, u, inv, ok, m, n, P);
+  if (P == 2 * kLanes) return factor_many<2>(l, u, inv, ok, m, n, P);
+  if (P == 4 * kLanes) return factor_many<4>(l, u, inv, ok, m, n, P);
+  return factor_many<0>(l, u, inv, ok, m, n, P);
+}
+
+void solve_many(const float* const* l, const float* const* u, const float* const* inv, const bool* ok, std::size_t m,
+                Eigen::Index n, Eigen::Index P, float* const* g, float* const* y) {
+  if (P == kLanes) return solve_many<1>(l, u, inv, ok, m, n, P, g, y);
+  if (P == 2 * kLanes) return solve_many<2>(l, u, inv, ok, m, n, P, g, y);
+  if (P == 4 * kLanes) return solve_many<4>(l, u, inv, ok, m, n, P, g, y);
+  return solve_many<0>(l, u, inv, ok, m, n, P, g, y);
+}
+
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
+
+// Whether a group's rows factor their blocks together (factor_many): for blocks of up to four registers a row, where
+// the steps' latency, not their arithmetic, bounds a single factorisation; larger blocks are factored one at a time
+// in one buffer (each row's copy would be 2·P·b floats).
+bool batch_factors(Eigen::Index P) { return P <= 4 * kLanes; }
 
 // Rows solved together: their sweeps run block by block in lockstep, so that each block's rows of w₀G are read once
 // for the whole group (w₀G x costs k² per row, and w₀G itself is 1 MB at k = 512: read row by row it took 14% of the
@@ -332,7 +464,7 @@ class SubspaceSolver final : public RowSolver {
     s.panels.assign(blocks * b * capacity + kLanes, 0.0f);  // (+ kLanes: the last row's register loads)
     const auto stride = static_cast<std::size_t>(padded(k));
     s.group.assign(kGroupRows * (2 * stride + kLanes), 0.0f);
-    s.g.assign(stride + kLanes, 0.0f);  // a block's g, then its δ (zero past the block)
+    s.g.assign(kGroupRows * 2 * (stride + kLanes), 0.0f);  // per row: a block's g, then its δ; the solves' y
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
@@ -340,13 +472,16 @@ class SubspaceSolver final : public RowSolver {
     const Eigen::Index k = other.cols();
     const Eigen::Index b = std::min<Eigen::Index>(block_size_, k);
     const std::size_t blocks = static_cast<std::size_t>((k + b - 1) / b);
-    // Per block: its b × b factor (the shared ones kept for reuse), then b reciprocal diagonal entries.
-    const std::size_t per_block = static_cast<std::size_t>(b * b + b);
+    // Per block: its factor (the shared ones kept for reuse): L's and Lᵀ's strictly triangular parts, b columns of
+    // P = padded(b) floats each, then b reciprocal diagonal entries.
+    const Eigen::Index P = padded(b);
+    const std::size_t per_block = static_cast<std::size_t>(2 * P * b + b);
     if (s.block_factors.size() != blocks * per_block + kLanes) {  // first use of this scratch
       s.block_factors.assign(blocks * per_block + kLanes, 0.0f);
       s.block_keys.assign(blocks, 0);
       s.block_lambdas.assign(blocks, 0.0f);
-      s.h.assign(per_block + kLanes, 0.0f);
+      // per row of a group (one when not batched): its block's matrix, then factor
+      s.h.assign((batch_factors(P) ? kGroupRows : 1) * (per_block + kLanes), 0.0f);
     }
     std::int64_t failed = -1;
     for (std::uint32_t first = rows.first; first < rows.last;) {
@@ -396,41 +531,92 @@ class SubspaceSolver final : public RowSolver {
     }
 
     std::int64_t failed = -1;
-    float* g = s.g.data();
+    const Eigen::Index P = padded(b);
+    const std::size_t per_block = static_cast<std::size_t>(2 * P * b + b);
+    const std::size_t gstride = 2 * static_cast<std::size_t>(stride + kLanes);
+    const bool batched = batch_factors(P);
     for (Eigen::Index j0 = 0, p = 0; j0 < k; j0 += b, ++p) {
       const Eigen::Index n = std::min(b, k - j0);
       if (shared.wg) block_products(*shared.wg, j0, n, state, count);
+      // The rows' block matrices and gradients; the factors and solves of those with weighted pairs are computed
+      // together below (the shared ones are solved at once).
+      float* ls[kGroupRows];
+      float* us[kGroupRows];
+      float* invs[kGroupRows];
+      float* gs[kGroupRows];
+      float* ys[kGroupRows];
+      bool ok[kGroupRows];
+      std::size_t m = 0;
+      RowState* solved[kGroupRows];
+      std::int64_t block_failed = -1;  // the block's first row that fails
       for (std::size_t i = 0; i < count; ++i) {
         RowState& st = state[i];
         if (!st.live) continue;
+        float* g = s.g.data() + i * gstride;
         // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
         for (Eigen::Index c = 0; c < n; ++c)
           g[c] = (shared.wg ? st.wgx[c] : 0.0f) + st.lambda * st.x[j0 + c] - st.r[j0 + c];
-        float* l = st.shared ? s.block_factors.data() + p * (b * b + b) : s.h.data();
-        float* inv = l + b * b;
+        const bool immediate = st.shared || !batched;
+        float* l = st.shared    ? s.block_factors.data() + p * per_block
+                   : batched ? s.h.data() + i * (per_block + kLanes)
+                             : s.h.data();
+        float* u = l + P * b;
+        float* inv = u + P * b;
         const bool cached = st.shared && s.block_keys[static_cast<std::size_t>(p)] == shared.key &&
                             s.block_lambdas[static_cast<std::size_t>(p)] == st.lambda;
-        if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle), then its factor
+        bool good = true;
+        if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle)
           for (Eigen::Index c = 0; c < n; ++c) {
-            float* lc = l + c * b;
+            float* lc = l + c * P;
             for (Eigen::Index e = c; e < n; ++e) lc[e] = shared.wg ? (*shared.wg)(j0 + e, j0 + c) : 0.0f;
             lc[c] += st.lambda;
           }
-          add_gram(st.pairs.z + p * st.pairs.panel, b, st.pairs.a, st.t, st.pairs.count, n, l, b, g);  // (and g's)
+          add_gram(st.pairs.z + p * st.pairs.panel, b, st.pairs.a, st.t, st.pairs.count, n, l, P, g);  // (and g's)
           if (st.shared) s.block_keys[static_cast<std::size_t>(p)] = 0;  // valid again once factored
-          if (!cholesky_in_place(l, n, b, inv)) {
-            st.live = false;
-            if (failed < 0) failed = st.row;
-            continue;
-          }
-          if (st.shared) {
-            s.block_keys[static_cast<std::size_t>(p)] = shared.key;
-            s.block_lambdas[static_cast<std::size_t>(p)] = st.lambda;
+          if (immediate) {
+            good = factor_block(l, u, inv, n, P);
+            if (good && st.shared) {
+              s.block_keys[static_cast<std::size_t>(p)] = shared.key;
+              s.block_lambdas[static_cast<std::size_t>(p)] = st.lambda;
+            }
           }
         }  // (a shared factor means no weighted pairs: their part of g is 0)
-        // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
         for (Eigen::Index c = 0; c < n; ++c) g[c] = -g[c];
-        cholesky_solve(l, inv, n, b, g);
+        if (immediate) {  // a shared row: the next one may factor another λ into the same place
+          if (!good) {
+            st.live = false;
+            if (block_failed < 0) block_failed = st.row;
+            continue;
+          }
+          solve_block(l, u, inv, n, P, g, g + stride + kLanes);
+          std::fill(g + n, g + padded(n), 0.0f);
+          for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
+          pair_dots(st.pairs.z + p * st.pairs.panel, b, st.pairs.count, n, g, st.t);
+          continue;
+        }
+        ls[m] = l;
+        us[m] = u;
+        invs[m] = inv;
+        gs[m] = g;
+        ys[m] = g + stride + kLanes;
+        ok[m] = true;
+        solved[m] = &st;
+        ++m;
+      }
+      // The weighted rows' factors, together, in place of their matrices.
+      factor_many(ls, us, invs, ok, m, n, P);
+      for (std::size_t q = 0; q < m; ++q)
+        if (!ok[q]) {
+          solved[q]->live = false;
+          if (block_failed < 0 || solved[q]->row < block_failed) block_failed = solved[q]->row;
+        }
+      if (failed < 0) failed = block_failed;
+      // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
+      solve_many(ls, us, invs, ok, m, n, P, gs, ys);
+      for (std::size_t q = 0; q < m; ++q) {
+        if (!ok[q]) continue;
+        RowState& st = *solved[q];
+        float* g = gs[q];
         std::fill(g + n, g + padded(n), 0.0f);
         for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
         pair_dots(st.pairs.z + p * st.pairs.panel, b, st.pairs.count, n, g, st.t);
@@ -447,31 +633,35 @@ class SubspaceSolver final : public RowSolver {
     const std::uint32_t* idx = rows.m->indices.data() + begin;
     rows.weights->row(begin, count, s.row_a.data(), s.row_b.data());
     std::fill(st.r, st.r + k, 0.0f);
-    kernels::gather_sum(other.data(), idx, s.row_b.data(), count, k, st.r);
     Pairs& pairs = st.pairs;
     float* weights = const_cast<float*>(pairs.a);
     const float* batch[kLanes];  // the factor rows whose scores are still to compute
     Eigen::Index pending = 0;
-    for (std::uint64_t e = 0; e < count; ++e) {
-      if (s.row_a[e] == 0.0f) continue;
-      const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-      float* z = pairs.z + pairs.count * b;
-      for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
-        const Eigen::Index n = std::min(b, k - j0);
-        Eigen::Index c = 0;
-        for (; c + kLanes <= n; c += kLanes) {
-          const Vec v = load(y + j0 + c);
-          std::memcpy(z + c, &v, sizeof v);
+    // kLanes pairs at a time, so that their factor rows are still in the first-level cache for the copies and dots
+    for (std::uint64_t e0 = 0; e0 < count; e0 += kLanes) {
+      const std::uint64_t m = std::min<std::uint64_t>(kLanes, count - e0);
+      kernels::gather_sum(other.data(), idx + e0, s.row_b.data() + e0, m, k, st.r);
+      for (std::uint64_t e = e0; e < e0 + m; ++e) {
+        if (s.row_a[e] == 0.0f) continue;
+        const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+        float* z = pairs.z + pairs.count * b;
+        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
+          const Eigen::Index n = std::min(b, k - j0);
+          Eigen::Index c = 0;
+          for (; c + kLanes <= n; c += kLanes) {
+            const Vec v = load(y + j0 + c);
+            std::memcpy(z + c, &v, sizeof v);
+          }
+          for (; c < n; ++c) z[c] = y[j0 + c];
+          for (; c < b; ++c) z[c] = 0.0f;
         }
-        for (; c < n; ++c) z[c] = y[j0 + c];
-        for (; c < b; ++c) z[c] = 0.0f;
-      }
-      weights[pairs.count] = s.row_a[e];
-      batch[pending++] = y;
-      ++pairs.count;
-      if (pending == kLanes) {
-        row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
-        pending = 0;
+        weights[pairs.count] = s.row_a[e];
+        batch[pending++] = y;
+        ++pairs.count;
+        if (pending == kLanes) {
+          row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
+          pending = 0;
+        }
       }
     }
     if (pending > 0) row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
