@@ -566,9 +566,19 @@ class SubspaceSolver final : public RowSolver {
                             s.block_lambdas[static_cast<std::size_t>(p)] == st.lambda;
         bool good = true;
         if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle)
+          // (whole columns of (w₀G)_{π,π}, P rows from j0: the entries above the diagonal and past n are ignored)
           for (Eigen::Index c = 0; c < n; ++c) {
             float* lc = l + c * P;
-            for (Eigen::Index e = c; e < n; ++e) lc[e] = shared.wg ? (*shared.wg)(j0 + e, j0 + c) : 0.0f;
+            if (shared.wg) {
+              const float* wc = shared.wg->data() + (j0 + c) * k + j0;
+              const float* end = shared.wg->data() + k * k;
+              for (Eigen::Index r = 0; r < P; r += kLanes) {
+                const Vec v = wc + r + kLanes <= end ? load(wc + r) : load_within(wc + r, end);
+                std::memcpy(lc + r, &v, sizeof v);
+              }
+            } else {
+              std::fill(lc, lc + P, 0.0f);
+            }
             lc[c] += st.lambda;
           }
           add_gram(st.pairs.z + p * st.pairs.panel, b, st.pairs.a, st.t, st.pairs.count, n, l, P, g);  // (and g's)
