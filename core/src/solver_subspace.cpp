@@ -10,17 +10,19 @@
 // descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The
 // weighted pairs' factor rows are copied once per row into panels, one per block (b floats per pair, contiguous),
 // so that every pass of a block step streams one strip of memory (reading a cache line from each pair's factor row
-// in place made the block steps wait on memory: 3.7 s per iteration at k = 512 on the ML-1M shape, 1.5 s now). The
+// in place made the block steps wait on memory: 3.7 s per iteration at k = 512 on the ML-1M shape, ~1.2 s now). The
 // block steps need no sums across the lanes of a register except one per pair for the first scores and the score
 // updates (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of
 // rows times broadcast column entries, the gradient as Σ_e a_e s_e y_eπ.
 //
 // Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: r and the first scores 2kn; the
-// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, the upper triangle
-// is computed too); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
+// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so the upper
+// triangle is computed too, except its upper-right quarter on AMD Zen, where half-width registers are used:
+// kGramLanes); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
 // k·n·(b + 4) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and
 // (steps + 1)·(k² + 2kn) + kn for CG. Rows whose pairs are all unweighted (implicit's default) share
-// A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ.
+// A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ. The b × b factorisations and solves
+// (factor_many, solve_many) are sequences of dependent steps: a group's weighted rows run them in lockstep.
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
 #include "solver_kernels.h"
