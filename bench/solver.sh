@@ -28,6 +28,9 @@ timed() {
 }
 
 # 1. Recall@10 (temporal:0.2 validation split) and fit time: today's CG at 128 factors, the subspace solver at 512.
+#    The parameters of the Cholesky reference (bench/README.md: α₀ 3, λ 0.0033, the CLI's defaults when it was run);
+#    `evaluate` now screens α₀ and λ by default, which --no-screen turns off.
+EVAL_PARAMS="--unobserved-weight 3 --regularization 0.0033 --no-screen"
 IMPLICIT="--confidence implicit --values binary --alpha 1 --regularization 0.1 --reg-exponent 0"
 for rep in 1 2 3; do
   runs=("cg128|$ALSREC|--solver cg --factors 128" "sub512x2|$ALSREC|--solver subspace --factors 512 --iterations 2"
@@ -35,13 +38,13 @@ for rep in 1 2 3; do
   [[ -n $BASE ]] && runs=("base-cg128|$BASE|--solver cg --factors 128" "${runs[@]}")
   for run in "${runs[@]}"; do
     IFS='|' read -r name bin args <<< "$run"
-    user=$(timed "eval-$name-$rep.json" "$bin" evaluate -i $ML1M --threads 1 $args --json)
+    user=$(timed "eval-$name-$rep.json" "$bin" evaluate -i $ML1M --threads 1 $EVAL_PARAMS $args --json)
     python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(sys.argv[2], 'recall@10', round(j['metrics']['recall@10'], 4), 'fit', round(j['fit_seconds'], 2), 's, user', sys.argv[3], 's')" \
       "eval-$name-$rep.json" "$name" "$user"
   done
 done
 if [[ ${ALSREC_BENCH_CHOLESKY512:-0} == 1 ]]; then
-  user=$(timed eval-chol512.json "$ALSREC" evaluate -i $ML1M --threads 1 --solver cholesky --factors 512 --json)
+  user=$(timed eval-chol512.json "$ALSREC" evaluate -i $ML1M --threads 1 $EVAL_PARAMS --solver cholesky --factors 512 --json)
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print('chol512 recall@10', round(j['metrics']['recall@10'], 4), 'fit', round(j['fit_seconds'], 1), 's')" eval-chol512.json
 fi
 
@@ -61,6 +64,22 @@ for rep in 1 2; do
         done
       done
     done
+  done
+done
+
+# 2b. Target 2 per iteration: user CPU seconds of 11 iterations minus those of 1 (loading and setup cancel), divided
+#     by 10; ML-1M shape, weighted pairs (the CLI's ials defaults), 64 factors; BASE's subspace solver for "before".
+for rep in 1 2 3; do
+  runs=("cg|$ALSREC|cg" "subspace|$ALSREC|subspace")
+  [[ -n $BASE ]] && runs+=("base-subspace|$BASE|subspace")
+  for run in "${runs[@]}"; do
+    IFS='|' read -r name bin solver <<< "$run"
+    u1=$(timed "it1-$name-$rep.json" "$bin" bench -i $ML1M --factors 64 --solver $solver --threads 1 --iterations 1 \
+           --no-loss --no-recommend --gemm-size 0)
+    u11=$(timed "it11-$name-$rep.json" "$bin" bench -i $ML1M --factors 64 --solver $solver --threads 1 --iterations 11 \
+            --no-loss --no-recommend --gemm-size 0)
+    python3 -c "import sys; print(sys.argv[1], 'k=64 user per iteration', round((float(sys.argv[3]) - float(sys.argv[2])) / 10, 4), 's')" \
+      "$name" "$u1" "$u11"
   done
 done
 

@@ -64,9 +64,12 @@ Result<SolverKind> parse_solver(const std::string& s) {
 }
 
 SolverKind default_solver(const AlsOptions& o) {
-  constexpr int kSubspaceFrom = 256;  // factors; measured crossover 128..256 (ML-1M shape and ml-latest-small)
+  // factors; measured crossovers (ML-1M shape and ml-latest-small, bench/README.md "Solver choice"): 128..256
+  // without weighted pairs, 256..512 with them
+  constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 512;
   const bool unweighted = o.values == ValueTransform::kBinary && detail::ConfidenceModel(o).weight(1.0f).a == 0.0f;
-  return unweighted && o.factors >= kSubspaceFrom ? SolverKind::kSubspace : SolverKind::kConjugateGradient;
+  return o.factors >= (unweighted ? kSubspaceFrom : kWeightedSubspaceFrom) ? SolverKind::kSubspace
+                                                                          : SolverKind::kConjugateGradient;
 }
 
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options) {

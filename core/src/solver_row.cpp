@@ -90,9 +90,9 @@ std::size_t RowScratch::bytes() const {
                                                       r.size() + p.size() + ap.size() + A.size() + bb.size() +
                                                       rr.size() + pp.size() + app.size() + rs.size()) +
                              row_a.size() + row_b.size() + h.size() + g.size() + block_factors.size() +
-                             group.size() + block_lambdas.size();
+                             group.size() + block_lambdas.size() + panels.size();
   return floats * sizeof(float) + offset.size() * sizeof(Eigen::Index) + active.size() +
-         block_keys.size() * sizeof(std::uint64_t) + sources.size() * sizeof(const float*);
+         block_keys.size() * sizeof(std::uint64_t);
 }
 
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,

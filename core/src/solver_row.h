@@ -72,7 +72,7 @@ struct RowScratch {
   // Subspace (solver_subspace.cpp): one block's matrix and gradient, the blocks' factors of the shared A_ππ while
   // (block_keys, block_lambdas) match, and a group of rows' right-hand sides and (w₀G x)_π.
   std::vector<float> h, g, block_factors, group;
-  std::vector<const float*> sources;  // the weighted pairs' factor rows
+  std::vector<float> panels;  // the group's weighted pairs' factor rows, a panel of b columns per block
   std::vector<std::uint64_t> block_keys;
   std::vector<float> block_lambdas;
 

@@ -8,18 +8,21 @@
 //
 // The same objective as the other solvers (its minimum is theirs): b = k is one exact solve, b = 1 is coordinate
 // descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The
-// weighted pairs' factor rows are read where they are (no gathered copy: the scratch holds a pointer and a weight per
-// pair, not k floats), and the block steps need no sums across the lanes of a register except one per pair for the
-// score update
-// (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of
+// weighted pairs' factor rows are copied once per row into panels, one per block (b floats per pair, contiguous),
+// so that every pass of a block step streams one strip of memory (reading a cache line from each pair's factor row
+// in place made the block steps wait on memory: 3.7 s per iteration at k = 512 on the ML-1M shape, ~1.2 s now). The
+// block steps need no sums across the lanes of a register except one per pair for the first scores and the score
+// updates (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of
 // rows times broadcast column entries, the gradient as Σ_e a_e s_e y_eπ.
 //
 // Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: r and the first scores 2kn; the
-// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, the upper triangle
-// is computed too); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
+// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so the upper
+// triangle is computed too, except its upper-right quarter on AMD Zen, where half-width registers are used:
+// kGramLanes); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
 // k·n·(b + 4) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and
 // (steps + 1)·(k² + 2kn) + kn for CG. Rows whose pairs are all unweighted (implicit's default) share
-// A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ.
+// A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ. The b × b factorisations and solves
+// (factor_many, solve_many) are sequences of dependent steps: a group's weighted rows run them in lockstep.
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
 #include "solver_kernels.h"
@@ -81,59 +84,176 @@ inline Vec transpose_sum(Vec* p) {
   }
 }
 
-// The weighted pairs of one row: factor rows y_e (k floats each, read in place) and their weights a_e.
+// The weighted pairs of one row, gathered into panels (RowScratch::panels): for each block π of b coordinates a
+// panel holds every pair's y_eπ contiguously (b floats per pair, zero past k in the last block), so a block's passes
+// read one contiguous strip instead of a cache line from each pair's factor row (at k = 512 a group's factor rows
+// are megabytes: reading them in place left the block steps waiting on memory, ~20× their arithmetic).
 struct Pairs {
-  const float* const* y = nullptr;
-  const float* a = nullptr;
-  Eigen::Index count = 0, k = 0;
+  float* z = nullptr;         // panel 0's first pair; panel p at z + p·panel
+  const float* a = nullptr;   // their weights a_e
+  Eigen::Index count = 0;
+  std::size_t panel = 0;      // floats between consecutive panels
 };
 
-// A register of y_e[at, at + kLanes), zero past k (the last row of a factor matrix ends its storage).
-inline Vec load_row(const float* y, Eigen::Index at, Eigen::Index k) {
-  return at + kLanes <= k ? load(y + at) : load_within(y + at, y + k);
+// A register of a panel row [at, at + kLanes), zero past its width w.
+inline Vec load_panel(const float* row, Eigen::Index at, Eigen::Index w) {
+  return at + kLanes <= w ? load(row + at) : load_within(row + at, row + w);
 }
 
-// t[e] += y_e[j0, j0 + n) · v[0, n) for every pair (v zero past n: lanes past n contribute nothing), kLanes pairs at a
-// time through transpose_sum.
-void pair_dots(const Pairs& pairs, Eigen::Index j0, Eigen::Index n, const float* v, float* t) {
-  for (Eigen::Index e0 = 0; e0 < pairs.count; e0 += kLanes) {
+// t[e] += z_e[0, n) · v[0, n) for the count panel rows z_e (width w; v zero past n: lanes past n contribute
+// nothing), kLanes pairs at a time through transpose_sum. R > 0: w = R·kLanes (whole registers, the usual case).
+template <int R>
+void pair_dots_fixed(const float* z, Eigen::Index w, Eigen::Index count, Eigen::Index n, const float* v, float* t) {
+  Vec vr[R > 0 ? R : 1];
+  if constexpr (R > 0)
+    for (int i = 0; i < R; ++i) vr[i] = load(v + i * kLanes);
+  Eigen::Index e0 = 0;
+  for (; e0 < count; e0 += kLanes) {
     Vec p[kLanes];
+    const Eigen::Index m = std::min(kLanes, count - e0);
     for (Eigen::Index l = 0; l < kLanes; ++l) {
       Vec acc = {};
-      if (e0 + l < pairs.count) {
-        const float* y = pairs.y[e0 + l];
-        for (Eigen::Index i = 0; i < n; i += kLanes) acc += load_row(y, j0 + i, pairs.k) * load(v + i);
+      if (l < m) {
+        const float* row = z + (e0 + l) * w;
+        if constexpr (R > 0) {
+          for (int i = 0; i < R; ++i) acc += load(row + i * kLanes) * vr[i];
+        } else {
+          for (Eigen::Index i = 0; i < n; i += kLanes) acc += load_panel(row, i, w) * load(v + i);
+        }
       }
       p[l] = acc;
     }
     const Vec sums = transpose_sum(p);
-    for (Eigen::Index l = 0; l < kLanes && e0 + l < pairs.count; ++l) t[e0 + l] += sums[l];
+    if (m == kLanes) {
+      const Vec old = load(t + e0) + sums;
+      std::memcpy(t + e0, &old, sizeof old);
+    } else {
+      for (Eigen::Index l = 0; l < m; ++l) t[e0 + l] += sums[l];
+    }
   }
 }
 
-// h (lower triangle of the n × n block, leading dimension ld) += Σ_e a_e y_eπ y_eπᵀ with π = [j0, j0 + n), and
-// g[0, n) += Σ_e a_e s_e y_eπ: for each register of rows [c, c + kLanes), the columns c2 ≤ c + kLanes − 1 eight at
-// a time (eight independent accumulators keep both multiply-add units busy), each the register a_e·y_e[rows] times
-// a broadcast column entry; the first pass over the pairs also takes the gradient's register. Lanes past n read the
-// next coordinates (zero past k) and are dropped.
-void add_gram(const Pairs& pairs, const float* s, Eigen::Index j0, Eigen::Index n, float* h, Eigen::Index ld,
-              float* g) {
-  constexpr int kCols = 8;
-  for (Eigen::Index c = 0; c < n; c += kLanes) {
-    const Eigen::Index rows = std::min(kLanes, n - c);
-    for (Eigen::Index c2 = 0; c2 < c + rows; c2 += kCols) {
-      Eigen::Index col[kCols];
-      for (int j = 0; j < kCols; ++j) col[j] = j0 + std::min<Eigen::Index>(c2 + j, n - 1);
-      Vec acc[kCols] = {};
-      Vec grad = {};
+void pair_dots(const float* z, Eigen::Index w, Eigen::Index count, Eigen::Index n, const float* v, float* t) {
+  if (w == kLanes) pair_dots_fixed<1>(z, w, count, n, v, t);
+  else if (w == 2 * kLanes) pair_dots_fixed<2>(z, w, count, n, v, t);
+  else if (w == 4 * kLanes) pair_dots_fixed<4>(z, w, count, n, v, t);
+  else pair_dots_fixed<0>(z, w, count, n, v, t);
+}
+
+// t[l] = y_l · x (k floats each) for the m ≤ kLanes rows y_l, through one transpose_sum.
+void row_dots(const float* const* y, Eigen::Index m, const float* x, Eigen::Index k, float* t) {
+  Vec p[kLanes];
+  for (Eigen::Index l = 0; l < kLanes; ++l) {
+    Vec acc = {};
+    if (l < m) {
+      Eigen::Index c = 0;
+      for (; c + kLanes <= k; c += kLanes) acc += load(y[l] + c) * load(x + c);
+      if (c < k) acc += load_within(y[l] + c, y[l] + k) * load_within(x + c, x + k);
+    }
+    p[l] = acc;
+  }
+  const Vec sums = transpose_sum(p);
+  for (Eigen::Index l = 0; l < m; ++l) t[l] = sums[l];
+}
+
+// The block matrices' registers. On AMD Zen 4 (AVX-512 executed as two 256-bit halves: one 512-bit multiply-add per
+// cycle, or two 256-bit ones) half-width registers let add_gram skip the upper-right quarter of a 16 × 16 block (the
+// rows 0–7 of the columns 8–15, above the diagonal): 24 half-width multiply-adds per pair instead of 16 full ones,
+// 12 cycles instead of 16. With full-width units (Intel) the full register is faster.
+#if defined(__AVX512F__) && (defined(__znver3__) || defined(__znver4__) || defined(__znver5__))
+constexpr Eigen::Index kGramLanes = 8;
+#else
+constexpr Eigen::Index kGramLanes = kLanes;
+#endif
+typedef float GVec __attribute__((vector_size(kGramLanes * sizeof(float))));
+
+inline GVec gload(const float* p) {
+  GVec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline GVec gload_within(const float* p, const float* end) {
+  if (p + kGramLanes <= end) return gload(p);
+  GVec v = {};
+  for (Eigen::Index l = 0; p + l < end; ++l) v[l] = p[l];
+  return v;
+}
+
+// Columns accumulated per pass over the pairs: with 32 registers (AVX-512) a whole 16-wide block in one pass.
+#if defined(__AVX512F__)
+constexpr int kCols = 16;
+#else
+constexpr int kCols = 8;
+#endif
+
+// One pass of add_gram: acc[j] = Σ_e a_e z_e[c, c + kGramLanes) z_e[col(j)], and (Grad) grad = Σ_e a_e s_e z_e[c, …),
+// with col(j) = c2 + j, or (Clamp) c2 + j capped at last (a block's last columns).
+template <int NC, bool Grad, bool Full, bool Clamp>
+inline void gram_pass(const float* z, Eigen::Index w, const float* a, const float* s, Eigen::Index count,
+                      Eigen::Index c, Eigen::Index c2, Eigen::Index last, GVec* acc, GVec& grad) {
+  Eigen::Index col[NC];
+  for (int j = 0; j < NC; ++j) col[j] = Clamp ? std::min<Eigen::Index>(c2 + j, last) : c2 + j;
+  GVec sum[NC] = {};
+  GVec gsum = {};
+  const float* row = z;
+  for (Eigen::Index e = 0; e < count; ++e, row += w) {
+    const GVec r = (Full ? gload(row + c) : gload_within(row + c, row + w)) * a[e];
+    if (Clamp) {
+      for (int j = 0; j < NC; ++j) sum[j] += r * row[col[j]];
+    } else {
+      const float* rc = row + c2;
+      for (int j = 0; j < NC; ++j) sum[j] += r * rc[j];
+    }
+    if (Grad) gsum += r * s[e];
+  }
+  for (int j = 0; j < NC; ++j) acc[j] = sum[j];
+  grad = gsum;
+}
+
+// NC accumulators for the columns [c2, c2 + NC) (Clamp: capped at last), NC = 8 when at most 8 are needed.
+template <int NC, bool Grad>
+inline void gram_dispatch(bool full, bool clamp, const float* z, Eigen::Index w, const float* a, const float* s,
+                          Eigen::Index count, Eigen::Index c, Eigen::Index c2, Eigen::Index last, GVec* acc,
+                          GVec& grad) {
+  if (full && !clamp) gram_pass<NC, Grad, true, false>(z, w, a, s, count, c, c2, last, acc, grad);
+  else if (full) gram_pass<NC, Grad, true, true>(z, w, a, s, count, c, c2, last, acc, grad);
+  else gram_pass<NC, Grad, false, true>(z, w, a, s, count, c, c2, last, acc, grad);
+}
+
+template <bool Grad>
+inline void gram_columns(Eigen::Index needed, const float* z, Eigen::Index w, const float* a, const float* s,
+                         Eigen::Index count, Eigen::Index n, Eigen::Index c, Eigen::Index c2, Eigen::Index last,
+                         bool full, GVec* acc, GVec& grad) {
+  (void)n;
+  if constexpr (kCols > 8) {
+    if (needed > 8) {
+      gram_dispatch<kCols, Grad>(full, c2 + kCols > last + 1, z, w, a, s, count, c, c2, last, acc, grad);
+      return;
+    }
+  }
+  gram_dispatch<8, Grad>(full, c2 + 8 > last + 1, z, w, a, s, count, c, c2, last, acc, grad);
+}
+
+// h (lower triangle of the n × n block, leading dimension ld) += Σ_e a_e z_e z_eᵀ and g[0, n) += Σ_e a_e s_e z_e
+// over the block's panel (rows of width w ≥ n): for each register of rows [c, c + kGramLanes), the columns
+// c2 ≤ c + kGramLanes − 1 kCols at a time (independent accumulators keep the multiply-add units busy), each the
+// register a_e·z_e[rows] times a broadcast column entry; the first pass over the pairs also takes the gradient's
+// register. Lanes past n are dropped.
+void add_gram(const float* z, Eigen::Index w, const float* a, const float* s, Eigen::Index count, Eigen::Index n,
+              float* h, Eigen::Index ld, float* g) {
+  for (Eigen::Index c = 0; c < n; c += kGramLanes) {
+    const Eigen::Index rows = std::min(kGramLanes, n - c);
+    const bool full = c + kGramLanes <= w;
+    const Eigen::Index last = std::min(n, c + rows) - 1;  // columns past it are above the diagonal here
+    for (Eigen::Index c2 = 0; c2 <= last; c2 += kCols) {
+      GVec acc[kCols];
+      GVec grad;
       const bool with_gradient = c2 == 0;
-      for (Eigen::Index e = 0; e < pairs.count; ++e) {
-        const float* y = pairs.y[e];
-        const Vec r = load_row(y, j0 + c, pairs.k) * pairs.a[e];
-        for (int j = 0; j < kCols; ++j) acc[j] += r * y[col[j]];
-        if (with_gradient) grad += r * s[e];
-      }
-      for (int j = 0; j < kCols && c2 + j < n; ++j) {
+      const Eigen::Index needed = std::min<Eigen::Index>(kCols, last + 1 - c2);
+      if (with_gradient) gram_columns<true>(needed, z, w, a, s, count, n, c, c2, last, full, acc, grad);
+      else gram_columns<false>(needed, z, w, a, s, count, n, c, c2, last, full, acc, grad);
+      for (int j = 0; j < kCols && c2 + j <= last; ++j) {
         float* hc = h + (c2 + j) * ld;
         for (Eigen::Index i = std::max<Eigen::Index>(c, c2 + j) - c; i < rows; ++i) hc[c + i] += acc[j][i];
       }
@@ -143,56 +263,188 @@ void add_gram(const Pairs& pairs, const float* s, Eigen::Index j0, Eigen::Index 
   }
 }
 
-// In-place Cholesky A = L Lᵀ of the lower triangle of an n × n block (leading dimension ld, readable kLanes floats
-// past the last column), left-looking, a register of rows at a time:
-//   L[j:, j] = (A[j:, j] − Σ_{p<j} L[j, p] · L[j:, p]) / L[j, j],   L[j, j] = √(A[j, j] − Σ_{p<j} L[j, p]²)
-// then Lᵀ into the upper triangle (so that both triangular solves run down columns) and 1 / L[j, j] into inv[j].
-// False when A is not positive definite (or has NaN).
-bool cholesky_in_place(float* a, Eigen::Index n, Eigen::Index ld, float* inv) {
+// Lane masks: IVec holds kLanes ints, the result of comparing two Vecs.
+typedef int IVec __attribute__((vector_size(kLanes * sizeof(float))));
+
+// v with the lanes i (counting from `first`) outside (j, n) zeroed (also NaN: the mask is a bitwise and).
+inline Vec strictly_between(Vec v, Eigen::Index first, Eigen::Index j, Eigen::Index n) {
+  Vec i;
+  for (Eigen::Index l = 0; l < kLanes; ++l) i[l] = static_cast<float>(first + l);
+  const IVec keep = (i > static_cast<float>(j)) & (i < static_cast<float>(n));
+  return (Vec)((IVec)v & keep);
+}
+
+// Cholesky A = L Lᵀ of the n × n block in `l` (column-major, leading dimension P = R·kLanes ≥ n; the lower triangle
+// holds A, the rest anything), right-looking, whole registers per column:
+//   L[j, j] = √A[j, j];  L[j+1:n, j] = A[j+1:n, j] / L[j, j];  A[:, c] −= L[c, j] · L[:, j]  (c > j)
+// Afterwards l's column j holds L's strictly lower part (zero elsewhere), inv[j] = 1 / L[j, j], and u's column c
+// holds row c of L left of the diagonal (u = Lᵀ's strictly upper part; its other entries must be, and stay, zero),
+// so that both triangular solves are column updates of whole registers. No branch depends on the data except the
+// positive-definiteness test (short loops of varying length mispredict: the left-looking version with scalar tails
+// cost ~2,500 cycles per 16 × 16 block, a quarter of the solve at 64 factors). RT = R, or 0 for R = P / kLanes.
+template <int RT>
+bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
   for (Eigen::Index j = 0; j < n; ++j) {
-    float* cj = a + j * ld;
-    for (Eigen::Index i = j; i < n; i += kLanes) {
-      Vec acc[4] = {load(cj + i)};  // four chains over p: the multiply-adds' latency, not their number, bounds this
-      Eigen::Index p = 0;
-      for (; p + 4 <= j; p += 4)
-        for (int u = 0; u < 4; ++u) acc[u] -= load(a + (p + u) * ld + i) * a[(p + u) * ld + j];
-      for (; p < j; ++p) acc[0] -= load(a + p * ld + i) * a[p * ld + j];
-      acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-      if (i + kLanes <= n) {
-        std::memcpy(cj + i, &acc[0], sizeof acc[0]);
-      } else {
-        for (Eigen::Index l = 0; i + l < n; ++l) cj[i + l] = acc[0][l];
+    float* cj = l + j * P;
+    const float d = cj[j];
+    if (!(d > 0.0f)) return false;  // (also NaN)
+    const float root = std::sqrt(d);
+    const float iv = 1.0f / root;
+    inv[j] = iv;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec v = strictly_between(load(cj + r * kLanes) * iv, r * kLanes, j, n);
+      std::memcpy(cj + r * kLanes, &v, sizeof v);
+    }
+    for (Eigen::Index c = j + 1; c < n; ++c) {
+      const float f = cj[c];
+      u[c * P + j] = f;
+      float* cc = l + c * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec v = load(cc + r * kLanes) - f * load(cj + r * kLanes);
+        std::memcpy(cc + r * kLanes, &v, sizeof v);
       }
     }
-    if (!(cj[j] > 0.0f)) return false;
-    const float root = std::sqrt(cj[j]);
-    inv[j] = 1.0f / root;
-    cj[j] = root;
-    for (Eigen::Index i = j + 1; i < n; ++i) cj[i] *= inv[j];
   }
-  for (Eigen::Index c = 1; c < n; ++c)
-    for (Eigen::Index r = 0; r < c; ++r) a[c * ld + r] = a[r * ld + c];
   return true;
 }
 
-// x ← (L Lᵀ)⁻¹ x for the factor of cholesky_in_place: both substitutions as column axpys (L's columns below the
-// diagonal, Lᵀ's above it).
-void cholesky_solve(const float* l, const float* inv, Eigen::Index n, Eigen::Index ld, float* x) {
+// g ← (L Lᵀ)⁻¹ g (P floats; the result's entries past n are not defined) for factor_block's l, u, inv; y is P floats
+// of scratch. Forward L y = g then backward Lᵀ x = y, each step one scalar and R register updates.
+template <int RT>
+void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
+                 float* y) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
   for (Eigen::Index j = 0; j < n; ++j) {
-    const float* __restrict cj = l + j * ld;
-    const float v = x[j] * inv[j];
-    x[j] = v;
-    for (Eigen::Index i = j + 1; i < n; ++i) x[i] -= v * cj[i];
+    const float v = g[j] * inv[j];
+    y[j] = v;
+    const float* cj = l + j * P;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
+      std::memcpy(g + r * kLanes, &w, sizeof w);
+    }
   }
+  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
   for (Eigen::Index j = n - 1; j >= 0; --j) {
-    const float* __restrict cj = l + j * ld;
-    const float v = x[j] * inv[j];
-    x[j] = v;
-    for (Eigen::Index i = 0; i < j; ++i) x[i] -= v * cj[i];
+    const float v = g[j] * inv[j];
+    y[j] = v;
+    const float* cj = u + j * P;
+    for (Eigen::Index r = 0; r < R; ++r) {
+      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
+      std::memcpy(g + r * kLanes, &w, sizeof w);
+    }
+  }
+  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
+}
+
+bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
+  if (P == kLanes) return factor_block<1>(l, u, inv, n, P);
+  if (P == 2 * kLanes) return factor_block<2>(l, u, inv, n, P);
+  if (P == 4 * kLanes) return factor_block<4>(l, u, inv, n, P);
+  return factor_block<0>(l, u, inv, n, P);
+}
+
+void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
+                 float* y) {
+  if (P == kLanes) return solve_block<1>(l, u, inv, n, P, g, y);
+  if (P == 2 * kLanes) return solve_block<2>(l, u, inv, n, P, g, y);
+  if (P == 4 * kLanes) return solve_block<4>(l, u, inv, n, P, g, y);
+  return solve_block<0>(l, u, inv, n, P, g, y);
+}
+
+// factor_block and solve_block for m independent blocks in lockstep (step j of each in turn), so that one block's
+// chain of dependent steps (square root, division, the column updates) overlaps the others'. Each block's arithmetic
+// is factor_block's / solve_block's. ok[q] false: skipped (factor_many sets it when block q is not positive
+// definite).
+template <int RT>
+void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
+                 Eigen::Index P) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      float* cj = l[q] + j * P;
+      const float d = cj[j];
+      if (!(d > 0.0f)) {  // (also NaN)
+        ok[q] = false;
+        continue;
+      }
+      const float root = std::sqrt(d);
+      const float iv = 1.0f / root;
+      inv[q][j] = iv;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec v = strictly_between(load(cj + r * kLanes) * iv, r * kLanes, j, n);
+        std::memcpy(cj + r * kLanes, &v, sizeof v);
+      }
+      for (Eigen::Index c = j + 1; c < n; ++c) {
+        const float f = cj[c];
+        u[q][c * P + j] = f;
+        float* cc = l[q] + c * P;
+        for (Eigen::Index r = 0; r < R; ++r) {
+          const Vec v = load(cc + r * kLanes) - f * load(cj + r * kLanes);
+          std::memcpy(cc + r * kLanes, &v, sizeof v);
+        }
+      }
+    }
   }
 }
 
+template <int RT>
+void solve_many(const float* const* l, const float* const* u, const float* const* inv, const bool* ok, std::size_t m,
+                Eigen::Index n, Eigen::Index P, float* const* g, float* const* y) {
+  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      const float v = g[q][j] * inv[q][j];
+      y[q][j] = v;
+      const float* cj = l[q] + j * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
+        std::memcpy(g[q] + r * kLanes, &w, sizeof w);
+      }
+    }
+  }
+  for (std::size_t q = 0; q < m; ++q)
+    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+  for (Eigen::Index j = n - 1; j >= 0; --j) {
+    for (std::size_t q = 0; q < m; ++q) {
+      if (!ok[q]) continue;
+      const float v = g[q][j] * inv[q][j];
+      y[q][j] = v;
+      const float* cj = u[q] + j * P;
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
+        std::memcpy(g[q] + r * kLanes, &w, sizeof w);
+      }
+    }
+  }
+  for (std::size_t q = 0; q < m; ++q)
+    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+}
+
+void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
+                 Eigen::Index P) {
+  if (P == kLanes) return factor_many<1>(l, u, inv, ok, m, n, P);
+  if (P == 2 * kLanes) return factor_many<2>(l, u, inv, ok, m, n, P);
+  if (P == 4 * kLanes) return factor_many<4>(l, u, inv, ok, m, n, P);
+  return factor_many<0>(l, u, inv, ok, m, n, P);
+}
+
+void solve_many(const float* const* l, const float* const* u, const float* const* inv, const bool* ok, std::size_t m,
+                Eigen::Index n, Eigen::Index P, float* const* g, float* const* y) {
+  if (P == kLanes) return solve_many<1>(l, u, inv, ok, m, n, P, g, y);
+  if (P == 2 * kLanes) return solve_many<2>(l, u, inv, ok, m, n, P, g, y);
+  if (P == 4 * kLanes) return solve_many<4>(l, u, inv, ok, m, n, P, g, y);
+  return solve_many<0>(l, u, inv, ok, m, n, P, g, y);
+}
+
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
+
+// Whether a group's rows factor their blocks together (factor_many): for blocks of up to four registers a row, where
+// the steps' latency, not their arithmetic, bounds a single factorisation; larger blocks are factored one at a time
+// in one buffer (each row's copy would be 2·P·b floats).
+bool batch_factors(Eigen::Index P) { return P <= 4 * kLanes; }
 
 // Rows solved together: their sweeps run block by block in lockstep, so that each block's rows of w₀G are read once
 // for the whole group (w₀G x costs k² per row, and w₀G itself is 1 MB at k = 512: read row by row it took 14% of the
@@ -246,13 +498,15 @@ class SubspaceSolver final : public RowSolver {
   explicit SubspaceSolver(int block_size) : block_size_(block_size) {}
 
   void prepare(RowScratch& s, int k, std::size_t longest) const override {
-    // A group's pairs: their weights in a, scores in q, factor rows in sources; its rows' r and (w₀G x)_π.
+    // A group's pairs: their weights in a, scores in q, factor rows in panels; its rows' r and (w₀G x)_π.
     const std::size_t capacity = std::max<std::size_t>(longest, kGroupPairs);
     s.reserve(k, capacity, longest, {false, false, false});
-    s.sources.assign(capacity, nullptr);
+    const std::size_t b = static_cast<std::size_t>(std::min(block_size_, k));
+    const std::size_t blocks = (static_cast<std::size_t>(k) + b - 1) / b;
+    s.panels.assign(blocks * b * capacity + kLanes, 0.0f);  // (+ kLanes: the last row's register loads)
     const auto stride = static_cast<std::size_t>(padded(k));
     s.group.assign(kGroupRows * (2 * stride + kLanes), 0.0f);
-    s.g.assign(stride + kLanes, 0.0f);  // a block's g, then its δ (zero past the block)
+    s.g.assign(kGroupRows * 2 * (stride + kLanes), 0.0f);  // per row: a block's g, then its δ; the solves' y
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
@@ -260,13 +514,16 @@ class SubspaceSolver final : public RowSolver {
     const Eigen::Index k = other.cols();
     const Eigen::Index b = std::min<Eigen::Index>(block_size_, k);
     const std::size_t blocks = static_cast<std::size_t>((k + b - 1) / b);
-    // Per block: its b × b factor (the shared ones kept for reuse), then b reciprocal diagonal entries.
-    const std::size_t per_block = static_cast<std::size_t>(b * b + b);
+    // Per block: its factor (the shared ones kept for reuse): L's and Lᵀ's strictly triangular parts, b columns of
+    // P = padded(b) floats each, then b reciprocal diagonal entries.
+    const Eigen::Index P = padded(b);
+    const std::size_t per_block = static_cast<std::size_t>(2 * P * b + b);
     if (s.block_factors.size() != blocks * per_block + kLanes) {  // first use of this scratch
       s.block_factors.assign(blocks * per_block + kLanes, 0.0f);
       s.block_keys.assign(blocks, 0);
       s.block_lambdas.assign(blocks, 0.0f);
-      s.h.assign(per_block + kLanes, 0.0f);
+      // per row of a group (one when not batched): its block's matrix, then factor
+      s.h.assign((batch_factors(P) ? kGroupRows : 1) * (per_block + kLanes), 0.0f);
     }
     std::int64_t failed = -1;
     for (std::uint32_t first = rows.first; first < rows.last;) {
@@ -301,7 +558,8 @@ class SubspaceSolver final : public RowSolver {
       st.x = x + i * static_cast<std::size_t>(k);
       st.r = s.group.data() + i * (2 * stride + kLanes);
       st.wgx = st.r + stride;
-      st.pairs = Pairs{s.sources.data() + used, s.a.data() + used, 0, k};
+      st.pairs = Pairs{s.panels.data() + used * static_cast<std::size_t>(b), s.a.data() + used, 0,
+                       static_cast<std::size_t>(s.a.size()) * static_cast<std::size_t>(b)};
       st.t = s.q.data() + used;
       st.lambda = rows.lambda[st.row];
       st.live = rows.m->row_size(st.row) > 0;
@@ -309,74 +567,156 @@ class SubspaceSolver final : public RowSolver {
         std::fill(st.x, st.x + k, 0.0f);
         continue;
       }
-      gather(other, rows, st, s);
+      gather(other, rows, b, st, s);
       used += st.pairs.count;
       st.shared = st.pairs.count == 0 && shared.key != 0;
     }
 
     std::int64_t failed = -1;
-    float* g = s.g.data();
+    const Eigen::Index P = padded(b);
+    const std::size_t per_block = static_cast<std::size_t>(2 * P * b + b);
+    const std::size_t gstride = 2 * static_cast<std::size_t>(stride + kLanes);
+    const bool batched = batch_factors(P);
     for (Eigen::Index j0 = 0, p = 0; j0 < k; j0 += b, ++p) {
       const Eigen::Index n = std::min(b, k - j0);
       if (shared.wg) block_products(*shared.wg, j0, n, state, count);
+      // The rows' block matrices and gradients; the factors and solves of those with weighted pairs are computed
+      // together below (the shared ones are solved at once).
+      float* ls[kGroupRows];
+      float* us[kGroupRows];
+      float* invs[kGroupRows];
+      float* gs[kGroupRows];
+      float* ys[kGroupRows];
+      bool ok[kGroupRows];
+      std::size_t m = 0;
+      RowState* solved[kGroupRows];
+      std::int64_t block_failed = -1;  // the block's first row that fails
       for (std::size_t i = 0; i < count; ++i) {
         RowState& st = state[i];
         if (!st.live) continue;
+        float* g = s.g.data() + i * gstride;
         // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
         for (Eigen::Index c = 0; c < n; ++c)
           g[c] = (shared.wg ? st.wgx[c] : 0.0f) + st.lambda * st.x[j0 + c] - st.r[j0 + c];
-        float* l = st.shared ? s.block_factors.data() + p * (b * b + b) : s.h.data();
-        float* inv = l + b * b;
+        const bool immediate = st.shared || !batched;
+        float* l = st.shared    ? s.block_factors.data() + p * per_block
+                   : batched ? s.h.data() + i * (per_block + kLanes)
+                             : s.h.data();
+        float* u = l + P * b;
+        float* inv = u + P * b;
         const bool cached = st.shared && s.block_keys[static_cast<std::size_t>(p)] == shared.key &&
                             s.block_lambdas[static_cast<std::size_t>(p)] == st.lambda;
-        if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle), then its factor
+        bool good = true;
+        if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle)
+          // (whole columns of (w₀G)_{π,π}, P rows from j0: the entries above the diagonal and past n are ignored)
           for (Eigen::Index c = 0; c < n; ++c) {
-            float* lc = l + c * b;
-            for (Eigen::Index e = c; e < n; ++e) lc[e] = shared.wg ? (*shared.wg)(j0 + e, j0 + c) : 0.0f;
+            float* lc = l + c * P;
+            if (shared.wg) {
+              const float* wc = shared.wg->data() + (j0 + c) * k + j0;
+              const float* end = shared.wg->data() + k * k;
+              for (Eigen::Index r = 0; r < P; r += kLanes) {
+                const Vec v = wc + r + kLanes <= end ? load(wc + r) : load_within(wc + r, end);
+                std::memcpy(lc + r, &v, sizeof v);
+              }
+            } else {
+              std::fill(lc, lc + P, 0.0f);
+            }
             lc[c] += st.lambda;
           }
-          add_gram(st.pairs, st.t, j0, n, l, b, g);  // (and the pairs' part of g)
+          add_gram(st.pairs.z + p * st.pairs.panel, b, st.pairs.a, st.t, st.pairs.count, n, l, P, g);  // (and g's)
           if (st.shared) s.block_keys[static_cast<std::size_t>(p)] = 0;  // valid again once factored
-          if (!cholesky_in_place(l, n, b, inv)) {
-            st.live = false;
-            if (failed < 0) failed = st.row;
-            continue;
-          }
-          if (st.shared) {
-            s.block_keys[static_cast<std::size_t>(p)] = shared.key;
-            s.block_lambdas[static_cast<std::size_t>(p)] = st.lambda;
+          if (immediate) {
+            good = factor_block(l, u, inv, n, P);
+            if (good && st.shared) {
+              s.block_keys[static_cast<std::size_t>(p)] = shared.key;
+              s.block_lambdas[static_cast<std::size_t>(p)] = st.lambda;
+            }
           }
         }  // (a shared factor means no weighted pairs: their part of g is 0)
-        // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
         for (Eigen::Index c = 0; c < n; ++c) g[c] = -g[c];
-        cholesky_solve(l, inv, n, b, g);
+        if (immediate) {  // a shared row: the next one may factor another λ into the same place
+          if (!good) {
+            st.live = false;
+            if (block_failed < 0) block_failed = st.row;
+            continue;
+          }
+          solve_block(l, u, inv, n, P, g, g + stride + kLanes);
+          std::fill(g + n, g + padded(n), 0.0f);
+          for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
+          pair_dots(st.pairs.z + p * st.pairs.panel, b, st.pairs.count, n, g, st.t);
+          continue;
+        }
+        ls[m] = l;
+        us[m] = u;
+        invs[m] = inv;
+        gs[m] = g;
+        ys[m] = g + stride + kLanes;
+        ok[m] = true;
+        solved[m] = &st;
+        ++m;
+      }
+      // The weighted rows' factors, together, in place of their matrices.
+      factor_many(ls, us, invs, ok, m, n, P);
+      for (std::size_t q = 0; q < m; ++q)
+        if (!ok[q]) {
+          solved[q]->live = false;
+          if (block_failed < 0 || solved[q]->row < block_failed) block_failed = solved[q]->row;
+        }
+      if (failed < 0) failed = block_failed;
+      // δ = −A_ππ⁻¹ g (in g, zero past n); x_π += δ; t_e += z_eπᵀ δ
+      solve_many(ls, us, invs, ok, m, n, P, gs, ys);
+      for (std::size_t q = 0; q < m; ++q) {
+        if (!ok[q]) continue;
+        RowState& st = *solved[q];
+        float* g = gs[q];
         std::fill(g + n, g + padded(n), 0.0f);
         for (Eigen::Index c = 0; c < n; ++c) st.x[j0 + c] += g[c];
-        pair_dots(st.pairs, j0, n, g, st.t);
+        pair_dots(st.pairs.z + p * st.pairs.panel, b, st.pairs.count, n, g, st.t);
       }
     }
     return failed;
   }
 
-  // The row's r = Σ b_e y_e (every pair), its weighted pairs (a ≠ 0) and their scores s_e = y_eᵀ x.
-  static void gather(const ConstFactorMap& other, const RowBlock& rows, RowState& st, RowScratch& s) {
+  // The row's r = Σ b_e y_e (every pair), its weighted pairs (a ≠ 0) into the panels (block π of pair e at
+  // z + p·panel + e·b, zero past k) and their scores s_e = y_eᵀ x.
+  static void gather(const ConstFactorMap& other, const RowBlock& rows, Eigen::Index b, RowState& st, RowScratch& s) {
     const Eigen::Index k = other.cols();
     const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
     const std::uint32_t* idx = rows.m->indices.data() + begin;
     rows.weights->row(begin, count, s.row_a.data(), s.row_b.data());
     std::fill(st.r, st.r + k, 0.0f);
-    kernels::gather_sum(other.data(), idx, s.row_b.data(), count, k, st.r);
     Pairs& pairs = st.pairs;
-    const float** sources = const_cast<const float**>(pairs.y);
     float* weights = const_cast<float*>(pairs.a);
-    for (std::uint64_t e = 0; e < count; ++e) {
-      if (s.row_a[e] == 0.0f) continue;
-      const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-      sources[pairs.count] = y;
-      weights[pairs.count] = s.row_a[e];
-      st.t[pairs.count] = dot(y, st.x, k);
-      ++pairs.count;
+    const float* batch[kLanes];  // the factor rows whose scores are still to compute
+    Eigen::Index pending = 0;
+    // kLanes pairs at a time, so that their factor rows are still in the first-level cache for the copies and dots
+    for (std::uint64_t e0 = 0; e0 < count; e0 += kLanes) {
+      const std::uint64_t m = std::min<std::uint64_t>(kLanes, count - e0);
+      kernels::gather_sum(other.data(), idx + e0, s.row_b.data() + e0, m, k, st.r);
+      for (std::uint64_t e = e0; e < e0 + m; ++e) {
+        if (s.row_a[e] == 0.0f) continue;
+        const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+        float* z = pairs.z + pairs.count * b;
+        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
+          const Eigen::Index n = std::min(b, k - j0);
+          Eigen::Index c = 0;
+          for (; c + kLanes <= n; c += kLanes) {
+            const Vec v = load(y + j0 + c);
+            std::memcpy(z + c, &v, sizeof v);
+          }
+          for (; c < n; ++c) z[c] = y[j0 + c];
+          for (; c < b; ++c) z[c] = 0.0f;
+        }
+        weights[pairs.count] = s.row_a[e];
+        batch[pending++] = y;
+        ++pairs.count;
+        if (pending == kLanes) {
+          row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
+          pending = 0;
+        }
+      }
     }
+    if (pending > 0) row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
   }
 
   int block_size_;

@@ -234,7 +234,8 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
   o.block_size = 1025;
   CHECK(o.validate().code() == StatusCode::kInvalidArgument);
 
-  // "auto": CG, except subspace from 256 factors when no pair is weighted (bench/README.md, "Solver choice").
+  // "auto": CG, except subspace from 512 factors, from 256 when no pair is weighted (bench/README.md, "Solver
+  // choice").
   AlsOptions implicit;  // `implicit`'s model: binary values, confidence alpha·1 = 1 = w₀, so a = 0 for every pair
   implicit.factors = 128;
   CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
@@ -246,9 +247,13 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
         "unknown solver 'fast' (expected auto, cg, cholesky or subspace)");
   implicit.alpha = 2;  // c = 2 ≠ w₀: every pair weighted
   CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
+  implicit.factors = 512;
+  CHECK(default_solver(implicit) == SolverKind::kSubspace);
   AlsOptions ials = recommended_options();
-  ials.factors = 1024;
+  ials.factors = 256;
   CHECK(default_solver(ials) == SolverKind::kConjugateGradient);
+  ials.factors = 1024;
+  CHECK(default_solver(ials) == SolverKind::kSubspace);
 
   AlsModel model;
   model.options.solver = SolverKind::kSubspace;

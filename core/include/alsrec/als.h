@@ -45,8 +45,8 @@ struct AlsOptions;
 // The faster solver for these options, per iteration at the same quality, as measured (bench/README.md, "Solver
 // choice"): when no pair is weighted (binary values whose confidence equals the unobserved weight, `implicit`'s
 // default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
-// 256 factors on (CG's four k² products per row against its one); with weighted pairs CG stays ahead up to the
-// 1024-factor limit (the subspace solver's block matrices cost about b·k per pair against CG's ~9k).
+// 256 factors on (CG's four k² products per row against its one); with weighted pairs from 512 (its block matrices
+// cost about b·k multiply-adds per pair against CG's ~9k, but it has one k² term per row against CG's four).
 SolverKind default_solver(const AlsOptions& options);
 // parse_solver, and "auto" for default_solver(options).
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
