@@ -338,7 +338,7 @@ struct AutoSearch::Impl {
         return;
       }
       ++extensions;
-    } else if (stage == Stage::kDimension) {    } else if (stage == Stage::kDimension) {
+    } else if (stage == Stage::kDimension) {
       dimension_ran = true;
       // Keep doubling while the best of this d beats the best below it by ≥ 1%.
       if (result.best < stage_first) return;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "alsrec/baselines.h"
@@ -318,4 +319,42 @@ TEST_CASE("robustness: a 3x band of each tuned parameter stays within 10% of the
         }
       }
   }
+}
+
+// Rendle et al.'s dimension doubling in --auto: from the screening d, d doubles while the best trial at the new d
+// beats the best below it by at least 1%, and the final model gets the winning d.
+TEST_CASE("--auto doubles the factors while it pays, and keeps the winner's", "[experiment]") {
+  const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000);
+  ExperimentSpec spec;
+  spec.split = *parse_split("random:0.2");
+  spec.model.iterations = 4;
+  spec.search = ExperimentSpec::Search::kAuto;
+  spec.search_options.budget_seconds = 0;
+  spec.search_options.max_trials = 200;
+  spec.search_options.screen_factors = 4;
+  auto e = Experiment::create(data, spec);
+  REQUIRE(e.is_ok());
+  REQUIRE((*e)->search().is_ok());
+  const SearchResult& r = *(*e)->search_result();
+  // The best objective per d: the screening trials at d = 4, then each doubling.
+  std::map<int, double> best_at;
+  for (const SearchTrial& t : r.trials)
+    if (t.stage != "iterations") best_at[t.options.factors] = std::max(best_at[t.options.factors], t.objective);
+  REQUIRE(best_at.size() >= 2);  // 4 and at least 8
+  CHECK(best_at.begin()->first == 4);
+  double below = 0;
+  int d_expected = 4;
+  for (const auto& [d, objective] : best_at) {
+    CHECK(d == d_expected);  // only doublings
+    if (d > 4) {
+      const bool last = d == best_at.rbegin()->first;
+      // doubling went on exactly when this d gained ≥ 1% over the best below it (the best so far)
+      if (!last) CHECK(objective >= 1.01 * below);
+    }
+    below = std::max(below, objective);
+    d_expected = d * 2;
+  }
+  CHECK(r.chosen.factors == r.trials[r.best].options.factors);
+  INFO("best at d=4: " << best_at[4] << ", d=8: " << best_at[8]);
+  CHECK(r.chosen.factors >= 8);  // 12 taste groups do not fit in 4 factors
 }
