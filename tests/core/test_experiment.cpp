@@ -323,7 +323,7 @@ TEST_CASE("robustness: a 3x band of each tuned parameter stays within 10% of the
 
 // Rendle et al.'s dimension doubling in --auto: from the screening d, d doubles while the best trial at the new d
 // beats the best below it by at least 1%, and the final model gets the winning d.
-TEST_CASE("--auto doubles the factors while it pays, and keeps the winner's", "[experiment]") {
+TEST_CASE("the auto search doubles the factors while it pays, and keeps the winner's", "[experiment]") {
   const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000);
   ExperimentSpec spec;
   spec.split = *parse_split("random:0.2");
