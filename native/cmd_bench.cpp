@@ -143,7 +143,12 @@ Command add_bench_command(CLI::App& parent) {
             if (st->input.empty() == st->synthetic.empty()) {
               return fail("bench", Status::invalid_argument("give --input FILE or --synthetic users=..,items=..,interactions=.."));
             }
-            auto choices = model_choices(st->model);
+            // --iterations 0 times the load and the matrices alone (the model's table starts at 1: a model to
+            // keep needs a fit, a benchmark need not).
+            ModelFlags flags = st->model;
+            const bool no_fit = st->model.app->count("--iterations") > 0 && st->model.text["iterations"] == "0";
+            if (no_fit) flags.text["iterations"] = "1";
+            auto choices = model_choices(flags);
             if (!choices) return fail("bench", choices.status());
             json j;
             j["alsrec"] = version();
@@ -170,6 +175,7 @@ Command add_bench_command(CLI::App& parent) {
             auto resolved = resolve_options(*choices, profile_dataset(*data));
             if (!resolved) return fail("bench", resolved.status());
             AlsOptions* options = &resolved->options;
+            if (no_fit) options->iterations = 0;
             const int threads = options->threads > 0 ? options->threads : hardware_threads();
             j["threads"] = threads;
             j["params"] = params_json(*options);

@@ -46,4 +46,10 @@ expect_equal("${runs}" "3" "fit runs")
 json(best "${out2}" fit_best_seconds)
 json(median "${out2}" fit_median_seconds)
 expect_between("${best}" 0 ${median} "best fit seconds <= median")
+# --iterations 0: the load and the matrices alone (README's load benchmark), no fit
+run(EXIT 0 OUT out3 ARGS bench --synthetic users=50,items=40,interactions=500 --factors 4 --iterations 0
+                      --gemm-size 0 --no-loss --no-recommend)
+json(its "${out3}" params iterations)
+expect_equal("${its}" "0" "iterations 0 accepted by bench")
+run(EXIT 1 ERR err ARGS bench --synthetic users=50,items=40,interactions=500 --iterations -1)
 run(EXIT 1 ERR err ARGS bench)
