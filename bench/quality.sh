@@ -7,7 +7,8 @@
 #   popularity the baseline every evaluate prints
 #   EASE       Steck's closed form, λ chosen on the test part (the optimistic reference the issue quotes),
 #              by bench/study's alsrec_study (slow on large catalogues: skipped with EASE=0)
-# Usage: bench/quality.sh [build dir] [out dir]     (env: DATA=../shared/data, BUDGET=60, EASE=1, ONLY=name)
+# Usage: bench/quality.sh [build dir] [out dir]     (env: DATA=../shared/data, BUDGET=60, EASE=1, ONLY=name,
+#        MODES="defaults auto implicit")
 # Data: everything in ../shared/data that is present (absent sets are reported as skipped), and generated sets
 # of other shapes (alsrec generate: ML-1M-sized stars, play counts, Book-Crossing-style 0-10, binary pairs, a
 # sparse long tail). Prints one JSON line per run to out dir/runs.jsonl and a markdown table at the end.
@@ -49,20 +50,26 @@ for s in "${sets[@]}"; do
   IFS='|' read -r name file split flags <<< "$s"
   [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ] && continue
   echo "== $name ($split)"
+  if [[ " ${MODES:-defaults auto implicit} " == *" defaults "* ]]; then
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   "$ALSREC" evaluate --input "$file" --split "$split" $flags --json > "$OUT/$name.defaults.json"
   wall=$(echo "$(date +%s.%N) - $start" | bc)
   metrics defaults "$name" "$OUT/$name.defaults.json"
   echo "{\"set\": \"$name\", \"run\": \"defaults-wall\", \"seconds\": $wall}" >> "$RUNS"
+  fi
+  if [[ " ${MODES:-defaults auto implicit} " == *" auto "* ]]; then
   # shellcheck disable=SC2086
   "$ALSREC" evaluate --input "$file" --split "$split" $flags --auto --budget "$BUDGET" --json \
     > "$OUT/$name.auto.json"
   metrics auto "$name" "$OUT/$name.auto.json"
+  fi
+  if [[ " ${MODES:-defaults auto implicit} " == *" implicit "* ]]; then
   # shellcheck disable=SC2086
   "$ALSREC" evaluate --input "$file" --split "$split" $flags --confidence implicit --values binary --alpha 1 \
     --factors 64 --regularization 0.1 --reg-exponent 0 --iterations 20 --no-screen --json > "$OUT/$name.implicit.json"
   metrics implicit "$name" "$OUT/$name.implicit.json"
+  fi
   if [ "${EASE:-1}" = 1 ]; then
     # shellcheck disable=SC2086
     echo "ease model=ease fits=7" | "$STUDY" --input "$file" --split "$split" $flags | tail -1 |

@@ -27,9 +27,10 @@ void set_weight(AlsOptions& o, float w) {
 }
 
 // In the order run: the screen's stages first (the quick plan is exactly them: α₀, λ, and α₀ again when λ moved,
-// for the two are coupled through λ_u = λ(|I_u| + α₀|I|)^ν), then the cheap comparisons at
-// the screening size, then the dimension, then the iteration count.
-enum class Stage { kStart, kWeight, kLambda, kReweight, kValues, kExponent, kModel, kDimension, kIterations, kDone };
+// for the two are coupled through λ_u = λ(|I_u| + α₀|I|)^ν), then the dimension (what matters most once α₀ and λ
+// fit: Rendle et al. 2022; a budget that runs out later still has it), then the comparisons of value transform, ν
+// and model at the chosen d, then the iteration count.
+enum class Stage { kStart, kWeight, kLambda, kReweight, kDimension, kValues, kExponent, kModel, kIterations, kDone };
 const char* stage_name(Stage s) {
   switch (s) {
     case Stage::kStart: return "start";

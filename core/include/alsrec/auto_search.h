@@ -8,17 +8,19 @@
 //   start         the data's defaults (data_defaults) at the screening size: d_s factors, few iterations
 //   weight        α₀ (iALS's unobserved weight) by decades (÷10, ×10; up to two more while an edge wins), then ×⅓, ×3
 //   lambda        λ ×⅓ and ×3, up to two more steps while an edge wins
+//   reweight      when λ moved: α₀ ×⅓ and ×3 at the new λ (extended while an edge wins), since λ_u contains α₀
+//   dimension     d doubled from d_s while the best at the new d beats the best below it by ≥ 1% and the budget
+//                 allows, λ re-tried ×{½, 2} at each new d; the winner's d is the model's (without this stage the
+//                 model gets the data's default d). Early, because it matters most once α₀ and λ fit.
 //   values        the value transforms that make sense for the value kind (binary, raw, log), α₀ kept relative to
 //                 the mean observed weight
 //   exponent      ν = 0.5 against the default 1 (λ rescaled to keep a typical row's λ_u)
 //   model         `implicit`'s model (confidence implicit, binary values) with its own α grid: the library the
 //                 search must never lose to
-//   dimension     d doubled from d_s while the objective improves by ≥ 1% and the budget allows, λ re-tuned ×{½, 2}
-//                 at each new d (a larger d wants other regularization)
 //   iterations    one fit of the winner scored at 8, 12, 16 and 24 iterations; the best count is kept
 //
-// The quick screen (SearchOptions::quick) runs only `weight` and `lambda` at d_s with a fixed plan: no budget,
-// so its result depends only on the data and the seed.
+// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s with a fixed plan:
+// no budget, so its result depends only on the data and the seed.
 #pragma once
 
 #include <cstdint>
