@@ -128,35 +128,6 @@ void sort_and_merge_rows(CsrMatrix& m) {
 
 }  // namespace
 
-CsrMatrix build_user_item_matrix(Dataset&& data) {
-  CsrMatrix m;
-  m.rows = static_cast<std::uint32_t>(data.num_users());
-  m.cols = static_cast<std::uint32_t>(data.num_items());
-  release(data.timestamps);
-  const std::size_t n = std::min({data.users.size(), data.items.size(), data.values.size()});
-  auto in_range = [&](std::size_t i) { return data.users[i] < m.rows && data.items[i] < m.cols; };
-  m.indptr.assign(static_cast<std::size_t>(m.rows) + 1, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    if (in_range(i)) ++m.indptr[data.users[i] + 1];
-  for (std::uint32_t r = 0; r < m.rows; ++r) m.indptr[r + 1] += m.indptr[r];
-  m.indices.resize(m.indptr[m.rows]);
-  m.data.resize(m.indptr[m.rows]);
-  {
-    std::vector<std::uint64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!in_range(i)) continue;
-      const std::uint64_t dst = fill[data.users[i]]++;
-      m.indices[dst] = data.items[i];
-      m.data[dst] = data.values[i];
-    }
-  }
-  release(data.users);
-  release(data.items);
-  release(data.values);
-  sort_and_merge_rows(m);
-  return m;
-}
-
 // Straight into CSR (a count per row, then a fill), without triplets: the only transient is the fill cursor.
 CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uint32_t>* subset) {
   CsrMatrix m;
@@ -183,6 +154,17 @@ CsrMatrix build_user_item_matrix(const Dataset& data, const std::vector<std::uin
   }
   release(fill);
   sort_and_merge_rows(m);
+  return m;
+}
+
+// The same, releasing what the matrix does not need first (timestamps) and the columns it copied right after, so
+// the data set and the matrix are never both held in full.
+CsrMatrix build_user_item_matrix(Dataset&& data) {
+  release(data.timestamps);
+  CsrMatrix m = build_user_item_matrix(static_cast<const Dataset&>(data), nullptr);
+  release(data.users);
+  release(data.items);
+  release(data.values);
   return m;
 }
 
