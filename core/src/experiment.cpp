@@ -86,39 +86,42 @@ std::pair<CsrMatrix, CsrMatrix> validation_matrices(const Dataset& data, const s
                                                     const SplitSpec& split, std::uint64_t seed,
                                                     const DataProfile& profile, std::size_t max_interactions) {
   const std::size_t n = train_part ? train_part->size() : data.size();
-  const double f = n > max_interactions ? static_cast<double>(max_interactions) / static_cast<double>(n) : 1.0;
-  const auto kept = [&](std::size_t j, std::uint32_t* index) {
-    const std::uint32_t i = train_part ? (*train_part)[j] : static_cast<std::uint32_t>(j);
-    const double u = data.users[i];
-    *index = i;
-    return f >= 1.0 || std::floor((u + 1) * f) > std::floor(u * f);
-  };
-  std::uint32_t i = 0;
-  std::size_t count = 0;
-  for (std::size_t j = 0; j < n; ++j) count += kept(j, &i);
-  std::vector<std::uint32_t> rows;
-  rows.reserve(count);
-  for (std::size_t j = 0; j < n; ++j)
-    if (kept(j, &i)) rows.push_back(i);
-  const SplitResult inner = split_dataset(data, split, seed, &rows);
-  rows = {};
+  const std::vector<std::uint32_t>* part = train_part;
+  std::vector<std::uint32_t> sampled;
+  if (n > max_interactions) {
+    const double f = static_cast<double>(max_interactions) / static_cast<double>(n);
+    const auto index = [&](std::size_t j) { return train_part ? (*train_part)[j] : static_cast<std::uint32_t>(j); };
+    const auto kept = [&](std::size_t j) {
+      const double u = data.users[index(j)];
+      return std::floor((u + 1) * f) > std::floor(u * f);
+    };
+    std::size_t count = 0;
+    for (std::size_t j = 0; j < n; ++j) count += kept(j);
+    sampled.reserve(count);  // exactly: no second copy while it grows
+    for (std::size_t j = 0; j < n; ++j)
+      if (kept(j)) sampled.push_back(index(j));
+    part = &sampled;
+  }
+  const SplitResult inner = split_dataset(data, split, seed, part);
+  sampled = {};
   return {training_matrix(data, &inner.train, profile), training_matrix(data, &inner.test, profile)};
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Experiment>> Experiment::create(const Dataset& data, const ExperimentSpec& spec) {
-  return build(const_cast<Dataset&>(data), spec, false);
+  return build(data, spec, nullptr);
 }
 
 Result<std::unique_ptr<Experiment>> Experiment::create(Dataset&& data, const ExperimentSpec& spec) {
   // With a test split the train part is a subset: the matrices are built from the data, which is then released.
   Dataset owned = std::move(data);
-  return build(owned, spec, spec.split.kind == SplitKind::kNone);
+  return build(owned, spec, spec.split.kind == SplitKind::kNone ? &owned : nullptr);
 }
 
-// `data` is modified only when `consume` (create(Dataset&&) owns it then).
-Result<std::unique_ptr<Experiment>> Experiment::build(Dataset& data, const ExperimentSpec& spec, bool consume) {
+// `consume`, when given, is `data` itself, owned by the caller and released as the train matrix is built.
+Result<std::unique_ptr<Experiment>> Experiment::build(const Dataset& data, const ExperimentSpec& spec,
+                                                      Dataset* consume) {
   if (data.size() == 0) return Status::bad_input("the data set has no interactions");
   if (spec.k < 1) return Status::invalid_argument("k must be at least 1, got " + std::to_string(spec.k));
   ALSREC_RETURN_IF_ERROR(spec.search_options.validate());
@@ -152,9 +155,9 @@ Result<std::unique_ptr<Experiment>> Experiment::build(Dataset& data, const Exper
   // The validation part first, then the full matrices: a consumed data set is released as its matrix is built.
   if (im.has_test) im.test = training_matrix(data, &parts.test, im.profile);
   if (consume) {
-    im.train = training_matrix(std::move(data), im.profile);
-    im.user_ids = std::move(data.user_ids);
-    im.item_ids = std::move(data.item_ids);
+    im.train = training_matrix(std::move(*consume), im.profile);
+    im.user_ids = std::move(consume->user_ids);
+    im.item_ids = std::move(consume->item_ids);
   } else {
     im.train = training_matrix(data, train_part, im.profile);
     im.user_ids = data.user_ids;

@@ -131,7 +131,7 @@ class Experiment {
 
  private:
   Experiment();
-  static Result<std::unique_ptr<Experiment>> build(Dataset& data, const ExperimentSpec& spec, bool consume);
+  static Result<std::unique_ptr<Experiment>> build(const Dataset& data, const ExperimentSpec& spec, Dataset* consume);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
