@@ -279,15 +279,7 @@ struct AutoSearch::Impl {
           break;
         case Stage::kDimension:
           if (given.factors) break;
-          if (b.factors < 1024) {
-            AlsOptions c = b;
-            c.factors = std::min(1024, b.factors * 2);
-            for (float m : {1.0f, 2.0f, 0.5f}) {
-              AlsOptions r = c;
-              r.regularization = c.regularization * m;
-              if (m == 1.0f || !given.regularization) pending.push_back(r);
-            }
-          }
+          if (b.factors < 1024) push_doubled(b);
           break;
         case Stage::kIterations:
           if (given.iterations) break;
@@ -349,13 +341,18 @@ struct AutoSearch::Impl {
       if (gain < 0.01 || b.factors >= 1024) return;
       stage_first = result.trials.size();
       ++extensions;
-      AlsOptions c = b;
-      c.factors = std::min(1024, b.factors * 2);
-      for (float m : {1.0f, 2.0f, 0.5f}) {
-        AlsOptions r = c;
-        r.regularization = c.regularization * m;
-        if (m == 1.0f || !given.regularization) pending.push_back(r);
-      }
+      push_doubled(b);
+    }
+  }
+
+  // The dimension stage's trials at 2d: λ as it is, and ×2, ×½ unless λ was given (a larger d wants other λ).
+  void push_doubled(const AlsOptions& b) {
+    AlsOptions c = b;
+    c.factors = std::min(1024, b.factors * 2);
+    for (float m : {1.0f, 2.0f, 0.5f}) {
+      AlsOptions r = c;
+      r.regularization = c.regularization * m;
+      if (m == 1.0f || !given.regularization) pending.push_back(r);
     }
   }
   double previous_best_ = 0;
