@@ -147,7 +147,7 @@ Command add_bench_command(CLI::App& parent) {
             // keep needs a fit, a benchmark need not).
             ModelFlags flags = st->model;
             const bool no_fit = st->model.app->count("--iterations") > 0 && st->model.text["iterations"] == "0";
-            if (no_fit) flags.text["iterations"] = "1";
+            if (no_fit) flags.text.erase("iterations");
             auto choices = model_choices(flags);
             if (!choices) return fail("bench", choices.status());
             json j;
