@@ -48,19 +48,25 @@ constexpr Eigen::Index kLanes = 4;  // SSE2, SIMD128 (wasm)
 #endif
 typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
 
-inline Vec load(const float* p) {
-  Vec v;
+template <class V>
+inline V load_as(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
 // A register from p, with the lanes at or past `end` zero (the last columns of a matrix end its storage).
-inline Vec load_within(const float* p, const float* end) {
-  if (p + kLanes <= end) return load(p);
-  Vec v = {};
+template <class V>
+inline V load_within_as(const float* p, const float* end) {
+  constexpr Eigen::Index lanes = sizeof(V) / sizeof(float);
+  if (p + lanes <= end) return load_as<V>(p);
+  V v = {};
   for (Eigen::Index l = 0; p + l < end; ++l) v[l] = p[l];
   return v;
 }
+
+inline Vec load(const float* p) { return load_as<Vec>(p); }
+inline Vec load_within(const float* p, const float* end) { return load_within_as<Vec>(p, end); }
 
 // One step of a transposed sum: a and b each hold kLanes / (2W) groups of 2W lanes, one group per vector being
 // summed; the result holds twice as many groups of W lanes, a's then b's, each the sum of its group's two halves.
@@ -167,18 +173,8 @@ constexpr Eigen::Index kGramLanes = kLanes;
 #endif
 typedef float GVec __attribute__((vector_size(kGramLanes * sizeof(float))));
 
-inline GVec gload(const float* p) {
-  GVec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline GVec gload_within(const float* p, const float* end) {
-  if (p + kGramLanes <= end) return gload(p);
-  GVec v = {};
-  for (Eigen::Index l = 0; p + l < end; ++l) v[l] = p[l];
-  return v;
-}
+inline GVec gload(const float* p) { return load_as<GVec>(p); }
+inline GVec gload_within(const float* p, const float* end) { return load_within_as<GVec>(p, end); }
 
 // Columns accumulated per pass over the pairs: with 32 registers (AVX-512) a whole 16-wide block in one pass.
 #if defined(__AVX512F__)
