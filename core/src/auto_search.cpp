@@ -188,7 +188,7 @@ struct AutoSearch::Impl {
     // The quick screen always runs small fits (the final model gets the given or default d and iterations back in
     // finish()); the full search honours given values, which it then never varies.
     if (o.quick || !given.factors) c.factors = std::min(o.screen_factors, start.factors);
-    if (o.quick || !given.iterations) c.iterations = std::min(o.screen_iterations, given.iterations ? start.iterations : o.screen_iterations);
+    if (o.quick || !given.iterations) c.iterations = std::min(o.screen_iterations, start.iterations);
     return c;
   }
 
