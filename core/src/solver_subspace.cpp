@@ -389,34 +389,27 @@ template <int RT>
 void solve_many(const float* const* l, const float* const* u, const float* const* inv, const bool* ok, std::size_t m,
                 Eigen::Index n, Eigen::Index P, float* const* g, float* const* y) {
   const Eigen::Index R = RT > 0 ? RT : P / kLanes;
-  for (Eigen::Index j = 0; j < n; ++j) {
+  // One substitution step for column j of the triangular factors t (forward with l, backward with u), every row q.
+  const auto step = [&](Eigen::Index j, const float* const* t) {
     for (std::size_t q = 0; q < m; ++q) {
       if (!ok[q]) continue;
       const float v = g[q][j] * inv[q][j];
       y[q][j] = v;
-      const float* cj = l[q] + j * P;
+      const float* cj = t[q] + j * P;
       for (Eigen::Index r = 0; r < R; ++r) {
         const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
         std::memcpy(g[q] + r * kLanes, &w, sizeof w);
       }
     }
-  }
-  for (std::size_t q = 0; q < m; ++q)
-    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
-  for (Eigen::Index j = n - 1; j >= 0; --j) {
-    for (std::size_t q = 0; q < m; ++q) {
-      if (!ok[q]) continue;
-      const float v = g[q][j] * inv[q][j];
-      y[q][j] = v;
-      const float* cj = u[q] + j * P;
-      for (Eigen::Index r = 0; r < R; ++r) {
-        const Vec w = load(g[q] + r * kLanes) - v * load(cj + r * kLanes);
-        std::memcpy(g[q] + r * kLanes, &w, sizeof w);
-      }
-    }
-  }
-  for (std::size_t q = 0; q < m; ++q)
-    if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+  };
+  const auto keep_solution = [&] {
+    for (std::size_t q = 0; q < m; ++q)
+      if (ok[q]) std::memcpy(g[q], y[q], static_cast<std::size_t>(n) * sizeof(float));
+  };
+  for (Eigen::Index j = 0; j < n; ++j) step(j, l);
+  keep_solution();
+  for (Eigen::Index j = n - 1; j >= 0; --j) step(j, u);
+  keep_solution();
 }
 
 void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
