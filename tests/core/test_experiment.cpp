@@ -364,3 +364,65 @@ TEST_CASE("the auto search doubles the factors while it pays, and keeps the winn
   INFO("best at d=4: " << best_at[4] << ", d=8: " << best_at[8]);
   CHECK(r.chosen.factors >= 8);  // 12 taste groups do not fit in 4 factors
 }
+
+// The default screen's dimension probe: one fit at twice the screening d with the α₀ and λ found; when it beats
+// the screening d by ≥ 5% the model gets twice the default d at half the iterations, otherwise the default d.
+// Many taste groups need more than 4 factors; two groups do not.
+TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
+  auto screen = [](std::uint32_t groups, bool factors_given) {
+    GenerateOptions g;
+    g.users = 600;
+    g.items = 400;
+    g.interactions = 24000;
+    g.seed = 13;
+    g.groups = groups;
+    g.values = GeneratedValues::kBinary;
+    auto d = generate_synthetic(g);
+    REQUIRE(d.is_ok());
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    auto e = Experiment::create(d->ratings, spec);
+    REQUIRE(e.is_ok());
+    REQUIRE((*e)->searching());
+    AlsOptions start = (*e)->options();
+    start.factors = 8;
+    start.iterations = 6;
+    ModelChoices given;
+    if (factors_given) given.factors = 8;
+    SearchOptions so;
+    so.quick = true;
+    so.screen_factors = 4;
+    auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), given, start, so);
+    REQUIRE(s.is_ok());
+    auto r = run_search(**s);
+    REQUIRE(r.is_ok());
+    return *r;
+  };
+  for (const std::uint32_t groups : {24u, 2u}) {
+    const SearchResult r = screen(groups, false);
+    double at_screen = 0, probe = -1;
+    int probes = 0;
+    for (const SearchTrial& t : r.trials) {
+      if (t.stage == "dimension") {
+        ++probes;
+        probe = t.objective;
+        CHECK(t.options.factors == 8);
+      } else {
+        CHECK(t.options.factors == 4);
+        at_screen = std::max(at_screen, t.objective);
+      }
+    }
+    INFO(groups << " groups: best at d=4 " << at_screen << ", probe at d=8 " << probe);
+    REQUIRE(probes == 1);
+    CHECK(r.trials.back().stage == "dimension");  // the probe comes after α₀ and λ
+    const bool pays = probe >= 1.05 * at_screen;
+    CHECK(pays == (groups == 24u));
+    CHECK(r.chosen.factors == (pays ? 16 : 8));
+    CHECK(r.chosen.iterations == (pays ? 3 : 6));
+    CHECK(r.notes.size() == (pays ? 1u : 0u));
+  }
+  // Given factors are never probed.
+  const SearchResult fixed = screen(24, true);
+  for (const SearchTrial& t : fixed.trials) CHECK(t.stage != "dimension");
+  CHECK(fixed.chosen.factors == 8);
+}
