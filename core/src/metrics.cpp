@@ -48,6 +48,39 @@ struct Scratch {
   std::vector<float> block_scores;
 };
 
+constexpr std::size_t kLinearPositives = 16;  // up to this many positives the AUC counts by linear scans
+
+// For the AUC: over the negatives n (neither in train nor in test), Σ #{p : s_p > s_n} and Σ #{p : s_p = s_n} for
+// the positives' scores p (s.positive_scores, sorted). A few positives (the usual case) take one branch-free pass
+// over the items each, which vectorises; many take a binary search per negative.
+std::pair<std::uint64_t, std::uint64_t> positives_above(const float* scores, std::uint32_t items, const Scratch& s) {
+  const std::uint8_t* in_train = s.in_train.data();
+  const std::uint8_t* in_test = s.in_test.data();
+  const std::vector<float>& positive = s.positive_scores;
+  std::uint64_t above = 0, tied = 0;
+  if (positive.size() <= kLinearPositives) {
+    for (const float p : positive) {
+      std::uint32_t a = 0, t = 0;  // per positive: fewer than 2³² items
+      for (std::uint32_t i = 0; i < items; ++i) {
+        const std::uint32_t negative = (in_train[i] | in_test[i]) == 0;
+        a += negative & static_cast<std::uint32_t>(p > scores[i]);
+        t += negative & static_cast<std::uint32_t>(p == scores[i]);
+      }
+      above += a;
+      tied += t;
+    }
+    return {above, tied};
+  }
+  const auto pb = positive.begin(), pe = positive.end();
+  for (std::uint32_t i = 0; i < items; ++i) {
+    if (in_train[i] || in_test[i]) continue;
+    const auto range = std::equal_range(pb, pe, scores[i]);
+    above += static_cast<std::uint64_t>(pe - range.second);
+    tied += static_cast<std::uint64_t>(range.second - range.first);
+  }
+  return {above, tied};
+}
+
 // Ranks one user's scores: top-K of the items not in train, and the AUC of test items against the other candidates.
 UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train, const CsrMatrix& test,
                       std::uint32_t user, int k, std::uint32_t* top_out, Scratch& s) {
@@ -65,28 +98,39 @@ UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train
   for (std::uint32_t i = 0; i < items; ++i)
     if (std::isnan(scores[i])) scores[i] = lowest;
 
-  // Top-K by a bounded heap whose front is the weakest kept item (scan in index order: an equal score never
-  // displaces an earlier, lower index).
+  // The positives (test items not in train, each once: its flag goes 1 → 2), their scores sorted for the AUC.
+  s.positive_scores.clear();
+  for (auto p = test_begin; p != test_end; ++p)
+    if (*p < items && !s.in_train[*p] && s.in_test[*p] == 1) {
+      s.in_test[*p] = 2;
+      s.positive_scores.push_back(scores[*p]);
+    }
+  std::sort(s.positive_scores.begin(), s.positive_scores.end());
+  const std::uint64_t positives = s.positive_scores.size();
+
+  // Top-K of the candidates (the items not in train) by a bounded heap whose front is the weakest kept item.
+  // Scanning in index order, an equal score never displaces an earlier, lower index, so only a score above the
+  // front's enters (the order RankedAhead sorts by).
   const RankedAhead ahead{scores};
   const std::size_t want = static_cast<std::size_t>(std::max(k, 0));
   s.heap.clear();
-  std::uint64_t candidates = 0, positives = 0;
-  s.positive_scores.clear();
+  float weakest = lowest;  // the front's score once the heap is full
+  std::uint64_t candidates = 0;
+  const std::uint8_t* in_train = s.in_train.data();  // locals: the flags are chars, which alias everything
   for (std::uint32_t i = 0; i < items; ++i) {
-    if (s.in_train[i]) continue;
+    if (in_train[i]) continue;
     ++candidates;
-    if (s.in_test[i]) {
-      ++positives;
-      s.positive_scores.push_back(scores[i]);
-    }
     if (want == 0) continue;
+    const float x = scores[i];
     if (s.heap.size() < want) {
       s.heap.push_back(i);
       std::push_heap(s.heap.begin(), s.heap.end(), ahead);
-    } else if (ahead(i, s.heap.front())) {
+      if (s.heap.size() == want) weakest = scores[s.heap.front()];
+    } else if (x > weakest) {
       std::pop_heap(s.heap.begin(), s.heap.end(), ahead);
       s.heap.back() = i;
       std::push_heap(s.heap.begin(), s.heap.end(), ahead);
+      weakest = scores[s.heap.front()];
     }
   }
   std::sort(s.heap.begin(), s.heap.end(), ahead);
@@ -94,19 +138,9 @@ UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train
 
   UserOutcome outcome;
   outcome.ranking = score_ranking(s.heap, std::vector<std::uint32_t>(test_begin, test_end), k);
-
-  // AUC = Σ_{negatives n} (#{p : s_p > s_n} + ½ #{p : s_p = s_n}) / (P·N), with the positives' scores sorted.
   const std::uint64_t negatives = candidates - positives;
   if (positives > 0 && negatives > 0) {
-    std::sort(s.positive_scores.begin(), s.positive_scores.end());
-    const auto pb = s.positive_scores.begin(), pe = s.positive_scores.end();
-    std::uint64_t above = 0, tied = 0;
-    for (std::uint32_t i = 0; i < items; ++i) {
-      if (s.in_train[i] || s.in_test[i]) continue;
-      const auto range = std::equal_range(pb, pe, scores[i]);
-      above += static_cast<std::uint64_t>(pe - range.second);
-      tied += static_cast<std::uint64_t>(range.second - range.first);
-    }
+    const auto [above, tied] = positives_above(scores, items, s);
     outcome.auc = (static_cast<double>(above) + 0.5 * static_cast<double>(tied)) /
                   (static_cast<double>(positives) * static_cast<double>(negatives));
     outcome.has_auc = true;
