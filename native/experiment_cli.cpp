@@ -26,7 +26,7 @@ void add_search_flags(CLI::App& app, SearchFlags& f, bool always_auto) {
       ->group(group);
   app.add_flag("--no-screen", f.no_screen,
                "Use the data's defaults as they are, without the default screen of alpha0 and lambda (a few small "
-               "fits on the validation split)")
+               "fits on the validation split) and its dimension probe")
       ->group(group);
 }
 

@@ -59,12 +59,13 @@ if(EXISTS "${WORK}/m.alsrec")
   message(FATAL_ERROR "a failed distributed run wrote m.alsrec")
 endif()
 # mpirun ends the other ranks with SIGTERM (rank 0's handler removes its temporary file), then SIGKILL one second
-# later: on a loaded machine that can come first, and what a SIGKILL leaves the next output opened in that
-# directory removes (its process is gone). That next run is part of the guarantee, so it is part of the check.
+# later: on a loaded machine that can come first, and what a SIGKILL leaves the next write of the same output in
+# that directory removes (its process is gone: output_file.cpp, remove_stale_temps matches the output's name). That
+# next run is part of the guarantee, so it is part of the check.
 file(GLOB leftovers "${WORK}/.*alsrec-tmp*")
 if(leftovers)
   message(STATUS "left by a rank killed before its handler ran: ${leftovers}")
 endif()
-run(EXIT 0 ARGS train --input ratings.csv --output cleanup.alsrec ${opts})
+run(EXIT 0 ARGS train --input ratings.csv --output m.alsrec ${opts})
 file(GLOB leftovers "${WORK}/.*alsrec-tmp*")
 expect_equal("${leftovers}" "" "temporary files left by failed distributed runs")

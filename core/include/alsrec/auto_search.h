@@ -17,10 +17,12 @@
 //   exponent      ν = 0.5 against the default 1 (λ rescaled to keep a typical row's λ_u)
 //   model         `implicit`'s model (confidence implicit, binary values) with its own α grid: the library the
 //                 search must never lose to
-//   iterations    one fit of the winner scored at 8, 12, 16 and 24 iterations; the best count is kept
+//   iterations    one fit of the winner scored at 4, 8, 12, 16 and 24 iterations; the best count is kept
 //
-// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s with a fixed plan:
-// no budget, so its result depends only on the data and the seed.
+// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s, then one `dimension`
+// probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets twice the default d
+// at half the iterations, otherwise the default d. A fixed plan, no budget: its result depends only on the data and
+// the seed. Every trial, and the chosen model, use default_solver() for their d unless a solver was given.
 #pragma once
 
 #include <cstdint>
