@@ -112,7 +112,6 @@ struct AutoSearch::Impl {
   Status run_trial(AlsOptions c, bool checkpoints) {
     const auto ts = Clock::now();
     c.compute_loss = false;
-    if (!given.solver) c.solver = default_solver(c);  // the faster one at this trial's d (als.h)
     ALSREC_RETURN_IF_ERROR(c.validate());
     auto f = ModelFit::create(*fit, c);
     if (!f) return f.status();
@@ -403,7 +402,6 @@ struct AutoSearch::Impl {
                     100 * probe_gain_, 100 * kProbeGain);
       result.notes.push_back(note);
     }
-    if (!given.solver) chosen.solver = default_solver(chosen);
     chosen.compute_loss = start.compute_loss;
     chosen.threads = start.threads;
     result.chosen = chosen;
