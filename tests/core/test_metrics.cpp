@@ -1,7 +1,9 @@
 // Ranking metrics on hand-worked examples (the arithmetic is in the comments), the popularity baseline, rating errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "alsrec/metrics.h"
 
@@ -348,4 +350,60 @@ TEST_CASE("popularity with given item counts: equals the old baseline, and halve
   // Counts shorter than the item count: the missing items count 0 (no crash).
   const RankingMetrics short_counts = evaluate_popularity(train, test, 1, {3, 1}, 1);
   CHECK(short_counts.users == 4);
+}
+
+// The ranking pass against the definitions computed the slow way, on scores with many ties: the AUC counts each
+// (positive, negative) pair (> 1, = ½) and the top-K is the first K candidates by (score desc, index asc). Users with
+// a few positives take the branch-free path, users with more than 16 the binary-search one.
+TEST_CASE("evaluate_ranking: AUC and top-K equal their definitions with few and many positives", "[metrics]") {
+  const std::uint32_t items = 300;
+  std::vector<std::vector<std::uint32_t>> train_rows, test_rows;
+  std::vector<std::vector<float>> scores;
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(state >> 33);
+  };
+  for (const std::uint32_t positives : {1u, 3u, 16u, 17u, 40u, 120u}) {
+    std::vector<std::uint32_t> order(items);
+    for (std::uint32_t i = 0; i < items; ++i) order[i] = i;
+    for (std::uint32_t i = items - 1; i > 0; --i) std::swap(order[i], order[next() % (i + 1)]);
+    train_rows.emplace_back(order.begin(), order.begin() + 30);
+    test_rows.emplace_back(order.begin() + 30, order.begin() + 30 + positives);
+    std::sort(train_rows.back().begin(), train_rows.back().end());
+    std::sort(test_rows.back().begin(), test_rows.back().end());
+    std::vector<float> s(items);
+    for (float& x : s) x = static_cast<float>(next() % 25) / 8.0f;  // 25 levels: many ties
+    scores.push_back(s);
+  }
+  const CsrMatrix train = csr(items, train_rows), test = csr(items, test_rows);
+  const int k = 10;
+  const RankingMetrics m = evaluate_ranking(
+      train, test, k, [&](std::uint32_t u, float* s) { std::copy(scores[u].begin(), scores[u].end(), s); }, 2);
+  REQUIRE(m.users == scores.size());
+
+  double auc = 0, recall = 0;
+  for (std::size_t u = 0; u < scores.size(); ++u) {
+    const std::set<std::uint32_t> seen(train_rows[u].begin(), train_rows[u].end());
+    const std::set<std::uint32_t> held(test_rows[u].begin(), test_rows[u].end());
+    double pairs = 0, wins = 0;
+    std::vector<std::uint32_t> candidates;
+    for (std::uint32_t i = 0; i < items; ++i) {
+      if (seen.count(i)) continue;
+      candidates.push_back(i);
+      if (held.count(i)) continue;
+      for (std::uint32_t p : held) {
+        pairs += 1;
+        wins += scores[u][p] > scores[u][i] ? 1.0 : scores[u][p] == scores[u][i] ? 0.5 : 0.0;
+      }
+    }
+    auc += wins / pairs;
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return scores[u][a] > scores[u][b]; });
+    double hits = 0;
+    for (int r = 0; r < k; ++r) hits += held.count(candidates[static_cast<std::size_t>(r)]);
+    recall += hits / static_cast<double>(held.size());  // Recall@K = hits / |T_u| (metrics.h)
+  }
+  CHECK(m.auc == Approx(auc / static_cast<double>(scores.size())).epsilon(1e-12));
+  CHECK(m.recall == Approx(recall / static_cast<double>(scores.size())).epsilon(1e-12));
 }
