@@ -16,11 +16,12 @@ using namespace alsrec;
 namespace {
 
 Dataset generated(GeneratedValues values, std::uint32_t users = 200, std::uint32_t items = 150,
-                  std::uint64_t interactions = 6000) {
+                  std::uint64_t interactions = 6000, std::uint32_t groups = 12) {
   GenerateOptions g;
   g.users = users;
   g.items = items;
   g.interactions = interactions;
+  g.groups = groups;
   g.seed = 13;
   g.values = values;
   auto d = generate_synthetic(g);
@@ -370,18 +371,10 @@ TEST_CASE("the auto search doubles the factors while it pays, and keeps the winn
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
   auto screen = [](std::uint32_t groups, bool factors_given) {
-    GenerateOptions g;
-    g.users = 600;
-    g.items = 400;
-    g.interactions = 24000;
-    g.seed = 13;
-    g.groups = groups;
-    g.values = GeneratedValues::kBinary;
-    auto d = generate_synthetic(g);
-    REQUIRE(d.is_ok());
+    const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000, groups);
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
-    auto e = Experiment::create(d->ratings, spec);
+    auto e = Experiment::create(data, spec);
     REQUIRE(e.is_ok());
     REQUIRE((*e)->searching());
     AlsOptions start = (*e)->options();
