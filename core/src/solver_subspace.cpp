@@ -447,8 +447,8 @@ struct RowState {
   std::uint32_t row = 0;
   float* x = nullptr;    // its factors (the warm start, updated block by block)
   Pairs pairs;           // its weighted pairs
-  float* t = nullptr;    // their scores s_e = y_eᵀ x
-  float* r = nullptr;    // Σ_e b_e y_e (k floats)
+  float* t = nullptr;    // their residuals t_e = s_e − p_e = y_eᵀ x − b_e / a_e
+  float* r = nullptr;    // Σ_e b_e y_e over the unweighted pairs (k floats)
   float* wgx = nullptr;  // the current block's (w₀G x)_π (a padded register count)
   float lambda = 0;
   bool shared = false;   // no weighted pair: A_ππ = (w₀G)_ππ + λI, whose factors are kept per block and λ
@@ -490,6 +490,7 @@ class SubspaceSolver final : public RowSolver {
     // A group's pairs: their weights in a, scores in q, factor rows in panels; its rows' r and (w₀G x)_π.
     const std::size_t capacity = std::max<std::size_t>(longest, kGroupPairs);
     s.reserve(k, capacity, longest, {false, false, false});
+    s.row_idx.assign(std::max<std::size_t>(longest, 1), 0);
     const std::size_t b = static_cast<std::size_t>(std::min(block_size_, k));
     const std::size_t blocks = (static_cast<std::size_t>(k) + b - 1) / b;
     s.panels.assign(blocks * b * capacity + kLanes, 0.0f);  // (+ kLanes: the last row's register loads)
@@ -584,7 +585,7 @@ class SubspaceSolver final : public RowSolver {
         RowState& st = state[i];
         if (!st.live) continue;
         float* g = s.g.data() + i * gstride;
-        // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
+        // g = (w₀G x)_π + λ x_π − r_π + Σ_e a_e t_e z_eπ  (r: the unweighted pairs' part)
         for (Eigen::Index c = 0; c < n; ++c)
           g[c] = (shared.wg ? st.wgx[c] : 0.0f) + st.lambda * st.x[j0 + c] - st.r[j0 + c];
         const bool immediate = st.shared || !batched;
@@ -666,8 +667,10 @@ class SubspaceSolver final : public RowSolver {
     return failed;
   }
 
-  // The row's r = Σ b_e y_e (every pair), its weighted pairs (a ≠ 0) into the panels (block π of pair e at
-  // z + p·panel + e·b, zero past k) and their scores s_e = y_eᵀ x.
+  // The row's r = Σ b_e y_e over its unweighted pairs (a = 0), its weighted pairs (a ≠ 0) into the panels (block π
+  // of pair e at z + p·panel + e·b, zero past k) and their residuals t_e = y_eᵀ x − p_e with p_e = b_e / a_e, so that
+  // a_e t_e = a_e s_e − b_e carries the weighted pairs' part of r into the gradient (add_gram's Σ a_e t_e z_eπ) and no
+  // separate pass over their factor rows sums it.
   static void gather(const ConstFactorMap& other, const RowBlock& rows, Eigen::Index b, RowState& st, RowScratch& s) {
     const Eigen::Index k = other.cols();
     const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
@@ -676,36 +679,44 @@ class SubspaceSolver final : public RowSolver {
     std::fill(st.r, st.r + k, 0.0f);
     Pairs& pairs = st.pairs;
     float* weights = const_cast<float*>(pairs.a);
-    const float* batch[kLanes];  // the factor rows whose scores are still to compute
+    std::uint32_t* plain_idx = s.row_idx.data();  // the unweighted pairs' indices; their b compacted in row_b
+    std::uint64_t plain = 0;
+    const float* batch[kLanes];  // the factor rows whose residuals are still to compute, and their targets p_e
+    float target[kLanes];
     Eigen::Index pending = 0;
-    // kLanes pairs at a time, so that their factor rows are still in the first-level cache for the copies and dots
-    for (std::uint64_t e0 = 0; e0 < count; e0 += kLanes) {
-      const std::uint64_t m = std::min<std::uint64_t>(kLanes, count - e0);
-      kernels::gather_sum(other.data(), idx + e0, s.row_b.data() + e0, m, k, st.r);
-      for (std::uint64_t e = e0; e < e0 + m; ++e) {
-        if (s.row_a[e] == 0.0f) continue;
-        const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-        float* z = pairs.z + pairs.count * b;
-        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
-          const Eigen::Index n = std::min(b, k - j0);
-          Eigen::Index c = 0;
-          for (; c + kLanes <= n; c += kLanes) {
-            const Vec v = load(y + j0 + c);
-            std::memcpy(z + c, &v, sizeof v);
-          }
-          for (; c < n; ++c) z[c] = y[j0 + c];
-          for (; c < b; ++c) z[c] = 0.0f;
-        }
-        weights[pairs.count] = s.row_a[e];
-        batch[pending++] = y;
-        ++pairs.count;
-        if (pending == kLanes) {
-          row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
-          pending = 0;
-        }
+    auto flush = [&] {
+      float* t = st.t + pairs.count - pending;
+      row_dots(batch, pending, st.x, k, t);
+      for (Eigen::Index l = 0; l < pending; ++l) t[l] -= target[l];
+      pending = 0;
+    };
+    for (std::uint64_t e = 0; e < count; ++e) {
+      const float a = s.row_a[e];
+      if (a == 0.0f) {  // (plain ≤ e: the compaction never overwrites a weight still to read)
+        plain_idx[plain] = idx[e];
+        s.row_b[plain++] = s.row_b[e];
+        continue;
       }
+      const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+      float* z = pairs.z + pairs.count * b;
+      for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
+        const Eigen::Index n = std::min(b, k - j0);
+        Eigen::Index c = 0;
+        for (; c + kLanes <= n; c += kLanes) {
+          const Vec v = load(y + j0 + c);
+          std::memcpy(z + c, &v, sizeof v);
+        }
+        for (; c < n; ++c) z[c] = y[j0 + c];
+        for (; c < b; ++c) z[c] = 0.0f;
+      }
+      weights[pairs.count] = a;
+      batch[pending] = y;
+      target[pending++] = s.row_b[e] / a;
+      ++pairs.count;
+      if (pending == kLanes) flush();
     }
-    if (pending > 0) row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
+    if (pending > 0) flush();
+    kernels::gather_sum(other.data(), plain_idx, s.row_b.data(), plain, k, st.r);
   }
 
   int block_size_;
