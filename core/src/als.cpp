@@ -110,14 +110,8 @@ const AlsOptions& AlsTrainer::options() const { return impl_->opt; }
 const TrainTimings& AlsTrainer::timings() const { return impl_->timings; }
 const Factors& AlsTrainer::user_factors() const { return impl_->x; }
 const Factors& AlsTrainer::item_factors() const { return impl_->y; }
-Factors& AlsTrainer::mutable_user_factors() {
-  impl_->residuals_ready = false;  // the caller may change them
-  return impl_->x;
-}
-Factors& AlsTrainer::mutable_item_factors() {
-  impl_->residuals_ready = false;
-  return impl_->y;
-}
+Factors& AlsTrainer::mutable_user_factors() { return impl_->x; }
+Factors& AlsTrainer::mutable_item_factors() { return impl_->y; }
 const CsrMatrix& AlsTrainer::user_items() const { return impl_->users.m; }
 
 CsrMatrix AlsTrainer::take_user_items() {
@@ -140,7 +134,6 @@ TrainerMemory AlsTrainer::memory() const {
   for (const auto& sc : im.scratch) m.scratch += sc.bytes();
   m.scratch += static_cast<std::uint64_t>(im.wg.size()) * sizeof(float);
   for (const auto& g : im.gramian_partials) m.scratch += static_cast<std::uint64_t>(g.size()) * sizeof(float);
-  m.scratch += im.residuals.capacity() * sizeof(float) + im.item_slots.capacity() * sizeof(std::uint32_t);
   return m;
 }
 

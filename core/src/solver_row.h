@@ -57,7 +57,6 @@ struct RowScratch {
   Eigen::VectorXf q;    // capacity: per gathered column (CG: Y_u v; subspace: the scaled scores)
   std::vector<float> row_a, row_b;  // longest row: one row's pair weights as PairWeights::row decodes them
   std::vector<std::uint32_t> row_idx;  // longest row: the subspace solver's unweighted pairs of one row
-  std::vector<std::uint32_t> slots;    // capacity: the subspace solver's weighted pairs' places in the residual cache
   Eigen::VectorXf b, x, r, p, ap;  // k
   Eigen::MatrixXf A;    // k × k
   SmallCholesky llt;
@@ -124,13 +123,6 @@ struct SharedTerms {
   const Eigen::MatrixXf* wg = nullptr;  // w₀G of the fixed side, or null when w₀ = 0
   std::uint64_t key = 0;                // changes whenever wg does (factors cached by a solver are then stale)
   bool weighted = false;                // some pair of the side has a ≠ 0
-  // The weighted pairs' residuals kept from one half-step to the next (the subspace solver's score cache; null:
-  // none): the pair at position e of the side's matrix has residuals[slots ? slots[e] : e] = y_eᵀx − b_e/a_e. With
-  // residuals_ready they hold it for the current factors of both sides and the solver reads them instead of
-  // computing them; either way it leaves there each row's residuals for its new x.
-  float* residuals = nullptr;
-  const std::uint32_t* slots = nullptr;
-  bool residuals_ready = false;
 };
 
 class RowSolver {

@@ -9,23 +9,24 @@
 // The same objective as the other solvers (its minimum is theirs): b = k is one exact solve, b = 1 is coordinate
 // descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The
 // weighted pairs' part of r enters the gradient with their scores: a_e s_e − b_e = a_e t_e with the residual
-// t_e = s_e − p_e, p_e = b_e / a_e, so only the unweighted pairs are summed into r. The residuals a half-step ends
-// with are the ones the other side's next half-step starts from (s_e = x_uᵀy_i for the new x_u and the current y_i):
-// the trainer keeps them (SharedTerms::residuals, iALS++'s prediction cache), so from the second half-step on they
-// are read, not computed (k multiply-adds per pair; the item side's reads are scattered, hence prefetched, as are
-// the factor rows, which the panel copy now touches first). The weighted pairs' factor rows are copied once per row
-// into panels, one per block (b floats per pair, contiguous), so that every pass of a block step streams one strip
-// of memory (reading a cache line from each pair's factor row in place made the block steps wait on memory: 3.7 s
-// per iteration at k = 512 on the ML-1M shape, ~1.2 s now). The block steps need no sums across the lanes of a
-// register except one per pair for the first residuals and the score updates (batched, transpose_sum): the block
-// matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of rows times broadcast column entries, the
-// gradient as Σ_e a_e t_e y_eπ.
+// t_e = s_e − p_e, p_e = b_e / a_e, so only the unweighted pairs are summed into r. (The residuals a half-step ends
+// with are the ones the other side's next half-step starts from; iALS++ keeps them across half-steps and saves the
+// k multiply-adds per pair of the first residuals. Not done here: the kept values carry the sweep's rounding, so a
+// single process would no longer give a distributed run's bits (test_distributed_steps.cpp), and with the item
+// side's scattered reads of an 8-bytes-per-interaction cache it was ~8% faster at 64 factors on a quiet machine and
+// slower under load: bench/README.md.) The weighted pairs' factor rows are copied once per row into panels, one per
+// block (b floats per pair, contiguous), so that every pass of a block step streams one strip of memory (reading a
+// cache line from each pair's factor row in place made the block steps wait on memory: 3.7 s per iteration at
+// k = 512 on the ML-1M shape, ~1.2 s now); the copy is the rows' first touch, so they are prefetched. The block
+// steps need no sums across the lanes of a register except one per pair for the first residuals and the score
+// updates (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register
+// of rows times broadcast column entries, the gradient as Σ_e a_e t_e y_eπ.
 //
-// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: the residuals kn (only when none
-// are kept); the blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so
+// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: the first residuals kn; the
+// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so
 // the upper triangle is computed too, except its upper-right quarter on AMD Zen, where half-width registers are
 // used: kGramLanes); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
-// k·n·(b + 2) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and (steps + 1)·(k² + 2kn) + kn for CG.
+// k·n·(b + 3) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and (steps + 1)·(k² + 2kn) + kn for CG.
 // Rows whose pairs are all unweighted (implicit's default) share A_ππ = (w₀G)_ππ + λI: its k/b factors are computed
 // once per half-step and λ. The b × b factorisations and solves (factor_many, solve_many) are sequences of
 // dependent steps: a group's weighted rows run them in lockstep.
@@ -475,7 +476,6 @@ struct RowState {
   float* x = nullptr;    // its factors (the warm start, updated block by block)
   Pairs pairs;           // its weighted pairs
   float* t = nullptr;    // their residuals t_e = s_e − p_e = y_eᵀ x − b_e / a_e
-  std::uint32_t* slots = nullptr;  // their places in the residual cache (SharedTerms::residuals)
   float* r = nullptr;    // Σ_e b_e y_e over the unweighted pairs (k floats)
   float* wgx = nullptr;  // the current block's (w₀G x)_π (a padded register count)
   float lambda = 0;
@@ -519,7 +519,6 @@ class SubspaceSolver final : public RowSolver {
     const std::size_t capacity = std::max<std::size_t>(longest, kGroupPairs);
     s.reserve(k, capacity, longest, {false, false, false});
     s.row_idx.assign(std::max<std::size_t>(longest, 1), 0);
-    s.slots.assign(capacity, 0);
     const std::size_t b = static_cast<std::size_t>(std::min(block_size_, k));
     const std::size_t blocks = (static_cast<std::size_t>(k) + b - 1) / b;
     s.panels.assign(blocks * b * capacity + kLanes + kAlignSlack, 0.0f);  // (+ kLanes: the last row's loads)
@@ -580,14 +579,13 @@ class SubspaceSolver final : public RowSolver {
       st.pairs = Pairs{aligned(s.panels) + used * static_cast<std::size_t>(b), s.a.data() + used, 0,
                        static_cast<std::size_t>(s.a.size()) * static_cast<std::size_t>(b)};
       st.t = s.q.data() + used;
-      st.slots = s.slots.data() + used;
       st.lambda = rows.lambda[st.row];
       st.live = rows.m->row_size(st.row) > 0;
       if (!st.live) {  // r = 0: x = 0 (also the minimum-norm solution if A is singular)
         std::fill(st.x, st.x + k, 0.0f);
         continue;
       }
-      gather(other, rows, shared, b, st, s);
+      gather(other, rows, b, st, s);
       used += st.pairs.count;
       st.shared = st.pairs.count == 0 && shared.key != 0;
     }
@@ -693,9 +691,6 @@ class SubspaceSolver final : public RowSolver {
         pair_dots(st.pairs.z + p * st.pairs.panel, b, st.pairs.count, n, g, st.t);
       }
     }
-    if (shared.residuals)  // the rows' residuals for their new x, for the other side's next half-step
-      for (std::size_t i = 0; i < count; ++i)
-        for (Eigen::Index e = 0; e < state[i].pairs.count; ++e) shared.residuals[state[i].slots[e]] = state[i].t[e];
     return failed;
   }
 
@@ -703,9 +698,7 @@ class SubspaceSolver final : public RowSolver {
   // of pair e at z + p·panel + e·b, zero past k) and their residuals t_e = y_eᵀ x − p_e with p_e = b_e / a_e, so that
   // a_e t_e = a_e s_e − b_e carries the weighted pairs' part of r into the gradient (add_gram's Σ a_e t_e z_eπ) and no
   // separate pass over their factor rows sums it.
-  // With the residual cache ready they are read from it (no pass over x); their places in it go to st.slots.
-  static void gather(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, Eigen::Index b,
-                     RowState& st, RowScratch& s) {
+  static void gather(const ConstFactorMap& other, const RowBlock& rows, Eigen::Index b, RowState& st, RowScratch& s) {
     const Eigen::Index k = other.cols();
     const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
     const std::uint32_t* idx = rows.m->indices.data() + begin;
@@ -724,23 +717,16 @@ class SubspaceSolver final : public RowSolver {
       for (Eigen::Index l = 0; l < pending; ++l) t[l] -= target[l];
       pending = 0;
     };
-    // Prefetched ahead of the loop: the kept residuals of the item side (scattered over the user-ordered cache: each
-    // read missed otherwise) and the factor rows (the panel copy is their first touch), 24 pairs ahead (8 was ~1%
-    // slower at 64 factors; a distance computed from k measured slower than this constant, within the noise).
-    constexpr std::uint64_t kAhead = 24;
-    const bool fetch = shared.residuals && shared.residuals_ready && shared.slots;
-    if (fetch)
-      for (std::uint64_t e = 0; e < std::min(count, kAhead); ++e)
-        __builtin_prefetch(shared.residuals + shared.slots[begin + e], 1);
-    const std::size_t row_bytes = static_cast<std::size_t>(k) * sizeof(float);
+    // The factor rows prefetched 24 pairs ahead: the panel copy is their first touch (8 ahead was ~1% slower at 64
+    // factors; a distance computed from k, ~6 KB of rows, measured slower than this constant, within the noise).
     constexpr std::uint64_t rows_ahead = 24;
+    const std::size_t row_bytes = static_cast<std::size_t>(k) * sizeof(float);
     auto fetch_row = [&](std::uint64_t e) {
       const char* y = reinterpret_cast<const char*>(other.data() + static_cast<std::size_t>(idx[e]) * k);
       for (std::size_t c = 0; c < row_bytes; c += 64) __builtin_prefetch(y + c);
     };
     for (std::uint64_t e = 0; e < std::min(count, rows_ahead); ++e) fetch_row(e);
     for (std::uint64_t e = 0; e < count; ++e) {
-      if (fetch && e + kAhead < count) __builtin_prefetch(shared.residuals + shared.slots[begin + e + kAhead], 1);
       if (e + rows_ahead < count) fetch_row(e + rows_ahead);
       const float a = s.row_a[e];
       if (a == 0.0f) {  // (plain ≤ e: the compaction never overwrites a weight still to read)
@@ -761,14 +747,6 @@ class SubspaceSolver final : public RowSolver {
         for (; c < b; ++c) z[c] = 0.0f;
       }
       weights[pairs.count] = a;
-      if (shared.residuals) {
-        const std::uint32_t slot = shared.slots ? shared.slots[begin + e] : static_cast<std::uint32_t>(begin + e);
-        st.slots[pairs.count] = slot;
-        if (shared.residuals_ready) {
-          st.t[pairs.count++] = shared.residuals[slot];
-          continue;
-        }
-      }
       batch[pending] = y;
       target[pending++] = s.row_b[e] / a;
       ++pairs.count;

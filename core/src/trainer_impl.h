@@ -96,15 +96,6 @@ struct AlsTrainer::Impl {
   Eigen::MatrixXf wg;           // w₀ G of the side being held fixed
   std::vector<Eigen::MatrixXf> gramian_partials;  // per block of rows (detail::gramian_parallel)
   std::uint64_t half_steps = 0; // counts wg recomputations (the row solvers' cache key)
-  // The subspace solver's score cache (iALS++'s prediction cache), kept across half-steps: per weighted pair its
-  // residual x_uᵀy_i − b/a, in the user side's pair order (the item side's pairs reach theirs through item_slots).
-  // Each half-step ends with exactly the scores the next one starts from, so the next one reads them instead of
-  // computing k multiply-adds per pair. Only for the subspace solver with weighted pairs in one process: 8 bytes per
-  // interaction (8 MB at 1M, 80 MB at 10M). ready: they match the current x and y (cleared when the factors may
-  // change outside a half-step: mutable_*_factors, the shard API's row ranges).
-  std::vector<float> residuals;
-  std::vector<std::uint32_t> item_slots;
-  bool residuals_ready = false;
   int iteration = 0;
   double last_loss = std::numeric_limits<double>::quiet_NaN();
   double last_seconds = 0, elapsed = 0;
@@ -167,15 +158,6 @@ struct AlsTrainer::Impl {
     timings.weighted_pairs = users.weights.weighted_pairs();
     init_factors(x, users);
     init_factors(y, items);
-    if (opt.solver == SolverKind::kSubspace && !shard && timings.weighted_pairs > 0 &&
-        users.m.nnz() <= std::numeric_limits<std::uint32_t>::max()) {
-      residuals.assign(users.m.nnz(), 0.0f);
-      item_slots.resize(users.m.nnz());
-      std::vector<std::uint64_t> fill(items.m.indptr.begin(), items.m.indptr.end() - 1);  // transpose_users' walk
-      for (std::uint32_t r = 0; r < users.m.rows; ++r)
-        for (std::uint64_t e = users.m.indptr[r]; e < users.m.indptr[r + 1]; ++e)
-          item_slots[fill[users.m.indices[e]]++] = static_cast<std::uint32_t>(e);
-    }
     std::size_t longest = 0;
     for (const SideData* s : {&users, &items})
       for (std::uint32_t r = 0; r < s->m.rows; ++r) longest = std::max<std::size_t>(longest, s->m.row_size(r));
@@ -204,25 +186,17 @@ struct AlsTrainer::Impl {
     const auto t0 = Clock::now();
     if (w0 != 0.0f) detail::gramian_parallel(detail::map_factors(other), w0, wg, pool, gramian_partials);
     timings.gramian += seconds_since(t0);
-    return solve_chunks(side, mine, other, side.chunks, solve_seconds, true);
+    return solve_chunks(side, mine, other, side.chunks, solve_seconds);
   }
 
-  // Solves the rows of `chunks` (ranges of `side`'s rows) against `other` with the current wg (w₀G). `whole`: the
-  // chunks are all of the side's (the residual cache is used and stays valid; otherwise it becomes stale).
+  // Solves the rows of `chunks` (ranges of `side`'s rows) against `other` with the current wg (w₀G).
   Status solve_chunks(const SideData& side, Factors& mine, const Factors& other,
-                      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& chunks, double& solve_seconds,
-                      bool whole = false) {
+                      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& chunks, double& solve_seconds) {
     const ConstFactorMap other_map = detail::map_factors(other);
     const bool use_gramian = w0 != 0.0f;
     const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
 
-    detail::SharedTerms shared{use_gramian ? &wg : nullptr, key, timings.weighted_pairs > 0};
-    if (whole && !residuals.empty()) {
-      shared.residuals = residuals.data();
-      shared.slots = &side == &items ? item_slots.data() : nullptr;
-      shared.residuals_ready = residuals_ready;
-    }
-    residuals_ready = shared.residuals != nullptr;  // (a failed half-step fails the trainer)
+    const detail::SharedTerms shared{use_gramian ? &wg : nullptr, key, timings.weighted_pairs > 0};
     const auto t0 = Clock::now();
     std::vector<std::int64_t> first_failure(chunks.size(), -1);
     pool.run(chunks.size(), [&](std::size_t task, int thread) {
