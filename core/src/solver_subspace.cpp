@@ -708,12 +708,23 @@ class SubspaceSolver final : public RowSolver {
     float* weights = const_cast<float*>(pairs.a);
     std::uint32_t* plain_idx = s.row_idx.data();  // the unweighted pairs' indices; their b compacted in row_b
     std::uint64_t plain = 0;
-    const float* batch[kLanes];  // the factor rows whose residuals are still to compute, and their targets p_e
+    // The residuals kLanes pairs at a time: with whole registers (k and b multiples of kLanes) each pair's products
+    // with x are summed lane-wise while its row is copied (dots[l]; row_dots' arithmetic without reading the row
+    // again), else from the rows (batch[l], row_dots); then one transposed sum. target[l] = p_e.
+    const bool fused = k % kLanes == 0 && b % kLanes == 0;
+    Vec dots[kLanes];
+    const float* batch[kLanes];
     float target[kLanes];
     Eigen::Index pending = 0;
     auto flush = [&] {
       float* t = st.t + pairs.count - pending;
-      row_dots(batch, pending, st.x, k, t);
+      if (fused) {
+        for (Eigen::Index l = pending; l < kLanes; ++l) dots[l] = Vec{};
+        const Vec sums = transpose_sum(dots);
+        for (Eigen::Index l = 0; l < pending; ++l) t[l] = sums[l];
+      } else {
+        row_dots(batch, pending, st.x, k, t);
+      }
       for (Eigen::Index l = 0; l < pending; ++l) t[l] -= target[l];
       pending = 0;
     };
@@ -736,17 +747,20 @@ class SubspaceSolver final : public RowSolver {
       }
       const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
       float* z = pairs.z + pairs.count * b;
+      Vec acc = {};
       for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
         const Eigen::Index n = std::min(b, k - j0);
         Eigen::Index c = 0;
         for (; c + kLanes <= n; c += kLanes) {
           const Vec v = load(y + j0 + c);
           std::memcpy(z + c, &v, sizeof v);
+          if (fused) acc += v * load(st.x + j0 + c);
         }
         for (; c < n; ++c) z[c] = y[j0 + c];
         for (; c < b; ++c) z[c] = 0.0f;
       }
       weights[pairs.count] = a;
+      dots[pending] = acc;
       batch[pending] = y;
       target[pending++] = s.row_b[e] / a;
       ++pairs.count;
