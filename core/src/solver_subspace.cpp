@@ -279,14 +279,6 @@ inline Vec strictly_between(Vec v, Eigen::Index first, Eigen::Index j, Eigen::In
   return (Vec)((IVec)v & keep);
 }
 
-// v with lane i replaced by v[i] + d (the other lanes' bits unchanged), without leaving the register.
-inline Vec plus_at(Vec v, Eigen::Index i, float d) {
-  Vec lane;
-  for (Eigen::Index l = 0; l < kLanes; ++l) lane[l] = static_cast<float>(l);
-  const IVec hit = lane == static_cast<float>(i);
-  return (Vec)(((IVec)(v + d) & hit) | ((IVec)v & ~hit));
-}
-
 // Cholesky A = L Lᵀ of the n × n block in `l` (column-major, leading dimension P = R·kLanes ≥ n; the lower triangle
 // holds A, the rest anything), right-looking, whole registers per column:
 //   L[j, j] = √A[j, j];  L[j+1:n, j] = A[j+1:n, j] / L[j, j];  A[:, c] −= L[c, j] · L[:, j]  (c > j)
@@ -627,18 +619,19 @@ class SubspaceSolver final : public RowSolver {
         bool good = true;
         if (!cached) {  // A_ππ = (w₀G)_ππ + λI + Z⁺_π Z⁺_πᵀ − Z⁻_π Z⁻_πᵀ (lower triangle)
           // (whole columns of (w₀G)_{π,π}, P rows from j0: the entries above the diagonal and past n are ignored)
-          // (λ is added in the register: a scalar read-modify-write of the entry just stored stalled on the
-          // store, ~5% of the solve on ml-latest-small's short item rows)
-          const float* end = shared.wg ? shared.wg->data() + k * k : nullptr;
           for (Eigen::Index c = 0; c < n; ++c) {
             float* lc = l + c * P;
-            const float* wc = shared.wg ? shared.wg->data() + (j0 + c) * k + j0 : nullptr;
-            for (Eigen::Index r = 0; r < P; r += kLanes) {
-              Vec v = {};
-              if (wc) v = wc + r + kLanes <= end ? load(wc + r) : load_within(wc + r, end);
-              if (c >= r && c < r + kLanes) v = plus_at(v, c - r, st.lambda);
-              std::memcpy(lc + r, &v, sizeof v);
+            if (shared.wg) {
+              const float* wc = shared.wg->data() + (j0 + c) * k + j0;
+              const float* end = shared.wg->data() + k * k;
+              for (Eigen::Index r = 0; r < P; r += kLanes) {
+                const Vec v = wc + r + kLanes <= end ? load(wc + r) : load_within(wc + r, end);
+                std::memcpy(lc + r, &v, sizeof v);
+              }
+            } else {
+              std::fill(lc, lc + P, 0.0f);
             }
+            lc[c] += st.lambda;
           }
           add_gram(st.pairs.z + p * st.pairs.panel, b, st.pairs.a, st.t, st.pairs.count, n, l, P, g);  // (and g's)
           if (st.shared) s.block_keys[static_cast<std::size_t>(p)] = 0;  // valid again once factored
