@@ -705,6 +705,7 @@ class SubspaceSolver final : public RowSolver {
     // with x are summed lane-wise while its row is copied (dots[l]; row_dots' arithmetic without reading the row
     // again), else from the rows (batch[l], row_dots); then one transposed sum. target[l] = p_e.
     const bool fused = k % kLanes == 0 && b % kLanes == 0;
+    const bool whole = fused && k % b == 0;  // every block full
     Vec dots[kLanes];
     const float* batch[kLanes];
     float target[kLanes];
@@ -741,6 +742,14 @@ class SubspaceSolver final : public RowSolver {
       const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
       float* z = pairs.z + pairs.count * b;
       Vec acc = {};
+      if (whole) {  // the loop below without its tails: ~6% of the iteration at 64 factors (ML1M, best iterations)
+        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel)
+          for (Eigen::Index c = 0; c < b; c += kLanes) {
+            const Vec v = load(y + j0 + c);
+            std::memcpy(z + c, &v, sizeof v);
+            acc += v * load(st.x + j0 + c);
+          }
+      } else
       for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
         const Eigen::Index n = std::min(b, k - j0);
         Eigen::Index c = 0;
