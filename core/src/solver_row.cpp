@@ -91,7 +91,8 @@ std::size_t RowScratch::bytes() const {
                                                       rr.size() + pp.size() + app.size() + rs.size()) +
                              row_a.size() + row_b.size() + h.size() + g.size() + block_factors.size() +
                              group.size() + block_lambdas.size() + panels.size();
-  return floats * sizeof(float) + offset.size() * sizeof(Eigen::Index) + active.size() +
+  return floats * sizeof(float) + row_idx.size() * sizeof(std::uint32_t) + offset.size() * sizeof(Eigen::Index) +
+         active.size() +
          block_keys.size() * sizeof(std::uint64_t);
 }
 

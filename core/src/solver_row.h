@@ -56,6 +56,7 @@ struct RowScratch {
   Eigen::MatrixXf z;    // k × capacity: √|a|-scaled columns (exact solver's rank updates, subspace solver)
   Eigen::VectorXf q;    // capacity: per gathered column (CG: Y_u v; subspace: the scaled scores)
   std::vector<float> row_a, row_b;  // longest row: one row's pair weights as PairWeights::row decodes them
+  std::vector<std::uint32_t> row_idx;  // longest row: the subspace solver's unweighted pairs of one row
   Eigen::VectorXf b, x, r, p, ap;  // k
   Eigen::MatrixXf A;    // k × k
   SmallCholesky llt;

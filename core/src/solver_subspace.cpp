@@ -8,29 +8,38 @@
 //
 // The same objective as the other solvers (its minimum is theirs): b = k is one exact solve, b = 1 is coordinate
 // descent (iCD). Only pairs with a ≠ 0 need a score: for the others a_e s_e y_e = 0 and they enter r alone. The
-// weighted pairs' factor rows are copied once per row into panels, one per block (b floats per pair, contiguous),
-// so that every pass of a block step streams one strip of memory (reading a cache line from each pair's factor row
-// in place made the block steps wait on memory: 3.7 s per iteration at k = 512 on the ML-1M shape, ~1.2 s now). The
-// block steps need no sums across the lanes of a register except one per pair for the first scores and the score
-// updates (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register of
-// rows times broadcast column entries, the gradient as Σ_e a_e s_e y_eπ.
+// weighted pairs' part of r enters the gradient with their scores: a_e s_e − b_e = a_e t_e with the residual
+// t_e = s_e − p_e, p_e = b_e / a_e, so only the unweighted pairs are summed into r. (The residuals a half-step ends
+// with are the ones the other side's next half-step starts from; iALS++ keeps them across half-steps and saves the
+// k multiply-adds per pair of the first residuals. Not done here: the kept values carry the sweep's rounding, so a
+// single process would no longer give a distributed run's bits (test_distributed_steps.cpp), and with the item
+// side's scattered reads of an 8-bytes-per-interaction cache it was ~8% faster at 64 factors on a quiet machine and
+// slower under load: bench/README.md.) The weighted pairs' factor rows are copied once per row into panels, one per
+// block (b floats per pair, contiguous), so that every pass of a block step streams one strip of memory (reading a
+// cache line from each pair's factor row in place made the block steps wait on memory: 3.7 s per iteration at
+// k = 512 on the ML-1M shape, ~1.2 s now); the copy is the rows' first touch, so they are prefetched. The block
+// steps need no sums across the lanes of a register except one per pair for the first residuals and the score
+// updates (batched, transpose_sum): the block matrix is accumulated as outer products (a_e y_eπ) y_eπᵀ, a register
+// of rows times broadcast column entries, the gradient as Σ_e a_e t_e y_eπ.
 //
-// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: r and the first scores 2kn; the
-// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so the upper
-// triangle is computed too, except its upper-right quarter on AMD Zen, where half-width registers are used:
-// kGramLanes); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
-// k·n·(b + 4) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and
-// (steps + 1)·(k² + 2kn) + kn for CG. Rows whose pairs are all unweighted (implicit's default) share
-// A_ππ = (w₀G)_ππ + λI: its k/b factors are computed once per half-step and λ. The b × b factorisations and solves
-// (factor_many, solve_many) are sequences of dependent steps: a group's weighted rows run them in lockstep.
+// Multiply-adds per row and sweep, n pairs (all weighted), k factors, k/b blocks: the first residuals kn; the
+// blocks' matrices k·b·n (outer products of whole registers: b = 16 fills one AVX-512 register, so
+// the upper triangle is computed too, except its upper-right quarter on AMD Zen, where half-width registers are
+// used: kGramLanes); gradients and score updates 2kn; w₀G x k²; factorisations k·b²/6. In all
+// k·n·(b + 3) + k² + k·b²/6,  against k²n/2 + k³/6 for the exact solve and (steps + 1)·(k² + 2kn) + kn for CG.
+// Rows whose pairs are all unweighted (implicit's default) share A_ππ = (w₀G)_ππ + λI: its k/b factors are computed
+// once per half-step and λ. The b × b factorisations and solves (factor_many, solve_many) are sequences of
+// dependent steps: a group's weighted rows run them in lockstep.
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
 #include "solver_kernels.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace alsrec {
 namespace detail {
@@ -430,6 +439,17 @@ void solve_many(const float* const* l, const float* const* u, const float* const
 
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
 
+// The scratch buffers' first float on a 64-byte boundary (each is allocated kAlignSlack floats longer for it), so
+// that whole-register loads and stores at register-multiple offsets never straddle two cache lines (std::vector's
+// storage is 16-byte aligned: large buffers are mmap'd at 16 bytes past a page, and the others' alignment varied
+// with the allocations before them, and with it the speed: ±15% per iteration on ml-latest-small between builds
+// that differed only in what they allocated).
+constexpr std::size_t kAlignSlack = 64 / sizeof(float);
+inline float* aligned(std::vector<float>& v) {
+  const auto p = reinterpret_cast<std::uintptr_t>(v.data());
+  return reinterpret_cast<float*>((p + 63) / 64 * 64);
+}
+
 // Whether a group's rows factor their blocks together (factor_many): for blocks of up to four registers a row, where
 // the steps' latency, not their arithmetic, bounds a single factorisation; larger blocks are factored one at a time
 // in one buffer (each row's copy would be 2·P·b floats).
@@ -447,8 +467,8 @@ struct RowState {
   std::uint32_t row = 0;
   float* x = nullptr;    // its factors (the warm start, updated block by block)
   Pairs pairs;           // its weighted pairs
-  float* t = nullptr;    // their scores s_e = y_eᵀ x
-  float* r = nullptr;    // Σ_e b_e y_e (k floats)
+  float* t = nullptr;    // their residuals t_e = s_e − p_e = y_eᵀ x − b_e / a_e
+  float* r = nullptr;    // Σ_e b_e y_e over the unweighted pairs (k floats)
   float* wgx = nullptr;  // the current block's (w₀G x)_π (a padded register count)
   float lambda = 0;
   bool shared = false;   // no weighted pair: A_ππ = (w₀G)_ππ + λI, whose factors are kept per block and λ
@@ -490,12 +510,13 @@ class SubspaceSolver final : public RowSolver {
     // A group's pairs: their weights in a, scores in q, factor rows in panels; its rows' r and (w₀G x)_π.
     const std::size_t capacity = std::max<std::size_t>(longest, kGroupPairs);
     s.reserve(k, capacity, longest, {false, false, false});
+    s.row_idx.assign(std::max<std::size_t>(longest, 1), 0);
     const std::size_t b = static_cast<std::size_t>(std::min(block_size_, k));
     const std::size_t blocks = (static_cast<std::size_t>(k) + b - 1) / b;
-    s.panels.assign(blocks * b * capacity + kLanes, 0.0f);  // (+ kLanes: the last row's register loads)
+    s.panels.assign(blocks * b * capacity + kLanes + kAlignSlack, 0.0f);  // (+ kLanes: the last row's loads)
     const auto stride = static_cast<std::size_t>(padded(k));
-    s.group.assign(kGroupRows * (2 * stride + kLanes), 0.0f);
-    s.g.assign(kGroupRows * 2 * (stride + kLanes), 0.0f);  // per row: a block's g, then its δ; the solves' y
+    s.group.assign(kGroupRows * (2 * stride + kLanes) + kAlignSlack, 0.0f);
+    s.g.assign(kGroupRows * 2 * (stride + kLanes) + kAlignSlack, 0.0f);  // per row: a block's g, then its δ; y
   }
 
   std::int64_t solve(const ConstFactorMap& other, const RowBlock& rows, const SharedTerms& shared, RowScratch& s,
@@ -507,12 +528,12 @@ class SubspaceSolver final : public RowSolver {
     // P = padded(b) floats each, then b reciprocal diagonal entries.
     const Eigen::Index P = padded(b);
     const std::size_t per_block = static_cast<std::size_t>(2 * P * b + b);
-    if (s.block_factors.size() != blocks * per_block + kLanes) {  // first use of this scratch
-      s.block_factors.assign(blocks * per_block + kLanes, 0.0f);
+    if (s.block_factors.size() != blocks * per_block + kLanes + kAlignSlack) {  // first use of this scratch
+      s.block_factors.assign(blocks * per_block + kLanes + kAlignSlack, 0.0f);
       s.block_keys.assign(blocks, 0);
       s.block_lambdas.assign(blocks, 0.0f);
       // per row of a group (one when not batched): its block's matrix, then factor
-      s.h.assign((batch_factors(P) ? kGroupRows : 1) * (per_block + kLanes), 0.0f);
+      s.h.assign((batch_factors(P) ? kGroupRows : 1) * (per_block + kLanes) + kAlignSlack, 0.0f);
     }
     std::int64_t failed = -1;
     for (std::uint32_t first = rows.first; first < rows.last;) {
@@ -545,9 +566,9 @@ class SubspaceSolver final : public RowSolver {
       RowState& st = state[i];
       st.row = first + static_cast<std::uint32_t>(i);
       st.x = x + i * static_cast<std::size_t>(k);
-      st.r = s.group.data() + i * (2 * stride + kLanes);
+      st.r = aligned(s.group) + i * (2 * stride + kLanes);
       st.wgx = st.r + stride;
-      st.pairs = Pairs{s.panels.data() + used * static_cast<std::size_t>(b), s.a.data() + used, 0,
+      st.pairs = Pairs{aligned(s.panels) + used * static_cast<std::size_t>(b), s.a.data() + used, 0,
                        static_cast<std::size_t>(s.a.size()) * static_cast<std::size_t>(b)};
       st.t = s.q.data() + used;
       st.lambda = rows.lambda[st.row];
@@ -583,14 +604,14 @@ class SubspaceSolver final : public RowSolver {
       for (std::size_t i = 0; i < count; ++i) {
         RowState& st = state[i];
         if (!st.live) continue;
-        float* g = s.g.data() + i * gstride;
-        // g = (w₀G x)_π + λ x_π − r_π + Σ_e ±t_e z_eπ
+        float* g = aligned(s.g) + i * gstride;
+        // g = (w₀G x)_π + λ x_π − r_π + Σ_e a_e t_e z_eπ  (r: the unweighted pairs' part)
         for (Eigen::Index c = 0; c < n; ++c)
           g[c] = (shared.wg ? st.wgx[c] : 0.0f) + st.lambda * st.x[j0 + c] - st.r[j0 + c];
         const bool immediate = st.shared || !batched;
-        float* l = st.shared    ? s.block_factors.data() + p * per_block
-                   : batched ? s.h.data() + i * (per_block + kLanes)
-                             : s.h.data();
+        float* l = st.shared    ? aligned(s.block_factors) + p * per_block
+                   : batched ? aligned(s.h) + i * (per_block + kLanes)
+                             : aligned(s.h);
         float* u = l + P * b;
         float* inv = u + P * b;
         const bool cached = st.shared && s.block_keys[static_cast<std::size_t>(p)] == shared.key &&
@@ -666,8 +687,10 @@ class SubspaceSolver final : public RowSolver {
     return failed;
   }
 
-  // The row's r = Σ b_e y_e (every pair), its weighted pairs (a ≠ 0) into the panels (block π of pair e at
-  // z + p·panel + e·b, zero past k) and their scores s_e = y_eᵀ x.
+  // The row's r = Σ b_e y_e over its unweighted pairs (a = 0), its weighted pairs (a ≠ 0) into the panels (block π
+  // of pair e at z + p·panel + e·b, zero past k) and their residuals t_e = y_eᵀ x − p_e with p_e = b_e / a_e, so that
+  // a_e t_e = a_e s_e − b_e carries the weighted pairs' part of r into the gradient (add_gram's Σ a_e t_e z_eπ) and no
+  // separate pass over their factor rows sums it.
   static void gather(const ConstFactorMap& other, const RowBlock& rows, Eigen::Index b, RowState& st, RowScratch& s) {
     const Eigen::Index k = other.cols();
     const std::uint64_t begin = rows.m->indptr[st.row], count = rows.m->indptr[st.row + 1] - begin;
@@ -676,36 +699,77 @@ class SubspaceSolver final : public RowSolver {
     std::fill(st.r, st.r + k, 0.0f);
     Pairs& pairs = st.pairs;
     float* weights = const_cast<float*>(pairs.a);
-    const float* batch[kLanes];  // the factor rows whose scores are still to compute
+    std::uint32_t* plain_idx = s.row_idx.data();  // the unweighted pairs' indices; their b compacted in row_b
+    std::uint64_t plain = 0;
+    // The residuals kLanes pairs at a time: with whole registers (k and b multiples of kLanes) each pair's products
+    // with x are summed lane-wise while its row is copied (dots[l]; row_dots' arithmetic without reading the row
+    // again), else from the rows (batch[l], row_dots); then one transposed sum. target[l] = p_e.
+    const bool fused = k % kLanes == 0 && b % kLanes == 0;
+    const bool whole = fused && k % b == 0;  // every block full
+    Vec dots[kLanes];
+    const float* batch[kLanes];
+    float target[kLanes];
     Eigen::Index pending = 0;
-    // kLanes pairs at a time, so that their factor rows are still in the first-level cache for the copies and dots
-    for (std::uint64_t e0 = 0; e0 < count; e0 += kLanes) {
-      const std::uint64_t m = std::min<std::uint64_t>(kLanes, count - e0);
-      kernels::gather_sum(other.data(), idx + e0, s.row_b.data() + e0, m, k, st.r);
-      for (std::uint64_t e = e0; e < e0 + m; ++e) {
-        if (s.row_a[e] == 0.0f) continue;
-        const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-        float* z = pairs.z + pairs.count * b;
-        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
-          const Eigen::Index n = std::min(b, k - j0);
-          Eigen::Index c = 0;
-          for (; c + kLanes <= n; c += kLanes) {
+    auto flush = [&] {
+      float* t = st.t + pairs.count - pending;
+      if (fused) {
+        for (Eigen::Index l = pending; l < kLanes; ++l) dots[l] = Vec{};
+        const Vec sums = transpose_sum(dots);
+        for (Eigen::Index l = 0; l < pending; ++l) t[l] = sums[l];
+      } else {
+        row_dots(batch, pending, st.x, k, t);
+      }
+      for (Eigen::Index l = 0; l < pending; ++l) t[l] -= target[l];
+      pending = 0;
+    };
+    // The factor rows prefetched 24 pairs ahead: the panel copy is their first touch (8 ahead was ~1% slower at 64
+    // factors; a distance computed from k, ~6 KB of rows, measured slower than this constant, within the noise).
+    constexpr std::uint64_t rows_ahead = 24;
+    const std::size_t row_bytes = static_cast<std::size_t>(k) * sizeof(float);
+    auto fetch_row = [&](std::uint64_t e) {
+      const char* y = reinterpret_cast<const char*>(other.data() + static_cast<std::size_t>(idx[e]) * k);
+      for (std::size_t c = 0; c < row_bytes; c += 64) __builtin_prefetch(y + c);
+    };
+    for (std::uint64_t e = 0; e < std::min(count, rows_ahead); ++e) fetch_row(e);
+    for (std::uint64_t e = 0; e < count; ++e) {
+      if (e + rows_ahead < count) fetch_row(e + rows_ahead);
+      const float a = s.row_a[e];
+      if (a == 0.0f) {  // (plain ≤ e: the compaction never overwrites a weight still to read)
+        plain_idx[plain] = idx[e];
+        s.row_b[plain++] = s.row_b[e];
+        continue;
+      }
+      const float* y = other.data() + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+      float* z = pairs.z + pairs.count * b;
+      Vec acc = {};
+      if (whole) {  // the loop below without its tails: ~6% of the iteration at 64 factors (ML1M, best iterations)
+        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel)
+          for (Eigen::Index c = 0; c < b; c += kLanes) {
             const Vec v = load(y + j0 + c);
             std::memcpy(z + c, &v, sizeof v);
+            acc += v * load(st.x + j0 + c);
           }
-          for (; c < n; ++c) z[c] = y[j0 + c];
-          for (; c < b; ++c) z[c] = 0.0f;
+      } else
+      for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
+        const Eigen::Index n = std::min(b, k - j0);
+        Eigen::Index c = 0;
+        for (; c + kLanes <= n; c += kLanes) {
+          const Vec v = load(y + j0 + c);
+          std::memcpy(z + c, &v, sizeof v);
+          if (fused) acc += v * load(st.x + j0 + c);
         }
-        weights[pairs.count] = s.row_a[e];
-        batch[pending++] = y;
-        ++pairs.count;
-        if (pending == kLanes) {
-          row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
-          pending = 0;
-        }
+        for (; c < n; ++c) z[c] = y[j0 + c];
+        for (; c < b; ++c) z[c] = 0.0f;
       }
+      weights[pairs.count] = a;
+      dots[pending] = acc;
+      batch[pending] = y;
+      target[pending++] = s.row_b[e] / a;
+      ++pairs.count;
+      if (pending == kLanes) flush();
     }
-    if (pending > 0) row_dots(batch, pending, st.x, k, st.t + pairs.count - pending);
+    if (pending > 0) flush();
+    kernels::gather_sum(other.data(), plain_idx, s.row_b.data(), plain, k, st.r);
   }
 
   int block_size_;

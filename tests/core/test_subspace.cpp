@@ -31,7 +31,8 @@ AlsOptions base_options(ConfidenceMode mode) {
   o.threads = 1;
   o.confidence = mode;
   o.values = ValueTransform::kRaw;
-  o.alpha = 0.5f;  // implicit: a = 0.5·v − 1 is negative for v = 1 (the solver's second sign)
+  o.alpha = 0.5f;  // implicit: a = 0.5·v − 1 is negative for v = 1 (the solver's second sign) and 0 for v = 2 (an
+                   // unweighted pair among weighted ones: it enters r, they enter through their residuals)
   o.unobserved_weight = 0.4f;
   o.regularization = 0.05f;
   return o;
