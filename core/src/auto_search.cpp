@@ -50,8 +50,8 @@ const char* stage_name(Stage s) {
 constexpr int kCheckpoints[] = {4, 8, 12, 16, 24};  // large d can peak early (goodbooks at 128: 4 > 8 > 16)
 
 // The quick screen's dimension probe: the relative gain of 2·d_s over d_s above which the model gets twice the
-// default d. Measured gains (bench/study/README.md) split into ≤ 3% (MovieLens-like and the generated sets) and
-// ≥ 15% (citeulike, goodbooks ratings and to-read lists, where 128 → 256 then gains another 10–18%).
+// default d. Measured gains (bench/study/README.md, dimension.sh) split into ≤ 2% (MovieLens-like and the generated
+// sets) and ≥ 15% (citeulike, goodbooks ratings and to-read lists, where 128 × 16 → 256 × 8 gains another 10–20%).
 constexpr double kProbeGain = 0.05;
 
 }  // namespace

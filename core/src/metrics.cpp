@@ -138,6 +138,7 @@ UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train
 
   UserOutcome outcome;
   outcome.ranking = score_ranking(s.heap, std::vector<std::uint32_t>(test_begin, test_end), k);
+  // AUC = Σ_{negatives n} (#{p : s_p > s_n} + ½ #{p : s_p = s_n}) / (P·N).
   const std::uint64_t negatives = candidates - positives;
   if (positives > 0 && negatives > 0) {
     const auto [above, tied] = positives_above(scores, items, s);
