@@ -367,7 +367,8 @@ TEST_CASE("the auto search doubles the factors while it pays, and keeps the winn
 }
 
 // The default screen's dimension probe: one fit at twice the screening d with the α₀ and λ found; when it beats
-// the screening d by ≥ 5% the model gets twice the default d at half the iterations, otherwise the default d.
+// the screening d by ≥ 5% the model gets twice the default d at half the iterations and half the λ, otherwise the
+// default d.
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
   auto screen = [](std::uint32_t groups, bool factors_given) {
@@ -412,6 +413,7 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     CHECK(pays == (groups == 24u));
     CHECK(r.chosen.factors == (pays ? 16 : 8));
     CHECK(r.chosen.iterations == (pays ? 3 : 6));
+    CHECK(r.chosen.regularization == (pays ? 0.5f : 1.0f) * r.trials[r.best].options.regularization);
     CHECK(r.notes.size() == (pays ? 1u : 0u));
   }
   // Given factors are never probed.

@@ -21,7 +21,7 @@
 //
 // The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s, then one `dimension`
 // probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets twice the default d
-// at half the iterations, otherwise the default d. A fixed plan, no budget: its result depends only on the data and
+// at half the iterations and half the λ (those not given), otherwise the default d. A fixed plan, no budget: its result depends only on the data and
 // the seed. Trials and the chosen model keep the start's solver (default_solver at the data's d, unless given): at
 // 512 factors the subspace solver's 8-iteration trials scored citeulike 5% below CG's (bench/study/README.md).
 #pragma once
