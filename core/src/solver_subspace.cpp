@@ -279,88 +279,9 @@ inline Vec strictly_between(Vec v, Eigen::Index first, Eigen::Index j, Eigen::In
   return (Vec)((IVec)v & keep);
 }
 
-// Cholesky A = L Lᵀ of the n × n block in `l` (column-major, leading dimension P = R·kLanes ≥ n; the lower triangle
-// holds A, the rest anything), right-looking, whole registers per column:
-//   L[j, j] = √A[j, j];  L[j+1:n, j] = A[j+1:n, j] / L[j, j];  A[:, c] −= L[c, j] · L[:, j]  (c > j)
-// Afterwards l's column j holds L's strictly lower part (zero elsewhere), inv[j] = 1 / L[j, j], and u's column c
-// holds row c of L left of the diagonal (u = Lᵀ's strictly upper part; its other entries must be, and stay, zero),
-// so that both triangular solves are column updates of whole registers. No branch depends on the data except the
-// positive-definiteness test (short loops of varying length mispredict: the left-looking version with scalar tails
-// cost ~2,500 cycles per 16 × 16 block, a quarter of the solve at 64 factors). RT = R, or 0 for R = P / kLanes.
-template <int RT>
-bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
-  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    float* cj = l + j * P;
-    const float d = cj[j];
-    if (!(d > 0.0f)) return false;  // (also NaN)
-    const float root = std::sqrt(d);
-    const float iv = 1.0f / root;
-    inv[j] = iv;
-    for (Eigen::Index r = 0; r < R; ++r) {
-      const Vec v = strictly_between(load(cj + r * kLanes) * iv, r * kLanes, j, n);
-      std::memcpy(cj + r * kLanes, &v, sizeof v);
-    }
-    for (Eigen::Index c = j + 1; c < n; ++c) {
-      const float f = cj[c];
-      u[c * P + j] = f;
-      float* cc = l + c * P;
-      for (Eigen::Index r = 0; r < R; ++r) {
-        const Vec v = load(cc + r * kLanes) - f * load(cj + r * kLanes);
-        std::memcpy(cc + r * kLanes, &v, sizeof v);
-      }
-    }
-  }
-  return true;
-}
-
-// g ← (L Lᵀ)⁻¹ g (P floats; the result's entries past n are not defined) for factor_block's l, u, inv; y is P floats
-// of scratch. Forward L y = g then backward Lᵀ x = y, each step one scalar and R register updates.
-template <int RT>
-void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
-                 float* y) {
-  const Eigen::Index R = RT > 0 ? RT : P / kLanes;
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const float v = g[j] * inv[j];
-    y[j] = v;
-    const float* cj = l + j * P;
-    for (Eigen::Index r = 0; r < R; ++r) {
-      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
-      std::memcpy(g + r * kLanes, &w, sizeof w);
-    }
-  }
-  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
-  for (Eigen::Index j = n - 1; j >= 0; --j) {
-    const float v = g[j] * inv[j];
-    y[j] = v;
-    const float* cj = u + j * P;
-    for (Eigen::Index r = 0; r < R; ++r) {
-      const Vec w = load(g + r * kLanes) - v * load(cj + r * kLanes);
-      std::memcpy(g + r * kLanes, &w, sizeof w);
-    }
-  }
-  std::memcpy(g, y, static_cast<std::size_t>(n) * sizeof(float));
-}
-
-bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
-  if (P == kLanes) return factor_block<1>(l, u, inv, n, P);
-  if (P == 2 * kLanes) return factor_block<2>(l, u, inv, n, P);
-  if (P == 4 * kLanes) return factor_block<4>(l, u, inv, n, P);
-  return factor_block<0>(l, u, inv, n, P);
-}
-
-void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
-                 float* y) {
-  if (P == kLanes) return solve_block<1>(l, u, inv, n, P, g, y);
-  if (P == 2 * kLanes) return solve_block<2>(l, u, inv, n, P, g, y);
-  if (P == 4 * kLanes) return solve_block<4>(l, u, inv, n, P, g, y);
-  return solve_block<0>(l, u, inv, n, P, g, y);
-}
-
-// factor_block and solve_block for m independent blocks in lockstep (step j of each in turn), so that one block's
-// chain of dependent steps (square root, division, the column updates) overlaps the others'. Each block's arithmetic
-// is factor_block's / solve_block's. ok[q] false: skipped (factor_many sets it when block q is not positive
-// definite).
+// factor_block and solve_block (below) for m independent blocks in lockstep (step j of each in turn), so that one
+// block's chain of dependent steps (square root, division, the column updates) overlaps the others'. ok[q] false:
+// skipped (factor_many sets it when block q is not positive definite). RT = R, or 0 for R = P / kLanes.
 template <int RT>
 void factor_many(float* const* l, float* const* u, float* const* inv, bool* ok, std::size_t m, Eigen::Index n,
                  Eigen::Index P) {
@@ -435,6 +356,29 @@ void solve_many(const float* const* l, const float* const* u, const float* const
   if (P == 2 * kLanes) return solve_many<2>(l, u, inv, ok, m, n, P, g, y);
   if (P == 4 * kLanes) return solve_many<4>(l, u, inv, ok, m, n, P, g, y);
   return solve_many<0>(l, u, inv, ok, m, n, P, g, y);
+}
+
+// Cholesky A = L Lᵀ of the n × n block in `l` (column-major, leading dimension P = R·kLanes ≥ n; the lower triangle
+// holds A, the rest anything), right-looking, whole registers per column:
+//   L[j, j] = √A[j, j];  L[j+1:n, j] = A[j+1:n, j] / L[j, j];  A[:, c] −= L[c, j] · L[:, j]  (c > j)
+// Afterwards l's column j holds L's strictly lower part (zero elsewhere), inv[j] = 1 / L[j, j], and u's column c
+// holds row c of L left of the diagonal (u = Lᵀ's strictly upper part; its other entries must be, and stay, zero),
+// so that both triangular solves are column updates of whole registers. No branch depends on the data except the
+// positive-definiteness test (short loops of varying length mispredict: the left-looking version with scalar tails
+// cost ~2,500 cycles per 16 × 16 block, a quarter of the solve at 64 factors). One block: factor_many's m = 1.
+bool factor_block(float* l, float* u, float* inv, Eigen::Index n, Eigen::Index P) {
+  bool ok = true;
+  factor_many(&l, &u, &inv, &ok, 1, n, P);
+  return ok;
+}
+
+// g ← (L Lᵀ)⁻¹ g (P floats; the result's entries past n are not defined) for factor_block's l, u, inv; y is P floats
+// of scratch. Forward L y = g then backward Lᵀ x = y, each step one scalar and R register updates (solve_many's
+// m = 1).
+void solve_block(const float* l, const float* u, const float* inv, Eigen::Index n, Eigen::Index P, float* g,
+                 float* y) {
+  const bool ok = true;
+  solve_many(&l, &u, &inv, &ok, 1, n, P, &g, &y);
 }
 
 Eigen::Index padded(Eigen::Index k) { return (k + kLanes - 1) / kLanes * kLanes; }
