@@ -97,7 +97,8 @@ std::string default_text(const std::string& flag) {
   if (flag == "values" || flag == "unobserved-weight") return "from the data";
   if (flag == "regularization") return option_text(fixed, flag) + ", screened on the data";
   if (flag == "factors" || flag == "iterations")  // the screen's dimension probe may double d, halving iterations
-    return option_text(fixed, flag) + (flag == "factors" ? ", or 256" : ", or 8") + " when the screen's probe says so";
+    return option_text(fixed, flag) + ", or " + option_text(probe_doubled(fixed, ModelChoices{}), flag) +
+           " when the screen's probe says so";
   if (flag == "threads") return "0 (all cores)";
   if (flag == "solver") return "auto";
   return option_text(fixed, flag);

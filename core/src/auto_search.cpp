@@ -395,9 +395,7 @@ struct AutoSearch::Impl {
       // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and half the λ
       // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
       // optimum λ's loss is gentle where above it there is a cliff.
-      chosen.factors = start.factors * 2;
-      if (!given.iterations) chosen.iterations = std::max(1, start.iterations / 2);
-      if (!given.regularization) chosen.regularization *= 0.5f;
+      chosen = probe_doubled(chosen, given);
       char note[240];
       std::snprintf(note, sizeof note,
                     "factors %d, iterations %d, lambda %.3g: %d factors beat %d by %.0f%% on the validation split "
@@ -411,6 +409,13 @@ struct AutoSearch::Impl {
     result.chosen = chosen;
   }
 };
+
+AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
+  o.factors *= 2;
+  if (!given.iterations) o.iterations = std::max(1, o.iterations / 2);
+  if (!given.regularization) o.regularization *= 0.5f;
+  return o;
+}
 
 AutoSearch::AutoSearch() : impl_(std::make_unique<Impl>()) {}
 AutoSearch::~AutoSearch() = default;

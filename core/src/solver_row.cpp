@@ -92,8 +92,7 @@ std::size_t RowScratch::bytes() const {
                              row_a.size() + row_b.size() + h.size() + g.size() + block_factors.size() +
                              group.size() + block_lambdas.size() + panels.size();
   return floats * sizeof(float) + row_idx.size() * sizeof(std::uint32_t) + offset.size() * sizeof(Eigen::Index) +
-         active.size() +
-         block_keys.size() * sizeof(std::uint64_t);
+         active.size() + block_keys.size() * sizeof(std::uint64_t);
 }
 
 RowSystem gather_row(const ConstFactorMap& other, const std::uint32_t* idx, const float* a, const float* b,
