@@ -345,12 +345,12 @@ struct AutoSearch::Impl {
       }
       ++extensions;
     } else if (stage == Stage::kDimension) {
-      dimension_ran = true;
-      if (o.quick) {  // the probe decides in finish(); it never doubles again
+      if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
         const SearchTrial& probe = result.trials.back();
         probe_gain_ = probe.failed ? -1.0 : gain_over(probe.objective, previous_best_);
         return;
       }
+      dimension_ran = true;
       // Keep doubling while the best of this d beats the best below it by ≥ 1%.
       if (result.best < stage_first) return;
       const double gain = gain_over(best().objective, previous_best_);
@@ -387,7 +387,7 @@ struct AutoSearch::Impl {
     AlsOptions chosen = best().options;
     // Screening happened at a small d: without a dimension stage the final model keeps the data's d and
     // iteration count, with the α₀, λ (and values, model) found.
-    if (!dimension_ran || o.quick) chosen.factors = start.factors;
+    if (!dimension_ran) chosen.factors = start.factors;
     if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") chosen.iterations = start.iterations;
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
