@@ -205,7 +205,9 @@ struct AutoSearch::Impl {
       stage_first = result.trials.size();
       extensions = 0;
       refined_ = false;
+      midpoint_ = false;
       edge_steps_ = 0;
+      stage_base_ = result.best;
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
       if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda && stage != Stage::kReweight &&
@@ -286,10 +288,14 @@ struct AutoSearch::Impl {
           break;
         case Stage::kDimension:
           if (given.factors) break;
-          if (o.quick) {  // the probe: one fit at 2·d_s, α₀ and λ as found
+          if (o.quick) {  // the probe: fits at 2·d_s with α₀ as found, at λ and (unless given) λ/2
             AlsOptions c = b;
             c.factors = b.factors * 2;
             pending.push_back(c);
+            if (!given.regularization) {
+              c.regularization = b.regularization * 0.5f;
+              pending.push_back(c);
+            }
           } else if (b.factors < 1024) {
             push_doubled(b);
           }
@@ -340,13 +346,23 @@ struct AutoSearch::Impl {
         refined_ = true;                                  // between decades: the two thirds around the best
         push(v / 3.0f);
         push(v * 3.0f);
+      } else if (stage == Stage::kWeight && !midpoint_) {
+        // Last, the geometric midpoint between the best and its better neighbour: on sharp optima the ×3 grid
+        // can miss the peak by a factor √3, which costs up to 5% (bench/study/README.md, "Refinement"). Not for
+        // λ: its optimum sits just below the λ where too much shrinkage collapses the factors to the popularity
+        // direction, and a λ between the grid's best and that cliff wins a little on validation but leaves the
+        // model one √3 step from popularity (the robustness test's band).
+        midpoint_ = true;
+        const float n = better_neighbour(value);
+        if (n <= 0) return;
+        push(std::sqrt(v * n));
       } else {
         return;
       }
       ++extensions;
     } else if (stage == Stage::kDimension) {
       if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
-        const SearchTrial& probe = result.trials.back();
+        const SearchTrial& probe = *sb;
         probe_gain_ = probe.failed ? -1.0 : gain_over(probe.objective, previous_best_);
         return;
       }
@@ -376,9 +392,29 @@ struct AutoSearch::Impl {
   double gain_over(double a, double b) const {
     return result.higher_is_better ? a / std::max(1e-12, b) - 1.0 : b / std::max(1e-12, a) - 1.0;
   }
+  // The 1-D profile of a stage is its base (the best trial when it began) and its own trials. The value of the
+  // better of the best's two neighbours on it, or 0 when the best has a neighbour on one side only (the edge steps
+  // looked further out there).
+  template <typename Value>
+  float better_neighbour(const Value& value) const {
+    const float v = value(best().options);
+    const SearchTrial *below = nullptr, *above = nullptr;
+    auto consider = [&](const SearchTrial& t) {
+      if (t.failed) return;
+      const float x = value(t.options);
+      if (x < v * 0.9999f && (!below || x > value(below->options))) below = &t;
+      if (x > v * 1.0001f && (!above || x < value(above->options))) above = &t;
+    };
+    consider(result.trials[stage_base_]);
+    for (std::size_t i = stage_first; i < result.trials.size(); ++i) consider(result.trials[i]);
+    if (!below || !above) return 0;
+    return value((better(*above, *below) ? above : below)->options);
+  }
   double previous_best_ = 0;
   double probe_gain_ = -1.0;          // the quick screen's dimension probe: 2·d_s against d_s
   bool refined_ = false;
+  bool midpoint_ = false;
+  std::size_t stage_base_ = 0;
   int edge_steps_ = 0;
 
   void finish() {
@@ -392,9 +428,10 @@ struct AutoSearch::Impl {
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
       // to tell apart: bench/study/README.md), so the model gets twice the default d, at half the iterations
-      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and half the λ
-      // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
-      // optimum λ's loss is gentle where above it there is a cliff.
+      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and the λ of
+      // the better probe (the best trial: it won by ≥ 5%). λ/2 is probed because at 256 the data sets that gain
+      // preferred it in --auto's trials (on test +1–4%), but not all data does: on some, half the λ overfits
+      // badly at 256 (bench/study/README.md, "Refinement").
       chosen = probe_doubled(chosen, given);
       char note[240];
       std::snprintf(note, sizeof note,
@@ -413,7 +450,6 @@ struct AutoSearch::Impl {
 AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
   o.factors *= 2;
   if (!given.iterations) o.iterations = std::max(1, o.iterations / 2);
-  if (!given.regularization) o.regularization *= 0.5f;
   return o;
 }
 

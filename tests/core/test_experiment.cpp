@@ -366,9 +366,9 @@ TEST_CASE("the auto search doubles the factors while it pays, and keeps the winn
   CHECK(r.chosen.factors >= 8);  // 12 taste groups do not fit in 4 factors
 }
 
-// The default screen's dimension probe: one fit at twice the screening d with the α₀ and λ found; when it beats
-// the screening d by ≥ 5% the model gets twice the default d at half the iterations and half the λ, otherwise the
-// default d.
+// The default screen's dimension probe: fits at twice the screening d with the α₀ found, at λ and λ/2; when the
+// better beats the screening d by ≥ 5% the model gets twice the default d at half the iterations and that probe's
+// λ, otherwise the default d.
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
   auto screen = [](std::uint32_t groups, bool factors_given) {
@@ -396,10 +396,14 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     const SearchResult r = screen(groups, false);
     double at_screen = 0, probe = -1;
     int probes = 0;
+    float probe_lambda = 0;
     for (const SearchTrial& t : r.trials) {
       if (t.stage == "dimension") {
         ++probes;
-        probe = t.objective;
+        if (t.objective > probe) {
+          probe = t.objective;
+          probe_lambda = t.options.regularization;
+        }
         CHECK(t.options.factors == 8);
       } else {
         CHECK(t.options.factors == 4);
@@ -407,17 +411,79 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
       }
     }
     INFO(groups << " groups: best at d=4 " << at_screen << ", probe at d=8 " << probe);
-    REQUIRE(probes == 1);
+    REQUIRE(probes == 2);
     CHECK(r.trials.back().stage == "dimension");  // the probe comes after α₀ and λ
+    CHECK(r.trials.back().options.regularization == 0.5f * r.trials[r.trials.size() - 2].options.regularization);
     const bool pays = probe >= 1.05 * at_screen;
     CHECK(pays == (groups == 24u));
     CHECK(r.chosen.factors == (pays ? 16 : 8));
     CHECK(r.chosen.iterations == (pays ? 3 : 6));
-    CHECK(r.chosen.regularization == (pays ? 0.5f : 1.0f) * r.trials[r.best].options.regularization);
+    CHECK(r.chosen.regularization == (pays ? probe_lambda : r.trials[r.best].options.regularization));
     CHECK(r.notes.size() == (pays ? 1u : 0u));
   }
   // Given factors are never probed.
   const SearchResult fixed = screen(24, true);
   for (const SearchTrial& t : fixed.trials) CHECK(t.stage != "dimension");
   CHECK(fixed.chosen.factors == 8);
+}
+
+// The weight stage ends with the geometric midpoint between the best α₀ of its grid and the better of its two
+// neighbours there; the λ stage keeps to its ×3 grid (a λ nearer the collapse would fail the robustness band).
+TEST_CASE("the screen's weight stage ends at the midpoint between the best and its better neighbour", "[experiment]") {
+  for (const GeneratedValues values : {GeneratedValues::kBinary, GeneratedValues::kStars}) {
+    const Dataset data = generated(values, 600, 400, 24000, 12);
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    auto e = Experiment::create(data, spec);
+    REQUIRE(e.is_ok());
+    SearchOptions so;
+    so.quick = true;
+    so.screen_factors = 8;
+    AlsOptions start = (*e)->options();
+    start.iterations = 4;
+    auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), ModelChoices{}, start, so);
+    REQUIRE(s.is_ok());
+    auto r = run_search(**s);
+    REQUIRE(r.is_ok());
+    for (const std::string stage : {"weight", "lambda"}) {
+      auto value = [&](const SearchTrial& t) {
+        return stage == "weight" ? t.options.unobserved_weight : t.options.regularization;
+      };
+      if (stage == "lambda") {  // only grid points: λ/3^k or λ·3^k of the stage's base
+        for (const SearchTrial& t : r->trials)
+          if (t.stage == "lambda") {
+            const double steps = std::log(t.options.regularization / start.regularization) / std::log(3.0);
+            CHECK(std::abs(steps - std::round(steps)) < 1e-4);
+          }
+        continue;
+      }
+      // The stage's grid: the best trial before it and its own trials but the last.
+      std::size_t first = 0, last = 0;
+      for (std::size_t i = 0; i < r->trials.size(); ++i)
+        if (r->trials[i].stage == stage) {
+          if (last == 0) first = i;
+          last = i;
+        }
+      REQUIRE(last > first);
+      std::vector<const SearchTrial*> grid;
+      std::size_t base = 0;
+      for (std::size_t i = 1; i < first; ++i)
+        if (r->trials[i].objective > r->trials[base].objective) base = i;
+      grid.push_back(&r->trials[base]);
+      for (std::size_t i = first; i < last; ++i) grid.push_back(&r->trials[i]);
+      const SearchTrial* best = grid[0];
+      for (const SearchTrial* t : grid)
+        if (t->objective > best->objective) best = t;
+      const SearchTrial *below = nullptr, *above = nullptr;
+      for (const SearchTrial* t : grid) {
+        if (value(*t) < value(*best) && (!below || value(*t) > value(*below))) below = t;
+        if (value(*t) > value(*best) && (!above || value(*t) < value(*above))) above = t;
+      }
+      INFO(stage << ": best " << value(*best) << ", last trial " << value(r->trials[last]));
+      REQUIRE(below);  // the edge steps looked past any edge winner
+      REQUIRE(above);
+      const SearchTrial* n = above->objective > below->objective ? above : below;
+      CHECK(value(r->trials[last]) == Approx(std::sqrt(value(*best) * value(*n))).epsilon(1e-5));
+    }
+  }
 }
