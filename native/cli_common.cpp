@@ -96,9 +96,12 @@ std::string default_text(const std::string& flag) {
   static const AlsOptions fixed = data_defaults(DataProfile{}, recommended_options().confidence);
   if (flag == "values" || flag == "unobserved-weight") return "from the data";
   if (flag == "regularization") return option_text(fixed, flag) + ", screened on the data";
-  if (flag == "factors" || flag == "iterations")  // the screen's dimension probe may double d, halving iterations
+  if (flag == "factors")  // the screen's dimension probe may double d
     return option_text(fixed, flag) + ", or " + option_text(probe_doubled(fixed, ModelChoices{}), flag) +
            " when the screen's probe says so";
+  if (flag == "iterations")  // iALS's follow the factors (and so the probe's doubling)
+    return option_text(fixed, flag) + ", or " + std::to_string(ials_default_iterations(256)) +
+           " from 256 factors (given or from the screen's probe)";
   if (flag == "threads") return "0 (all cores)";
   if (flag == "solver") return "auto";
   return option_text(fixed, flag);

@@ -64,5 +64,6 @@ for s in "${shapes[@]}" "${sets[@]}"; do
         python3 -c "import json, sys; r = json.load(sys.stdin); print('%.4f/%.4f' % (r['recall'], r['ndcg']))")")
     fi
   fi
-  printf '%-18s %-15s %-15s %-15s %-15s %s\n' "$name" "${row[@]}" "" "" ""
+  while [ "${#row[@]}" -lt 5 ]; do row+=(""); done
+  printf '%-18s %-15s %-15s %-15s %-15s %s\n' "$name" "${row[@]}"
 done

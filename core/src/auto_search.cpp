@@ -424,7 +424,14 @@ struct AutoSearch::Impl {
     // Screening happened at a small d: without a dimension stage the final model keeps the data's d and
     // iteration count, with the α₀, λ (and values, model) found.
     if (!dimension_ran) chosen.factors = start.factors;
-    if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") chosen.iterations = start.iterations;
+    if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") {
+      chosen.iterations = start.iterations;
+      // --auto's dimension stage went past the default d without scoring iteration counts: half the iterations
+      // unless given, as the probe does and as the defaults do from 256 factors (ials_default_iterations), so the
+      // final fit's pair work stays that of the default model (a 1024-factor fit at 16 took 114 s on citeulike).
+      if (dimension_ran && !given.iterations && chosen.factors > start.factors)
+        chosen.iterations = std::max(1, start.iterations / 2);
+    }
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
       // to tell apart: bench/study/README.md), so the model gets twice the default d, at half the iterations

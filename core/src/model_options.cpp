@@ -216,10 +216,12 @@ AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode) {
     o.regularization = 0.005f;
     o.reg_exponent = 1.0f;
     o.factors = 128;
-    o.iterations = 16;
+    o.iterations = ials_default_iterations(o.factors);
   }
   return o;
 }
+
+int ials_default_iterations(int factors) { return factors >= 256 ? 8 : 16; }
 
 Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataProfile& profile) {
   ResolvedOptions r;
@@ -238,6 +240,7 @@ Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataPro
   if (given.unobserved_weight) o.unobserved_weight = *given.unobserved_weight;
   if (given.reg_exponent) o.reg_exponent = *given.reg_exponent;
   if (given.iterations) o.iterations = *given.iterations;
+  else if (mode == ConfidenceMode::kIals) o.iterations = ials_default_iterations(o.factors);
   if (given.cg_steps) o.cg_steps = *given.cg_steps;
   if (given.block_size) o.block_size = *given.block_size;
   if (given.threads) o.threads = *given.threads;

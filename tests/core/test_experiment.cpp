@@ -75,6 +75,21 @@ TEST_CASE("resolve_options: the value transform follows the data, a given value 
   CHECK(g->options.factors == 12);
   CHECK(g->options.regularization == 0.25f);
   CHECK(g->notes.empty());
+  // iALS's iterations follow the factors (16, and 8 from 256: the same pair work per fit); given ones are kept,
+  // and the other modes keep their own.
+  CHECK(resolve_options({}, pairs)->options.iterations == 16);
+  ModelChoices wide;
+  wide.factors = 256;
+  CHECK(resolve_options(wide, pairs)->options.iterations == 8);
+  wide.factors = 255;
+  CHECK(resolve_options(wide, pairs)->options.iterations == 16);
+  wide.factors = 1024;
+  wide.iterations = 20;
+  CHECK(resolve_options(wide, pairs)->options.iterations == 20);
+  ModelChoices wide_implicit;
+  wide_implicit.confidence = ConfidenceMode::kImplicit;
+  wide_implicit.factors = 512;
+  CHECK(resolve_options(wide_implicit, pairs)->options.iterations == AlsOptions{}.iterations);
   // Explicit ALS models the ratings: raw values with bias terms.
   ModelChoices ex;
   ex.confidence = ConfidenceMode::kExplicit;
@@ -364,6 +379,33 @@ TEST_CASE("the auto search doubles the factors while it pays, and keeps the winn
   CHECK(r.chosen.factors == r.trials[r.best].options.factors);
   INFO("best at d=4: " << best_at[4] << ", d=8: " << best_at[8]);
   CHECK(r.chosen.factors >= 8);  // 12 taste groups do not fit in 4 factors
+  // The iteration stage ran (no budget): the chosen count is a scored one.
+  CHECK(r.chosen.iterations == r.trials[r.best].options.iterations);
+
+  // Cut short before the iteration stage, the search keeps the start's iterations at the start's d or below
+  // and halves them above it (the final fit's pair work stays the default model's).
+  auto fresh = Experiment::create(data, spec);  // its validation matrices (a searched experiment frees them)
+  REQUIRE(fresh.is_ok());
+  const Experiment& x = **fresh;
+  int halved = 0;
+  for (const int max_trials : {14, 17, 20, 23}) {
+    AlsOptions start = x.options();
+    start.factors = 8;  // the default d (not given): the search screens at 4 and doubles from there
+    start.iterations = 4;
+    SearchOptions so = spec.search_options;
+    so.max_trials = max_trials;
+    auto c = AutoSearch::create(*x.validation_fit(), *x.validation(), x.profile(), ModelChoices{}, start, so);
+    REQUIRE(c.is_ok());
+    auto rc = run_search(**c);
+    REQUIRE(rc.is_ok());
+    bool iterations_scored = false;
+    for (const SearchTrial& t : rc->trials) iterations_scored = iterations_scored || t.stage == "iterations";
+    if (iterations_scored) continue;
+    INFO(max_trials << " trials: chosen factors " << rc->chosen.factors);
+    CHECK(rc->chosen.iterations == (rc->chosen.factors > 8 ? 2 : 4));
+    halved += rc->chosen.factors > 8;
+  }
+  CHECK(halved > 0);  // the rule was exercised
 }
 
 // The default screen's dimension probe: fits at twice the screening d with the α₀ found, at λ and λ/2; when the
