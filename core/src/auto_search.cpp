@@ -347,14 +347,15 @@ struct AutoSearch::Impl {
         push(v / 3.0f);
         push(v * 3.0f);
       } else if (stage == Stage::kWeight && !midpoint_) {
-        // Last, the geometric midpoint between the best and its better neighbour: on sharp optima the ×3 grid
-        // can miss the peak by a factor √3, which costs up to 5% (bench/study/README.md, "Refinement"). Not for
-        // λ: its optimum sits just below the λ where too much shrinkage collapses the factors to the popularity
-        // direction, and a λ between the grid's best and that cliff wins a little on validation but leaves the
-        // model one √3 step from popularity (the robustness test's band).
+        // Last, the geometric midpoint between the best and its lower neighbour when that is the better one: on
+        // sharp optima the ×3 grid can miss the peak by a factor √3, which costs up to 5% (bench/study/README.md,
+        // "Refinement"). Never upward: a larger α₀ raises every λ_u = λ(|I_u| + α₀|I|) toward the λ where
+        // shrinkage collapses the factors to the popularity direction, and a midpoint there wins a little on
+        // validation but leaves the model one √3 step of λ from popularity (the robustness test's band: in the
+        // wasm build the upward midpoint won and λ ×√3 then lost 27%). Not for λ, for the same reason.
         midpoint_ = true;
         const float n = better_neighbour(value);
-        if (n <= 0) return;
+        if (n <= 0 || n > v) return;
         push(std::sqrt(v * n));
       } else {
         return;

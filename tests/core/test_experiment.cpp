@@ -469,11 +469,13 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
   CHECK(fixed.chosen.factors == 8);
 }
 
-// The weight stage ends with the geometric midpoint between the best α₀ of its grid and the better of its two
-// neighbours there; the λ stage keeps to its ×3 grid (a λ nearer the collapse would fail the robustness band).
-TEST_CASE("the screen's weight stage ends at the midpoint between the best and its better neighbour", "[experiment]") {
-  for (const GeneratedValues values : {GeneratedValues::kBinary, GeneratedValues::kStars}) {
-    const Dataset data = generated(values, 600, 400, 24000, 12);
+// The weight stage ends with the geometric midpoint between the best α₀ of its grid and its lower neighbour when
+// that neighbour is the better one (never upward, toward the collapse); the λ stage keeps to its ×3 grid.
+TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower alpha0", "[experiment]") {
+  int midpoints = 0;
+  for (const auto& [values, groups] : {std::pair{GeneratedValues::kBinary, 12u}, std::pair{GeneratedValues::kStars, 12u},
+                                       std::pair{GeneratedValues::kBinary, 24u}, std::pair{GeneratedValues::kStars, 24u}}) {
+    const Dataset data = generated(values, 600, 400, 24000, groups);
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
     auto e = Experiment::create(data, spec);
@@ -499,7 +501,8 @@ TEST_CASE("the screen's weight stage ends at the midpoint between the best and i
           }
         continue;
       }
-      // The stage's grid: the best trial before it and its own trials but the last.
+      // The stage's grid: the best trial before it and its own trials; the best of trials [0, end) and its two
+      // neighbours on that grid.
       std::size_t first = 0, last = 0;
       for (std::size_t i = 0; i < r->trials.size(); ++i)
         if (r->trials[i].stage == stage) {
@@ -507,25 +510,40 @@ TEST_CASE("the screen's weight stage ends at the midpoint between the best and i
           last = i;
         }
       REQUIRE(last > first);
-      std::vector<const SearchTrial*> grid;
       std::size_t base = 0;
       for (std::size_t i = 1; i < first; ++i)
         if (r->trials[i].objective > r->trials[base].objective) base = i;
-      grid.push_back(&r->trials[base]);
-      for (std::size_t i = first; i < last; ++i) grid.push_back(&r->trials[i]);
-      const SearchTrial* best = grid[0];
-      for (const SearchTrial* t : grid)
-        if (t->objective > best->objective) best = t;
-      const SearchTrial *below = nullptr, *above = nullptr;
-      for (const SearchTrial* t : grid) {
-        if (value(*t) < value(*best) && (!below || value(*t) > value(*below))) below = t;
-        if (value(*t) > value(*best) && (!above || value(*t) < value(*above))) above = t;
+      struct Around {
+        const SearchTrial *best, *below, *above;
+      };
+      auto around = [&](std::size_t end) {
+        std::vector<const SearchTrial*> grid{&r->trials[base]};
+        for (std::size_t i = first; i < end; ++i) grid.push_back(&r->trials[i]);
+        Around a{grid[0], nullptr, nullptr};
+        for (const SearchTrial* t : grid)
+          if (t->objective > a.best->objective) a.best = t;
+        for (const SearchTrial* t : grid) {
+          if (value(*t) < value(*a.best) && (!a.below || value(*t) > value(*a.below))) a.below = t;
+          if (value(*t) > value(*a.best) && (!a.above || value(*t) < value(*a.above))) a.above = t;
+        }
+        return a;
+      };
+      const Around before = around(last);  // what the search knew when it planned the last trial
+      REQUIRE(before.below);                // the edge steps looked past any edge winner
+      REQUIRE(before.above);
+      const double x = value(r->trials[last]);
+      const double up = std::sqrt(value(*before.best) * value(*before.above));
+      const double down = std::sqrt(value(*before.best) * value(*before.below));
+      INFO(stage << ": best " << value(*before.best) << ", last trial " << x);
+      CHECK(x != Approx(up).epsilon(1e-5));  // never a midpoint upward
+      if (x == Approx(down).epsilon(1e-5)) {
+        CHECK(before.below->objective > before.above->objective);
+        ++midpoints;
+      } else {  // no midpoint: on the whole grid the lower neighbour is not the better one
+        const Around all = around(last + 1);
+        CHECK(!(all.below && all.above && all.below->objective > all.above->objective));
       }
-      INFO(stage << ": best " << value(*best) << ", last trial " << value(r->trials[last]));
-      REQUIRE(below);  // the edge steps looked past any edge winner
-      REQUIRE(above);
-      const SearchTrial* n = above->objective > below->objective ? above : below;
-      CHECK(value(r->trials[last]) == Approx(std::sqrt(value(*best) * value(*n))).epsilon(1e-5));
     }
   }
+  CHECK(midpoints > 0);  // the downward midpoint was exercised
 }

@@ -7,7 +7,7 @@
 //
 //   start         the data's defaults (data_defaults) at the screening size: d_s factors, few iterations
 //   weight        α₀ (iALS's unobserved weight) by decades (÷10, ×10; up to two more while an edge wins), then ×⅓, ×3,
-//                 then the geometric midpoint between the best and its better neighbour
+//                 then the geometric midpoint between the best and its lower neighbour if that is the better one
 //   lambda        λ ×⅓ and ×3, up to two more steps while an edge wins
 //   reweight      when λ moved: α₀ ×⅓ and ×3 at the new λ (extended while an edge wins), since λ_u contains α₀
 //   dimension     d doubled from d_s while the best at the new d beats the best below it by ≥ 1% and the budget
