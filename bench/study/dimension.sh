@@ -28,7 +28,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 t = d["screen"]["trials"]
 low = max(x["ndcg"] for x in t if x["stage"] != "dimension")
-high = [x["ndcg"] for x in t if x["stage"] == "dimension"]  # the probes at λ and λ/2: the better decides
+high = [x["ndcg"] for x in t if x["stage"] == "dimension"]
 p = d["params"]
 probe = "%.4f→%.4f:%+.0f%%" % (low, max(high), 100 * (max(high) / low - 1)) if high else "none"
 print(probe, "--unobserved-weight %s --regularization %s --values %s --confidence %s" % (

@@ -288,14 +288,10 @@ struct AutoSearch::Impl {
           break;
         case Stage::kDimension:
           if (given.factors) break;
-          if (o.quick) {  // the probe: fits at 2·d_s with α₀ as found, at λ and (unless given) λ/2
+          if (o.quick) {  // the probe: one fit at 2·d_s, α₀ and λ as found
             AlsOptions c = b;
             c.factors = b.factors * 2;
             pending.push_back(c);
-            if (!given.regularization) {
-              c.regularization = b.regularization * 0.5f;
-              pending.push_back(c);
-            }
           } else if (b.factors < 1024) {
             push_doubled(b);
           }
@@ -363,7 +359,7 @@ struct AutoSearch::Impl {
       ++extensions;
     } else if (stage == Stage::kDimension) {
       if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
-        const SearchTrial& probe = *sb;
+        const SearchTrial& probe = result.trials.back();
         probe_gain_ = probe.failed ? -1.0 : gain_over(probe.objective, previous_best_);
         return;
       }
@@ -436,10 +432,10 @@ struct AutoSearch::Impl {
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
       // to tell apart: bench/study/README.md), so the model gets twice the default d, at half the iterations
-      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and the λ of
-      // the better probe (the best trial: it won by ≥ 5%). λ/2 is probed because at 256 the data sets that gain
-      // preferred it in --auto's trials (on test +1–4%), but not all data does: on some, half the λ overfits
-      // badly at 256 (bench/study/README.md, "Refinement").
+      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and half the λ
+      // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
+      // optimum λ's loss is gentle where above it there is a cliff. (Probing λ/2 at 2·d_s instead chose λ on
+      // citeulike and goodbooks, where λ/2 at 256 is 1–4% better: bench/study/README.md, "Refinement".)
       chosen = probe_doubled(chosen, given);
       char note[240];
       std::snprintf(note, sizeof note,
@@ -458,6 +454,7 @@ struct AutoSearch::Impl {
 AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
   o.factors *= 2;
   if (!given.iterations) o.iterations = std::max(1, o.iterations / 2);
+  if (!given.regularization) o.regularization *= 0.5f;
   return o;
 }
 

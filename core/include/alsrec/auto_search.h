@@ -20,10 +20,9 @@
 //                 search must never lose to
 //   iterations    one fit of the winner scored at 4, 8, 12, 16 and 24 iterations; the best count is kept
 //
-// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s, then the `dimension`
-// probe at 2·d_s (unless factors were given), at λ and λ/2 (unless λ was given): when the better probe beats d_s by
-// ≥ 5% the model gets its λ and probe_doubled's options (twice the default d, half the iterations unless given),
-// otherwise the default d. A
+// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s, then one `dimension`
+// probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets probe_doubled's
+// options (twice the default d; half the iterations and half the λ, those not given), otherwise the default d. A
 // fixed plan, no budget: its result depends only on the data and the seed. Trials and the chosen model keep the
 // start's solver (default_solver at the data's d, unless given): at 512 factors the subspace solver's 8-iteration
 // trials scored citeulike 5% below CG's (bench/study/README.md).
@@ -115,7 +114,7 @@ class AutoSearch {
 };
 
 // What the default screen's dimension probe makes of a model at the default d when twice the screening d pays:
-// twice the factors and, unless given, half the iterations (finish() in auto_search.cpp says why).
+// twice the factors and, those not given, half the iterations and half the λ (finish() in auto_search.cpp says why).
 AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given);
 
 // Runs a search to its end, calling `progress` after every trial.
