@@ -350,8 +350,8 @@ struct AutoSearch::Impl {
         // validation but leaves the model one √3 step of λ from popularity (the robustness test's band: in the
         // wasm build the upward midpoint won and λ ×√3 then lost 27%). Not for λ, for the same reason.
         midpoint_ = true;
-        const float n = better_neighbour(value);
-        if (n <= 0 || n > v) return;
+        const float n = lower_neighbour_if_better(value);
+        if (n <= 0) return;
         push(std::sqrt(v * n));
       } else {
         return;
@@ -390,10 +390,10 @@ struct AutoSearch::Impl {
     return result.higher_is_better ? a / std::max(1e-12, b) - 1.0 : b / std::max(1e-12, a) - 1.0;
   }
   // The 1-D profile of a stage is its base (the best trial when it began) and its own trials. The value of the
-  // better of the best's two neighbours on it, or 0 when the best has a neighbour on one side only (the edge steps
-  // looked further out there).
+  // best's lower neighbour on it unless the upper one scored better, or 0 when the best has a neighbour on one side
+  // only (the edge steps looked further out there).
   template <typename Value>
-  float better_neighbour(const Value& value) const {
+  float lower_neighbour_if_better(const Value& value) const {
     const float v = value(best().options);
     const SearchTrial *below = nullptr, *above = nullptr;
     auto consider = [&](const SearchTrial& t) {
@@ -404,8 +404,8 @@ struct AutoSearch::Impl {
     };
     consider(result.trials[stage_base_]);
     for (std::size_t i = stage_first; i < result.trials.size(); ++i) consider(result.trials[i]);
-    if (!below || !above) return 0;
-    return value((better(*above, *below) ? above : below)->options);
+    if (!below || !above || better(*above, *below)) return 0;
+    return value(below->options);
   }
   double previous_best_ = 0;
   double probe_gain_ = -1.0;          // the quick screen's dimension probe: 2·d_s against d_s

@@ -484,60 +484,54 @@ TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower 
     REQUIRE(s.is_ok());
     auto r = run_search(**s);
     REQUIRE(r.is_ok());
-    for (const std::string stage : {"weight", "lambda"}) {
-      auto value = [&](const SearchTrial& t) {
-        return stage == "weight" ? t.options.unobserved_weight : t.options.regularization;
-      };
-      if (stage == "lambda") {  // only grid points: λ/3^k or λ·3^k of the stage's base
-        for (const SearchTrial& t : r->trials)
-          if (t.stage == "lambda") {
-            const double steps = std::log(t.options.regularization / start.regularization) / std::log(3.0);
-            CHECK(std::abs(steps - std::round(steps)) < 1e-4);
-          }
-        continue;
+    // The λ stage: only grid points, λ/3^k or λ·3^k of the stage's base.
+    for (const SearchTrial& t : r->trials)
+      if (t.stage == "lambda") {
+        const double steps = std::log(t.options.regularization / start.regularization) / std::log(3.0);
+        CHECK(std::abs(steps - std::round(steps)) < 1e-4);
       }
-      // The stage's grid: the best trial before it and its own trials; the best of trials [0, end) and its two
-      // neighbours on that grid.
-      std::size_t first = 0, last = 0;
-      for (std::size_t i = 0; i < r->trials.size(); ++i)
-        if (r->trials[i].stage == stage) {
-          if (last == 0) first = i;
-          last = i;
-        }
-      REQUIRE(last > first);
-      std::size_t base = 0;
-      for (std::size_t i = 1; i < first; ++i)
-        if (r->trials[i].objective > r->trials[base].objective) base = i;
-      struct Around {
-        const SearchTrial *best, *below, *above;
-      };
-      auto around = [&](std::size_t end) {
-        std::vector<const SearchTrial*> grid{&r->trials[base]};
-        for (std::size_t i = first; i < end; ++i) grid.push_back(&r->trials[i]);
-        Around a{grid[0], nullptr, nullptr};
-        for (const SearchTrial* t : grid)
-          if (t->objective > a.best->objective) a.best = t;
-        for (const SearchTrial* t : grid) {
-          if (value(*t) < value(*a.best) && (!a.below || value(*t) > value(*a.below))) a.below = t;
-          if (value(*t) > value(*a.best) && (!a.above || value(*t) < value(*a.above))) a.above = t;
-        }
-        return a;
-      };
-      const Around before = around(last);  // what the search knew when it planned the last trial
-      REQUIRE(before.below);                // the edge steps looked past any edge winner
-      REQUIRE(before.above);
-      const double x = value(r->trials[last]);
-      const double up = std::sqrt(value(*before.best) * value(*before.above));
-      const double down = std::sqrt(value(*before.best) * value(*before.below));
-      INFO(stage << ": best " << value(*before.best) << ", last trial " << x);
-      CHECK(x != Approx(up).epsilon(1e-5));  // never a midpoint upward
-      if (x == Approx(down).epsilon(1e-5)) {
-        CHECK(before.below->objective > before.above->objective);
-        ++midpoints;
-      } else {  // no midpoint: on the whole grid the lower neighbour is not the better one
-        const Around all = around(last + 1);
-        CHECK(!(all.below && all.above && all.below->objective > all.above->objective));
+    // The weight stage's grid: the best trial before it and its own trials; the best of trials [0, end) and its
+    // two neighbours on that grid.
+    auto value = [](const SearchTrial* t) { return t->options.unobserved_weight; };
+    std::size_t first = 0, last = 0;
+    for (std::size_t i = 0; i < r->trials.size(); ++i)
+      if (r->trials[i].stage == "weight") {
+        if (last == 0) first = i;
+        last = i;
       }
+    REQUIRE(last > first);
+    std::size_t base = 0;
+    for (std::size_t i = 1; i < first; ++i)
+      if (r->trials[i].objective > r->trials[base].objective) base = i;
+    struct Around {
+      const SearchTrial *best, *below, *above;
+    };
+    auto around = [&](std::size_t end) {
+      std::vector<const SearchTrial*> grid{&r->trials[base]};
+      for (std::size_t i = first; i < end; ++i) grid.push_back(&r->trials[i]);
+      Around a{grid[0], nullptr, nullptr};
+      for (const SearchTrial* t : grid)
+        if (t->objective > a.best->objective) a.best = t;
+      for (const SearchTrial* t : grid) {
+        if (value(t) < value(a.best) && (!a.below || value(t) > value(a.below))) a.below = t;
+        if (value(t) > value(a.best) && (!a.above || value(t) < value(a.above))) a.above = t;
+      }
+      return a;
+    };
+    const Around before = around(last);  // what the search knew when it planned the last trial
+    REQUIRE(before.below);                // the edge steps looked past any edge winner
+    REQUIRE(before.above);
+    const double x = value(&r->trials[last]);
+    const double up = std::sqrt(value(before.best) * value(before.above));
+    const double down = std::sqrt(value(before.best) * value(before.below));
+    INFO("alpha0: best " << value(before.best) << ", last trial " << x);
+    CHECK(x != Approx(up).epsilon(1e-5));  // never a midpoint upward
+    if (x == Approx(down).epsilon(1e-5)) {
+      CHECK(before.below->objective > before.above->objective);
+      ++midpoints;
+    } else {  // no midpoint: on the whole grid the lower neighbour is not the better one
+      const Around all = around(last + 1);
+      CHECK(!(all.below && all.above && all.below->objective > all.above->objective));
     }
   }
   CHECK(midpoints > 0);  // the downward midpoint was exercised
