@@ -693,17 +693,18 @@ class SubspaceSolver final : public RowSolver {
             std::memcpy(z + c, &v, sizeof v);
             acc += v * load(st.x + j0 + c);
           }
-      } else
-      for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
-        const Eigen::Index n = std::min(b, k - j0);
-        Eigen::Index c = 0;
-        for (; c + kLanes <= n; c += kLanes) {
-          const Vec v = load(y + j0 + c);
-          std::memcpy(z + c, &v, sizeof v);
-          if (fused) acc += v * load(st.x + j0 + c);
+      } else {
+        for (Eigen::Index j0 = 0; j0 < k; j0 += b, z += pairs.panel) {
+          const Eigen::Index n = std::min(b, k - j0);
+          Eigen::Index c = 0;
+          for (; c + kLanes <= n; c += kLanes) {
+            const Vec v = load(y + j0 + c);
+            std::memcpy(z + c, &v, sizeof v);
+            if (fused) acc += v * load(st.x + j0 + c);
+          }
+          for (; c < n; ++c) z[c] = y[j0 + c];
+          for (; c < b; ++c) z[c] = 0.0f;
         }
-        for (; c < n; ++c) z[c] = y[j0 + c];
-        for (; c < b; ++c) z[c] = 0.0f;
       }
       weights[pairs.count] = a;
       dots[pending] = acc;
