@@ -30,7 +30,7 @@ t = d["screen"]["trials"]
 low = max(x["ndcg"] for x in t if x["stage"] != "dimension")
 high = [x["ndcg"] for x in t if x["stage"] == "dimension"]
 p = d["params"]
-probe = "%.4f→%.4f:%+.0f%%" % (low, max(high), 100 * (max(high) / low - 1)) if high else "none"
+probe = "%.4f→%.4f:%+.0f%%" % (low, high[0], 100 * (high[0] / low - 1)) if high else "none"
 print(probe, "--unobserved-weight %s --regularization %s --values %s --confidence %s" % (
     p["unobserved_weight"], p["regularization"], p["values"], p["confidence"]))
 PY
