@@ -101,7 +101,8 @@ std::string default_text(const std::string& flag) {
            " when the screen's probe says so";
   if (flag == "iterations")  // iALS's follow the factors (and so the probe's doubling)
     return option_text(fixed, flag) + ", or " + std::to_string(ials_default_iterations(256)) +
-           " from 256 factors (given or from the screen's probe)";
+           " from 256 factors (given or from the screen's probe); other models " +
+           std::to_string(mode_defaults(ConfidenceMode::kImplicit).iterations);
   if (flag == "threads") return "0 (all cores)";
   if (flag == "solver") return "auto";
   return option_text(fixed, flag);
