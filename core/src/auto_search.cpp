@@ -423,11 +423,11 @@ struct AutoSearch::Impl {
     if (!dimension_ran) chosen.factors = start.factors;
     if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") {
       chosen.iterations = start.iterations;
-      // --auto's dimension stage went past the default d without scoring iteration counts: half the iterations
-      // unless given, as the probe does and as the defaults do from 256 factors (ials_default_iterations), so the
-      // final fit's pair work stays that of the default model (a 1024-factor fit at 16 took 114 s on citeulike).
-      if (dimension_ran && !given.iterations && chosen.factors > start.factors)
-        chosen.iterations = std::max(1, start.iterations / 2);
+      // --auto's dimension stage went past the default d without scoring iteration counts: the iterations follow
+      // the factors unless given, as for the probe and the defaults, so the final fit's pair work stays near the
+      // default model's (a 1024-factor fit at 16 took 114 s on citeulike).
+      if (dimension_ran && !given.iterations)
+        chosen.iterations = iterations_for_factors(start.iterations, start.factors, chosen.factors);
     }
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
@@ -452,8 +452,8 @@ struct AutoSearch::Impl {
 };
 
 AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
+  if (!given.iterations) o.iterations = iterations_for_factors(o.iterations, o.factors, 2 * o.factors);
   o.factors *= 2;
-  if (!given.iterations) o.iterations = std::max(1, o.iterations / 2);
   if (!given.regularization) o.regularization *= 0.5f;
   return o;
 }

@@ -221,7 +221,11 @@ AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode) {
   return o;
 }
 
-int ials_default_iterations(int factors) { return factors >= 256 ? 8 : 16; }
+int iterations_for_factors(int reference_iterations, int reference_factors, int factors) {
+  return factors >= 2 * reference_factors ? std::max(1, reference_iterations / 2) : reference_iterations;
+}
+
+int ials_default_iterations(int factors) { return iterations_for_factors(16, 128, factors); }
 
 Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataProfile& profile) {
   ResolvedOptions r;

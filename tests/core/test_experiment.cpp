@@ -90,6 +90,18 @@ TEST_CASE("resolve_options: the value transform follows the data, a given value 
   wide_implicit.confidence = ConfidenceMode::kImplicit;
   wide_implicit.factors = 512;
   CHECK(resolve_options(wide_implicit, pairs)->options.iterations == AlsOptions{}.iterations);
+  // The rule every place that grows d uses (defaults, the probe, --auto's dimension stage): half from twice the
+  // reference d, never below one.
+  CHECK(iterations_for_factors(16, 128, 128) == 16);
+  CHECK(iterations_for_factors(16, 128, 255) == 16);
+  CHECK(iterations_for_factors(16, 128, 256) == 8);
+  CHECK(iterations_for_factors(16, 128, 1024) == 8);
+  CHECK(iterations_for_factors(15, 64, 128) == 7);
+  CHECK(iterations_for_factors(1, 64, 512) == 1);
+  CHECK(probe_doubled(resolve_options({}, pairs)->options, {}).iterations == 8);
+  ModelChoices fixed_iterations;
+  fixed_iterations.iterations = 16;
+  CHECK(probe_doubled(resolve_options(fixed_iterations, pairs)->options, fixed_iterations).iterations == 16);
   // Explicit ALS models the ratings: raw values with bias terms.
   ModelChoices ex;
   ex.confidence = ConfidenceMode::kExplicit;

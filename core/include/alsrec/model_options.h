@@ -77,8 +77,12 @@ double mean_observed_weight(const ValueProfile& values, ValueTransform transform
 // Defaults derived from the data's shape and value kind for a confidence mode (see bench/study/README.md for the
 // study behind the formulas).
 AlsOptions data_defaults(const DataProfile& profile, ConfidenceMode mode);
-// The iALS iteration count for `factors`: 16, and 8 from 256 factors, where 16 gain ≤ 1% on every data set of the
-// study and 8 keep the fit's pair work at 128 × 16's (bench/study/README.md, "Factors and iterations").
+// The one rule for iterations past a model's d (every place that grows d uses it): at `factors` ≥ twice
+// `reference_factors`, half of `reference_iterations` (at least 1), else all of them. At 256 and 512 factors 8
+// iterations score within ~1% of 16 on every data set of the study, and the fit's pair work (~d per pair and
+// iteration) stays the reference model's (bench/study/README.md, "Factors and iterations").
+int iterations_for_factors(int reference_iterations, int reference_factors, int factors);
+// The iALS iteration count for `factors`: iterations_for_factors(16, 128, factors), so 16, and 8 from 256.
 int ials_default_iterations(int factors);
 // data_defaults for the chosen (or default) mode, overridden by every given value, then validated. A given value
 // is never replaced; a default that depends on another given value follows it (λ follows the mode and α₀; iALS's
