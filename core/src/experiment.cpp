@@ -215,10 +215,18 @@ Status Experiment::search_step() {
     // A note on the values the search changed would be stale: the search's own notes say what it chose.
     std::vector<std::string> notes;
     const bool values_changed = im.search_result->chosen.values != im.resolved.options.values;
-    for (const std::string& n : im.resolved.notes)
-      if (!(values_changed && n.rfind("values ", 0) == 0)) notes.push_back(n);
+    int values_note = -1;
+    for (std::size_t i = 0; i < im.resolved.notes.size(); ++i) {
+      if (static_cast<int>(i) != im.resolved.values_note) {
+        notes.push_back(im.resolved.notes[i]);
+      } else if (!values_changed) {
+        values_note = static_cast<int>(notes.size());
+        notes.push_back(im.resolved.notes[i]);
+      }
+    }
     for (const std::string& n : im.search_result->notes) notes.push_back(n);
     ALSREC_RETURN_IF_ERROR(use_options(im.search_result->chosen, std::move(notes)));
+    im.resolved.values_note = values_note;
   }
   return Status::ok();
 }
@@ -257,6 +265,7 @@ Status Experiment::use_options(const AlsOptions& options, std::vector<std::strin
   ALSREC_RETURN_IF_ERROR(options.validate());
   impl_->resolved.options = options;
   impl_->resolved.notes = std::move(notes);
+  impl_->resolved.values_note = -1;  // the caller's notes: which one is about the values is not known
   return Status::ok();
 }
 

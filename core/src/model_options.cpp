@@ -234,6 +234,7 @@ Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataPro
   o = data_defaults(profile, mode);
   if (!given.values && mode != ConfidenceMode::kExplicit) {
     const std::string why = std::string(value_kind_description(profile.values.kind)) + " (" + profile.values.evidence + ")";
+    r.values_note = static_cast<int>(r.notes.size());
     r.notes.push_back(std::string("values ") + value_transform_name(o.values) + ": the values are " + why);
   }
   if (given.values) o.values = *given.values;

@@ -57,6 +57,7 @@ TEST_CASE("resolve_options: the value transform follows the data, a given value 
   CHECK(r->options.values == ValueTransform::kLog);
   REQUIRE(r->notes.size() == 1);
   CHECK(r->notes[0].rfind("values log: the values are counts", 0) == 0);
+  CHECK(r->values_note == 0);  // the note a search that changes the transform drops
   CHECK(resolve_options({}, pairs)->options.values == ValueTransform::kBinary);
   CHECK(resolve_options({}, stars)->options.values == ValueTransform::kRaw);
 
@@ -75,6 +76,7 @@ TEST_CASE("resolve_options: the value transform follows the data, a given value 
   CHECK(g->options.factors == 12);
   CHECK(g->options.regularization == 0.25f);
   CHECK(g->notes.empty());
+  CHECK(g->values_note == -1);
   // iALS's iterations follow the factors (16, and 8 from 256: the same pair work per fit); given ones are kept,
   // and the other modes keep their own.
   CHECK(resolve_options({}, pairs)->options.iterations == 16);

@@ -59,6 +59,9 @@ struct ResolvedOptions {
   // Each decision taken from the data, in words ("values log: the values are counts (…)"); empty when the caller
   // set everything.
   std::vector<std::string> notes;
+  // notes[values_note] says why the value transform was chosen (−1: it was given); a search that changes the
+  // transform drops that note.
+  int values_note = -1;
 };
 
 // A fixed iALS starting point with no data behind it (confidence ials, raw values, 128 factors, α₀ 3, λ 0.0033,
