@@ -30,7 +30,7 @@ void set_weight(AlsOptions& o, float w) {
 // for the two are coupled through λ_u = λ(|I_u| + α₀|I|)^ν), then the dimension (what matters most once α₀ and λ
 // fit: Rendle et al. 2022; a budget that runs out later still has it), then the comparisons of value transform, ν
 // and model at the chosen d, then the iteration count.
-enum class Stage { kStart, kWeight, kLambda, kReweight, kDimension, kValues, kExponent, kModel, kIterations, kDone };
+enum class Stage { kStart, kWeight, kLambda, kReweight, kRidge, kDimension, kValues, kExponent, kModel, kIterations, kDone };
 const char* stage_name(Stage s) {
   switch (s) {
     case Stage::kStart: return "start";
@@ -38,6 +38,7 @@ const char* stage_name(Stage s) {
     case Stage::kWeight: return "weight";
     case Stage::kLambda: return "lambda";
     case Stage::kReweight: return "reweight";
+    case Stage::kRidge: return "ridge";
     case Stage::kExponent: return "exponent";
     case Stage::kModel: return "model";
     case Stage::kDimension: return "dimension";
@@ -211,7 +212,7 @@ struct AutoSearch::Impl {
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
       if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda && stage != Stage::kReweight &&
-          stage != Stage::kDimension)
+          stage != Stage::kRidge && stage != Stage::kDimension)
         continue;
       switch (stage) {
         case Stage::kReweight:
@@ -223,6 +224,13 @@ struct AutoSearch::Impl {
             set_weight(c, weight_of(b) * m);
             pending.push_back(c);
           }
+          break;
+        case Stage::kRidge:
+          // Along λ·α₀ constant: λ_u = λ(|I_u| + α₀|I|) keeps its dominant term while the weight of the unobserved
+          // pairs against the observed ones moves. The coordinate stages cannot walk this ridge (α₀ alone changes
+          // λ_u with it), and the best point can lie a decade along it.
+          if (!is_ials(b) || given.unobserved_weight || given.regularization) break;
+          for (float m : {1.0f / 3, 3.0f}) pending.push_back(along_ridge(b, m));
           break;
         case Stage::kValues: {
           if (given.values || is_explicit(b)) break;
@@ -357,6 +365,19 @@ struct AutoSearch::Impl {
         return;
       }
       ++extensions;
+    } else if (stage == Stage::kRidge) {
+      // One step further while the outermost point in the winning direction is the best (at most two).
+      if (result.best < stage_first || edge_steps_ >= 2) return;
+      float lo = std::numeric_limits<float>::max(), hi = 0;
+      for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
+        lo = std::min(lo, result.trials[i].options.unobserved_weight);
+        hi = std::max(hi, result.trials[i].options.unobserved_weight);
+      }
+      const float a0 = b.unobserved_weight;
+      if (a0 > lo * 1.0001f && a0 < hi * 0.9999f) return;
+      ++edge_steps_;
+      ++extensions;
+      pending.push_back(along_ridge(b, a0 <= lo * 1.0001f ? 1.0f / 3 : 3.0f));
     } else if (stage == Stage::kDimension) {
       if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
         const SearchTrial& probe = result.trials.back();
@@ -375,6 +396,12 @@ struct AutoSearch::Impl {
     }
   }
 
+  // α₀ × m and λ ÷ m: the same λ·α₀.
+  static AlsOptions along_ridge(AlsOptions c, float m) {
+    c.unobserved_weight *= m;
+    c.regularization /= m;
+    return c;
+  }
   // The dimension stage's trials at 2d: λ as it is, and ×2, ×½ unless λ was given (a larger d wants other λ).
   void push_doubled(const AlsOptions& b) {
     AlsOptions c = b;

@@ -550,3 +550,71 @@ TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower 
   }
   CHECK(midpoints > 0);  // the downward midpoint was exercised
 }
+
+// After α₀ and λ, the screen walks the ridge λ·α₀ = const (α₀ ×⅓ and ×3, λ ÷ the same), one step further while
+// the outermost point in the winning direction is the best (at most two); not when α₀ or λ was given.
+TEST_CASE("the screen walks the ridge of constant lambda times alpha0", "[experiment]") {
+  int ridge_wins = 0;
+  for (const auto& [values, groups] : {std::pair{GeneratedValues::kBinary, 12u}, std::pair{GeneratedValues::kStars, 12u},
+                                       std::pair{GeneratedValues::kBinary, 24u}, std::pair{GeneratedValues::kStars, 24u}}) {
+    const Dataset data = generated(values, 600, 400, 24000, groups);
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    auto e = Experiment::create(data, spec);
+    REQUIRE(e.is_ok());
+    SearchOptions so;
+    so.quick = true;
+    so.screen_factors = 8;
+    AlsOptions start = (*e)->options();
+    start.iterations = 4;
+    auto screen = [&](const ModelChoices& given) {
+      auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), given, start, so);
+      REQUIRE(s.is_ok());
+      auto r = run_search(**s);
+      REQUIRE(r.is_ok());
+      return *r;
+    };
+    const SearchResult r = screen(ModelChoices{});
+    std::size_t first = 0, count = 0;
+    for (std::size_t i = 0; i < r.trials.size(); ++i)
+      if (r.trials[i].stage == "ridge") {
+        if (count++ == 0) first = i;
+      }
+    REQUIRE(count >= 2);
+    REQUIRE(count <= 4);
+    std::size_t base = 0;  // the best trial before the stage
+    for (std::size_t i = 1; i < first; ++i)
+      if (r.trials[i].objective > r.trials[base].objective) base = i;
+    const AlsOptions& b = r.trials[base].options;
+    for (std::size_t i = first; i < first + count; ++i) {
+      const AlsOptions& t = r.trials[i].options;
+      INFO("ridge trial " << i - first << ": alpha0 " << t.unobserved_weight << ", lambda " << t.regularization);
+      CHECK(t.unobserved_weight * t.regularization == Approx(b.unobserved_weight * b.regularization).epsilon(1e-5));
+      const double steps = std::log(t.unobserved_weight / b.unobserved_weight) / std::log(3.0);
+      CHECK(std::abs(steps - std::round(steps)) < 1e-4);
+      CHECK(std::round(steps) != 0);
+      CHECK(t.factors == b.factors);
+    }
+    CHECK(r.trials[first].options.unobserved_weight == Approx(b.unobserved_weight / 3).epsilon(1e-6));
+    CHECK(r.trials[first + 1].options.unobserved_weight == Approx(b.unobserved_weight * 3).epsilon(1e-6));
+    // A step further only from an outermost point that was the best when it was planned.
+    for (std::size_t i = first + 2; i < first + count; ++i) {
+      std::size_t best = base;
+      for (std::size_t j = first; j < i; ++j)
+        if (r.trials[j].objective > r.trials[best].objective) best = j;
+      const float a = r.trials[best].options.unobserved_weight;
+      REQUIRE(best >= first);
+      CHECK(r.trials[i].options.unobserved_weight == Approx(a * (a < b.unobserved_weight ? 1.0f / 3 : 3.0f)).epsilon(1e-5));
+    }
+    std::size_t winner = base;  // the best of the screen before the dimension probe
+    for (std::size_t i = first; i < first + count; ++i)
+      if (r.trials[i].objective > r.trials[winner].objective) winner = i;
+    ridge_wins += winner != base;
+    // Given α₀ or λ, no ridge.
+    ModelChoices fixed;
+    fixed.regularization = start.regularization;
+    for (const SearchTrial& t : screen(fixed).trials) CHECK(t.stage != "ridge");
+  }
+  INFO("ridge winners: " << ridge_wins);
+  CHECK(ridge_wins > 0);  // the ridge was exercised
+}

@@ -26,8 +26,10 @@ test('the default screen searches alpha0 and lambda only, then fits with the win
     assert.ok(r.trials.length >= 3, `${r.trials.length} trials`);
     const stages = [...new Set(r.trials.map((t) => t.stage))];
     assert.deepEqual(stages.slice(0, 3), ['start', 'weight', 'lambda']);
-    // α₀ again at the new λ, only when the λ stage moved it
-    assert.ok(stages.length === 3 || (stages.length === 4 && stages[3] === 'reweight'), stages.join());
+    // α₀ again at the new λ, only when the λ stage moved it; then along λ·α₀ = constant
+    const rest = stages.slice(3).filter((s) => s !== 'reweight');
+    assert.deepEqual(rest, ['ridge'], stages.join());
+    assert.ok(stages.length === 4 || stages[3] === 'reweight', stages.join());
     for (const t of r.trials) {
       assert.equal(t.params.confidence, 'ials');
       assert.equal(t.params.values, before.values, 'the screen leaves the value transform alone');

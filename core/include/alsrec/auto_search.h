@@ -10,6 +10,9 @@
 //                 then the geometric midpoint between the best and its lower neighbour if that is the better one
 //   lambda        λ ×⅓ and ×3, up to two more steps while an edge wins
 //   reweight      when λ moved: α₀ ×⅓ and ×3 at the new λ (extended while an edge wins), since λ_u contains α₀
+//   ridge         along λ·α₀ constant (iALS, neither given): α₀ ×⅓ with λ ×3, and α₀ ×3 with λ ×⅓, up to two more
+//                 steps while the outermost point wins. λ_u = λ(|I_u| + α₀|I|) keeps its dominant term there, which
+//                 the coordinate stages cannot: on a ridge the best point can lie a decade along it
 //   dimension     d doubled from d_s while the best at the new d beats the best below it by ≥ 1% and the budget
 //                 allows, λ re-tried ×{½, 2} at each new d; the winner's d is the model's (without this stage the
 //                 model gets the data's default d). Early, because it matters most once α₀ and λ fit.
@@ -20,7 +23,7 @@
 //                 search must never lose to
 //   iterations    one fit of the winner scored at 4, 8, 12, 16 and 24 iterations; the best count is kept
 //
-// The quick screen (SearchOptions::quick) runs only `weight`, `lambda` and `reweight` at d_s, then one `dimension`
+// The quick screen (SearchOptions::quick) runs only `weight`, `lambda`, `reweight` and `ridge` at d_s, then one `dimension`
 // probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets probe_doubled's
 // options (twice the default d; half the iterations and half the λ, those not given), otherwise the default d. A
 // fixed plan, no budget: its result depends only on the data and the seed. Trials and the chosen model keep the
