@@ -29,6 +29,41 @@ Dataset generated(GeneratedValues values, std::uint32_t users = 200, std::uint32
   return std::move(d->ratings);
 }
 
+// The quick screen's stage tests: the screen at d_s = 8 and 4 iterations on four generated sets (600 × 400, 24k
+// interactions; binary and stars, 12 and 24 taste groups).
+struct ScreenCase {
+  std::unique_ptr<Experiment> experiment;
+  AlsOptions start;
+  SearchOptions options;
+};
+std::vector<ScreenCase> screen_cases() {
+  std::vector<ScreenCase> cases;
+  for (const auto& [values, groups] : {std::pair{GeneratedValues::kBinary, 12u}, std::pair{GeneratedValues::kStars, 12u},
+                                       std::pair{GeneratedValues::kBinary, 24u}, std::pair{GeneratedValues::kStars, 24u}}) {
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    const Dataset data = generated(values, 600, 400, 24000, groups);
+    auto e = Experiment::create(data, spec);
+    REQUIRE(e.is_ok());
+    ScreenCase c;
+    c.experiment = std::move(*e);
+    c.start = c.experiment->options();
+    c.start.iterations = 4;
+    c.options.quick = true;
+    c.options.screen_factors = 8;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+SearchResult run_screen(const ScreenCase& c, const ModelChoices& given) {
+  const Experiment& x = *c.experiment;
+  auto s = AutoSearch::create(*x.validation_fit(), *x.validation(), x.profile(), given, c.start, c.options);
+  REQUIRE(s.is_ok());
+  auto r = run_search(**s);
+  REQUIRE(r.is_ok());
+  return *r;
+}
+
 // --auto with a trial limit instead of a time budget (reproducible), on small fits.
 ExperimentSpec auto_spec(const char* split, int iterations, int max_trials) {
   ExperimentSpec spec;
@@ -482,24 +517,11 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
 // that neighbour is the better one (never upward, toward the collapse); the λ stage keeps to its ×3 grid.
 TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower alpha0", "[experiment]") {
   int midpoints = 0;
-  for (const auto& [values, groups] : {std::pair{GeneratedValues::kBinary, 12u}, std::pair{GeneratedValues::kStars, 12u},
-                                       std::pair{GeneratedValues::kBinary, 24u}, std::pair{GeneratedValues::kStars, 24u}}) {
-    const Dataset data = generated(values, 600, 400, 24000, groups);
-    ExperimentSpec spec;
-    spec.split = *parse_split("random:0.2");
-    auto e = Experiment::create(data, spec);
-    REQUIRE(e.is_ok());
-    SearchOptions so;
-    so.quick = true;
-    so.screen_factors = 8;
-    AlsOptions start = (*e)->options();
-    start.iterations = 4;
-    auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), ModelChoices{}, start, so);
-    REQUIRE(s.is_ok());
-    auto r = run_search(**s);
-    REQUIRE(r.is_ok());
+  for (const ScreenCase& c : screen_cases()) {
+    const AlsOptions& start = c.start;
+    const SearchResult r = run_screen(c, ModelChoices{});
     // The λ stage: only grid points, λ/3^k or λ·3^k of the stage's base.
-    for (const SearchTrial& t : r->trials)
+    for (const SearchTrial& t : r.trials)
       if (t.stage == "lambda") {
         const double steps = std::log(t.options.regularization / start.regularization) / std::log(3.0);
         CHECK(std::abs(steps - std::round(steps)) < 1e-4);
@@ -508,21 +530,21 @@ TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower 
     // two neighbours on that grid.
     auto value = [](const SearchTrial* t) { return t->options.unobserved_weight; };
     std::size_t first = 0, last = 0;
-    for (std::size_t i = 0; i < r->trials.size(); ++i)
-      if (r->trials[i].stage == "weight") {
+    for (std::size_t i = 0; i < r.trials.size(); ++i)
+      if (r.trials[i].stage == "weight") {
         if (last == 0) first = i;
         last = i;
       }
     REQUIRE(last > first);
     std::size_t base = 0;
     for (std::size_t i = 1; i < first; ++i)
-      if (r->trials[i].objective > r->trials[base].objective) base = i;
+      if (r.trials[i].objective > r.trials[base].objective) base = i;
     struct Around {
       const SearchTrial *best, *below, *above;
     };
     auto around = [&](std::size_t end) {
-      std::vector<const SearchTrial*> grid{&r->trials[base]};
-      for (std::size_t i = first; i < end; ++i) grid.push_back(&r->trials[i]);
+      std::vector<const SearchTrial*> grid{&r.trials[base]};
+      for (std::size_t i = first; i < end; ++i) grid.push_back(&r.trials[i]);
       Around a{grid[0], nullptr, nullptr};
       for (const SearchTrial* t : grid)
         if (t->objective > a.best->objective) a.best = t;
@@ -535,7 +557,7 @@ TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower 
     const Around before = around(last);  // what the search knew when it planned the last trial
     REQUIRE(before.below);                // the edge steps looked past any edge winner
     REQUIRE(before.above);
-    const double x = value(&r->trials[last]);
+    const double x = value(&r.trials[last]);
     const double up = std::sqrt(value(before.best) * value(before.above));
     const double down = std::sqrt(value(before.best) * value(before.below));
     INFO("alpha0: best " << value(before.best) << ", last trial " << x);
@@ -555,26 +577,9 @@ TEST_CASE("the screen's weight stage ends at the midpoint toward a better lower 
 // the outermost point in the winning direction is the best (at most two); not when α₀ or λ was given.
 TEST_CASE("the screen walks the ridge of constant lambda times alpha0", "[experiment]") {
   int ridge_wins = 0;
-  for (const auto& [values, groups] : {std::pair{GeneratedValues::kBinary, 12u}, std::pair{GeneratedValues::kStars, 12u},
-                                       std::pair{GeneratedValues::kBinary, 24u}, std::pair{GeneratedValues::kStars, 24u}}) {
-    const Dataset data = generated(values, 600, 400, 24000, groups);
-    ExperimentSpec spec;
-    spec.split = *parse_split("random:0.2");
-    auto e = Experiment::create(data, spec);
-    REQUIRE(e.is_ok());
-    SearchOptions so;
-    so.quick = true;
-    so.screen_factors = 8;
-    AlsOptions start = (*e)->options();
-    start.iterations = 4;
-    auto screen = [&](const ModelChoices& given) {
-      auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), given, start, so);
-      REQUIRE(s.is_ok());
-      auto r = run_search(**s);
-      REQUIRE(r.is_ok());
-      return *r;
-    };
-    const SearchResult r = screen(ModelChoices{});
+  for (const ScreenCase& c : screen_cases()) {
+    const AlsOptions& start = c.start;
+    const SearchResult r = run_screen(c, ModelChoices{});
     std::size_t first = 0, count = 0;
     for (std::size_t i = 0; i < r.trials.size(); ++i)
       if (r.trials[i].stage == "ridge") {
@@ -613,7 +618,7 @@ TEST_CASE("the screen walks the ridge of constant lambda times alpha0", "[experi
     // Given α₀ or λ, no ridge.
     ModelChoices fixed;
     fixed.regularization = start.regularization;
-    for (const SearchTrial& t : screen(fixed).trials) CHECK(t.stage != "ridge");
+    for (const SearchTrial& t : run_screen(c, fixed).trials) CHECK(t.stage != "ridge");
   }
   INFO("ridge winners: " << ridge_wins);
   CHECK(ridge_wins > 0);  // the ridge was exercised
