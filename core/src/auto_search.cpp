@@ -31,6 +31,11 @@ void set_weight(AlsOptions& o, float w) {
 // fit: Rendle et al. 2022; a budget that runs out later still has it), then the comparisons of value transform, ν
 // and model at the chosen d, then the iteration count.
 enum class Stage { kStart, kWeight, kLambda, kReweight, kRidge, kDimension, kValues, kExponent, kModel, kIterations, kDone };
+// The quick screen's stages (the default screen): α₀ and λ at d_s, then the dimension probe.
+bool in_quick_screen(Stage s) {
+  return s == Stage::kWeight || s == Stage::kLambda || s == Stage::kReweight || s == Stage::kRidge ||
+         s == Stage::kDimension;
+}
 const char* stage_name(Stage s) {
   switch (s) {
     case Stage::kStart: return "start";
@@ -211,9 +216,7 @@ struct AutoSearch::Impl {
       stage_base_ = result.best;
       if (stage == Stage::kDone) return false;
       const AlsOptions b = best().options;
-      if (o.quick && stage != Stage::kWeight && stage != Stage::kLambda && stage != Stage::kReweight &&
-          stage != Stage::kRidge && stage != Stage::kDimension)
-        continue;
+      if (o.quick && !in_quick_screen(stage)) continue;
       switch (stage) {
         case Stage::kReweight:
           // α₀ was chosen at the starting λ; when the λ stage moved it, the thirds around α₀ at the new λ.
@@ -228,7 +231,7 @@ struct AutoSearch::Impl {
         case Stage::kRidge:
           // Along λ·α₀ constant: λ_u = λ(|I_u| + α₀|I|) keeps its dominant term while the weight of the unobserved
           // pairs against the observed ones moves. The coordinate stages cannot walk this ridge (α₀ alone changes
-          // λ_u with it), and the best point can lie a decade along it.
+          // λ_u with it), and the best point can lie one or more ×3 steps along it.
           if (!is_ials(b) || given.unobserved_weight || given.regularization) break;
           for (float m : {1.0f / 3, 3.0f}) pending.push_back(along_ridge(b, m));
           break;
@@ -326,16 +329,11 @@ struct AutoSearch::Impl {
     if (!sb || extensions >= 4) return;
     const AlsOptions& b = best().options;
     if (stage == Stage::kWeight || stage == Stage::kLambda || stage == Stage::kReweight) {
-      // The value of the stage's parameter; the smallest and largest tried in this stage.
+      // The value of the stage's parameter.
       const bool weight = stage != Stage::kLambda;
       auto value = [&](const AlsOptions& x) { return weight ? weight_of(x) : x.regularization; };
-      float lo = std::numeric_limits<float>::max(), hi = 0;
-      for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
-        lo = std::min(lo, value(result.trials[i].options));
-        hi = std::max(hi, value(result.trials[i].options));
-      }
       const float v = value(b);
-      const bool edge = v <= lo * 1.0001f || v >= hi * 0.9999f;
+      const int edge = stage_edge(value);
       const float step = stage == Stage::kWeight ? 10.0f : 3.0f;  // the grid's spacing
       auto push = [&](float next) {
         AlsOptions c = b;
@@ -343,9 +341,9 @@ struct AutoSearch::Impl {
         else c.regularization = next;
         pending.push_back(c);
       };
-      if (edge && result.best >= stage_first && edge_steps_ < 2) {
+      if (edge != 0 && edge_steps_ < 2) {
         ++edge_steps_;
-        push(v <= lo * 1.0001f ? v / step : v * step);  // the edge won: look one step further out
+        push(edge < 0 ? v / step : v * step);  // the edge won: look one step further out
       } else if (stage == Stage::kWeight && !refined_) {
         refined_ = true;                                  // between decades: the two thirds around the best
         push(v / 3.0f);
@@ -367,17 +365,11 @@ struct AutoSearch::Impl {
       ++extensions;
     } else if (stage == Stage::kRidge) {
       // One step further while the outermost point in the winning direction is the best (at most two).
-      if (result.best < stage_first || edge_steps_ >= 2) return;
-      float lo = std::numeric_limits<float>::max(), hi = 0;
-      for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
-        lo = std::min(lo, result.trials[i].options.unobserved_weight);
-        hi = std::max(hi, result.trials[i].options.unobserved_weight);
-      }
-      const float a0 = b.unobserved_weight;
-      if (a0 > lo * 1.0001f && a0 < hi * 0.9999f) return;
+      const int edge = stage_edge([](const AlsOptions& x) { return x.unobserved_weight; });
+      if (edge == 0 || edge_steps_ >= 2) return;
       ++edge_steps_;
       ++extensions;
-      pending.push_back(along_ridge(b, a0 <= lo * 1.0001f ? 1.0f / 3 : 3.0f));
+      pending.push_back(along_ridge(b, edge < 0 ? 1.0f / 3 : 3.0f));
     } else if (stage == Stage::kDimension) {
       if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
         const SearchTrial& probe = result.trials.back();
@@ -396,6 +388,21 @@ struct AutoSearch::Impl {
     }
   }
 
+  // Where the best trial lies among the values `value` this stage tried: −1 at the smallest, +1 at the largest, 0
+  // between them or when the best is not one of the stage's trials (an edge that won is extended).
+  template <typename Value>
+  int stage_edge(const Value& value) const {
+    if (result.best < stage_first) return 0;
+    float lo = std::numeric_limits<float>::max(), hi = 0;
+    for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
+      lo = std::min(lo, value(result.trials[i].options));
+      hi = std::max(hi, value(result.trials[i].options));
+    }
+    const float v = value(best().options);
+    if (v <= lo * 1.0001f) return -1;
+    if (v >= hi * 0.9999f) return 1;
+    return 0;
+  }
   // α₀ × m and λ ÷ m: the same λ·α₀.
   static AlsOptions along_ridge(AlsOptions c, float m) {
     c.unobserved_weight *= m;
