@@ -217,12 +217,10 @@ Status Experiment::search_step() {
     const bool values_changed = im.search_result->chosen.values != im.resolved.options.values;
     int values_note = -1;
     for (std::size_t i = 0; i < im.resolved.notes.size(); ++i) {
-      if (static_cast<int>(i) != im.resolved.values_note) {
-        notes.push_back(im.resolved.notes[i]);
-      } else if (!values_changed) {
-        values_note = static_cast<int>(notes.size());
-        notes.push_back(im.resolved.notes[i]);
-      }
+      const bool about_values = static_cast<int>(i) == im.resolved.values_note;
+      if (about_values && values_changed) continue;
+      if (about_values) values_note = static_cast<int>(notes.size());
+      notes.push_back(im.resolved.notes[i]);
     }
     for (const std::string& n : im.search_result->notes) notes.push_back(n);
     ALSREC_RETURN_IF_ERROR(use_options(im.search_result->chosen, std::move(notes)));
