@@ -12,7 +12,7 @@
 //   reweight      when λ moved: α₀ ×⅓ and ×3 at the new λ (extended while an edge wins), since λ_u contains α₀
 //   ridge         along λ·α₀ constant (iALS, neither given): α₀ ×⅓ with λ ×3, and α₀ ×3 with λ ×⅓, up to two more
 //                 steps while the outermost point wins. λ_u = λ(|I_u| + α₀|I|) keeps its dominant term there, which
-//                 the coordinate stages cannot: on a ridge the best point can lie a decade along it
+//                 the coordinate stages cannot: the best point can lie one or more ×3 steps along it
 //   dimension     d doubled from d_s while the best at the new d beats the best below it by ≥ 1% and the budget
 //                 allows, λ re-tried ×{½, 2} at each new d; the winner's d is the model's (without this stage the
 //                 model gets the data's default d). Early, because it matters most once α₀ and λ fit.
