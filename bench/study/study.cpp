@@ -133,6 +133,8 @@ int main(int argc, char** argv) {
       if (c.count("screen_d")) spec.search_options.screen_factors = std::stoi(c["screen_d"]);
       if (c.count("screen_it")) spec.search_options.screen_iterations = std::stoi(c["screen_it"]);
       if (c.count("screen_users")) spec.search_options.max_validation_users = std::stoul(c["screen_users"]);
+      if (c.count("screen_interactions"))
+        spec.search_options.max_fit_interactions = std::stoul(c["screen_interactions"]);
       Status bad;
       for (const auto& [key, value] : c) {
         if (key == "model" || key == "search" || key == "budget" || key.rfind("screen_", 0) == 0) continue;
