@@ -29,23 +29,38 @@ inline float dot(const float* __restrict a, const float* __restrict b, Eigen::In
   return sum_lanes(acc);
 }
 
-// out += Σ_e w_e · y_{idx_e}, four rows per pass over `out` (a quarter of its loads and stores).
-inline void gather_sum(const float* __restrict base, const std::uint32_t* idx, const float* w, std::uint64_t count,
-                       Eigen::Index k, float* __restrict out) {
+// out += Σ_e w_e · y_e over e < count, y_e = row(e) (k contiguous floats), four rows per pass over `out` (a
+// quarter of its loads and stores).
+template <typename Row>
+void weighted_sum(const Row& row, const float* w, std::uint64_t count, Eigen::Index k, float* __restrict out) {
   std::uint64_t e = 0;
   for (; e + 4 <= count; e += 4) {
-    const float* y0 = base + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
-    const float* y1 = base + static_cast<std::size_t>(idx[e + 1]) * static_cast<std::size_t>(k);
-    const float* y2 = base + static_cast<std::size_t>(idx[e + 2]) * static_cast<std::size_t>(k);
-    const float* y3 = base + static_cast<std::size_t>(idx[e + 3]) * static_cast<std::size_t>(k);
+    const float* __restrict y0 = row(e);
+    const float* __restrict y1 = row(e + 1);
+    const float* __restrict y2 = row(e + 2);
+    const float* __restrict y3 = row(e + 3);
     const float w0 = w[e], w1 = w[e + 1], w2 = w[e + 2], w3 = w[e + 3];
     for (Eigen::Index i = 0; i < k; ++i) out[i] += w0 * y0[i] + w1 * y1[i] + w2 * y2[i] + w3 * y3[i];
   }
   for (; e < count; ++e) {
-    const float* y0 = base + static_cast<std::size_t>(idx[e]) * static_cast<std::size_t>(k);
+    const float* __restrict y0 = row(e);
     const float w0 = w[e];
     for (Eigen::Index i = 0; i < k; ++i) out[i] += w0 * y0[i];
   }
+}
+
+// out += Σ_e w_e · y_{idx_e}: rows gathered from the row-major factors at `base`.
+inline void gather_sum(const float* base, const std::uint32_t* idx, const float* w, std::uint64_t count,
+                       Eigen::Index k, float* __restrict out) {
+  const auto k_ = static_cast<std::size_t>(k);
+  weighted_sum([&](std::uint64_t e) { return base + static_cast<std::size_t>(idx[e]) * k_; }, w, count, k, out);
+}
+
+// out += Σ_e w_e · y_e for `count` contiguous columns y_e = cols + e·k.
+inline void axpy_columns(const float* cols, const float* w, std::uint64_t count, Eigen::Index k,
+                         float* __restrict out) {
+  const auto k_ = static_cast<std::size_t>(k);
+  weighted_sum([&](std::uint64_t e) { return cols + static_cast<std::size_t>(e) * k_; }, w, count, k, out);
 }
 
 // out = w · v (k × k by k × nb, v's and out's columns contiguous). Natively Eigen's GEMM. Eigen 3.4 has no wasm SIMD
