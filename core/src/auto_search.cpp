@@ -379,18 +379,24 @@ struct AutoSearch::Impl {
         return;
       }
       dimension_ran = true;
-      // Keep doubling while the best of this d beats the best below it by ≥ 1%. A tie (within 1%) goes to the
-      // larger d, and one tie may double once more: the trials fit on the train part less its validation split,
-      // the final model on all of it, and more data supports more dimensions, so on validation a larger d is
+      // Keep doubling while the best of this d beats the best below it by ≥ 1%. The first tie (within 1%) goes
+      // to the larger d, which doubles once more: the trials fit on the train part less its validation split, the
+      // final model on all of it, and more data supports more dimensions, so on validation a larger d is
       // undervalued (ml-latest-small random: 64 factors 0.2237, 128 0.2226 on validation; on test 128 and 256
-      // gain 3% and 5% NDCG over 64, bench/study/README.md "Dimension ties").
+      // gain 3% and 5% NDCG over 64, bench/study/README.md "Dimension ties"). A second tie stops at the d below
+      // it: each doubling costs the final fit ~4× (ml-latest-small temporal went on to 1024 for −2% on test).
       if (!sb || sb->failed) return;
       const double gain = gain_over(sb->objective, previous_best_);
-      if (gain < -kDimensionTie) return;
-      result.best = static_cast<std::size_t>(sb - result.trials.data());
-      previous_best_ = sb->objective;
       const bool tie = gain < kDimensionTie;
-      if ((tie && ++dimension_ties_ > 1) || sb->options.factors >= 1024) return;
+      if (gain < -kDimensionTie) return;
+      if (tie && ++dimension_ties_ > 1) {
+        result.best = below_best_;  // a second tie that scored a hair higher than the d below still stops there
+        return;
+      }
+      result.best = static_cast<std::size_t>(sb - result.trials.data());
+      below_best_ = result.best;
+      previous_best_ = sb->objective;
+      if (sb->options.factors >= 1024) return;
       stage_first = result.trials.size();
       ++extensions;
       push_doubled(sb->options);
@@ -452,6 +458,7 @@ struct AutoSearch::Impl {
   }
   double previous_best_ = 0;
   int dimension_ties_ = 0;            // doublings that gained less than kDimensionTie
+  std::size_t below_best_ = 0;        // the best trial at the d the dimension stage last doubled from
   double probe_gain_ = -1.0;          // the quick screen's dimension probe: 2·d_s against d_s
   bool refined_ = false;
   bool midpoint_ = false;
@@ -549,7 +556,10 @@ Status AutoSearch::step() {
     return Status::ok();
   }
   im.pending.pop_front();
-  if (im.stage == Stage::kDimension && im.previous_best_ == 0) im.previous_best_ = im.best().objective;
+  if (im.stage == Stage::kDimension && im.previous_best_ == 0) {
+    im.previous_best_ = im.best().objective;
+    im.below_best_ = im.result.best;
+  }
   return im.run_trial(next, im.stage == Stage::kIterations);
 }
 
