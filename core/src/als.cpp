@@ -111,7 +111,10 @@ const TrainTimings& AlsTrainer::timings() const { return impl_->timings; }
 const Factors& AlsTrainer::user_factors() const { return impl_->x; }
 const Factors& AlsTrainer::item_factors() const { return impl_->y; }
 Factors& AlsTrainer::mutable_user_factors() { return impl_->x; }
-Factors& AlsTrainer::mutable_item_factors() { return impl_->y; }
+Factors& AlsTrainer::mutable_item_factors() {
+  impl_->next_wg_valid = false;  // the caller may change them
+  return impl_->y;
+}
 const CsrMatrix& AlsTrainer::user_items() const { return impl_->users.m; }
 
 CsrMatrix AlsTrainer::take_user_items() {
@@ -132,7 +135,7 @@ TrainerMemory AlsTrainer::memory() const {
   }
   m.factors = (im.x.data.capacity() + im.y.data.capacity()) * sizeof(float);
   for (const auto& sc : im.scratch) m.scratch += sc.bytes();
-  m.scratch += static_cast<std::uint64_t>(im.wg.size()) * sizeof(float);
+  m.scratch += static_cast<std::uint64_t>(im.wg.size() + im.next_wg.size()) * sizeof(float);
   for (const auto& g : im.gramian_partials) m.scratch += static_cast<std::uint64_t>(g.size()) * sizeof(float);
   return m;
 }

@@ -163,6 +163,7 @@ Status solve_rows(AlsTrainer& trainer, Side side, std::uint32_t begin, std::uint
   ALSREC_RETURN_IF_ERROR(im.check_range(side, begin, end));
   const auto k = static_cast<Eigen::Index>(im.opt.factors);
   if (im.w0 != 0.0f) im.wg = Eigen::Map<const Eigen::MatrixXf>(gramian, k, k) * im.w0;  // as gramian_parallel scales
+  im.next_wg_valid = false;  // the caller's Gramians drive a distributed run
   const Chunks chunks = clip_chunks(im.side_of(side).chunks, begin, end);
   double& seconds = side == Side::kUsers ? im.timings.user_solve : im.timings.item_solve;
   const Status st = im.solve_chunks(im.side_of(side), im.factors_of(side), im.other_factors_of(side), chunks, seconds);
@@ -177,7 +178,7 @@ Status complete_iteration(AlsTrainer& trainer, bool with_loss) {
   Status st = im.factors_finite() ? Status::ok() : im.diverged();
   if (st.is_ok() && im.opt.compute_loss && with_loss) {
     const auto tl = Clock::now();
-    im.last_loss = im.loss();
+    im.last_loss = im.step_loss();  // as step(): the item half-step's wg is w₀G_X
     im.timings.loss += seconds_since(tl);
     if (!std::isfinite(im.last_loss)) st = im.diverged();
   }

@@ -94,6 +94,8 @@ struct AlsTrainer::Impl {
   std::vector<detail::RowScratch> scratch;  // one per pool thread
   std::unique_ptr<detail::RowSolver> solver;
   Eigen::MatrixXf wg;           // w₀ G of the side being held fixed
+  Eigen::MatrixXf next_wg;      // w₀ G_Y computed by step_loss() for the next user half-step
+  bool next_wg_valid = false;   // next_wg is w₀ G of the current item factors
   std::vector<Eigen::MatrixXf> gramian_partials;  // per block of rows (detail::gramian_parallel)
   std::uint64_t half_steps = 0; // counts wg recomputations (the row solvers' cache key)
   int iteration = 0;
@@ -184,7 +186,11 @@ struct AlsTrainer::Impl {
   // thread into its own slot: no shared sums, so the thread count cannot change a bit of the result.
   Status solve_side(const SideData& side, Factors& mine, const Factors& other, double& solve_seconds) {
     const auto t0 = Clock::now();
-    if (w0 != 0.0f) detail::gramian_parallel(detail::map_factors(other), w0, wg, pool, gramian_partials);
+    if (w0 != 0.0f) {
+      if (&other == &y && next_wg_valid) std::swap(wg, next_wg);  // the loss computed it: the same bits
+      else detail::gramian_parallel(detail::map_factors(other), w0, wg, pool, gramian_partials);
+    }
+    next_wg_valid = false;
     timings.gramian += seconds_since(t0);
     return solve_chunks(side, mine, other, side.chunks, solve_seconds);
   }
@@ -242,15 +248,29 @@ struct AlsTrainer::Impl {
   // perfect fit. Gramians and per-pair scores are float (as the factors), sums double. Per-chunk partial sums
   // are added in chunk order: the value does not depend on the thread count.
   double loss() const {
-    const ConstFactorMap ym = detail::map_factors(y);
-    const ConstFactorMap xm = detail::map_factors(x);
-    double total = constant_sum;
+    double gramian_term = 0;
     if (w0 != 0.0f) {  // w₀ Σ_u x_uᵀ G_Y x_u = w₀ tr(G_X G_Y) = w₀ Σ_jk G_X[j,k] G_Y[j,k]
       Eigen::MatrixXf gx, gy;
-      detail::gramian(xm, 1.0f, gx);
-      detail::gramian(ym, 1.0f, gy);
-      total += static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
+      detail::gramian(detail::map_factors(x), 1.0f, gx);
+      detail::gramian(detail::map_factors(y), 1.0f, gy);
+      gramian_term = static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
     }
+    return loss_with(gramian_term);
+  }
+
+  // The loss right after an iteration (both half-steps done, neither side changed since): w₀G_X is the item
+  // half-step's wg, and w₀G_Y is the next user half-step's, computed here once and kept for it, so the loss adds
+  // no Gramian to the iteration (loss() computes two). Equal to loss() up to the float roundings of the scaling.
+  double step_loss() {
+    if (w0 == 0.0f) return loss();
+    detail::gramian_parallel(detail::map_factors(y), w0, next_wg, pool, gramian_partials);
+    next_wg_valid = true;
+    return loss_with((wg.cast<double>().array() * next_wg.cast<double>().array()).sum() / static_cast<double>(w0));
+  }
+
+  // The objective per observed pair, given its w₀ Σ_u x_uᵀ G_Y x_u term.
+  double loss_with(double gramian_term) const {
+    double total = constant_sum + gramian_term;
     total += observed_terms(users.chunks, false, nullptr);
     total += item_terms(0, y.rows);
     return total / static_cast<double>(std::max<std::uint64_t>(users.m.nnz(), 1));
@@ -318,7 +338,7 @@ struct AlsTrainer::Impl {
     if (st.is_ok() && !factors_finite()) st = diverged();
     if (st.is_ok() && opt.compute_loss) {
       const auto tl = Clock::now();
-      last_loss = loss();
+      last_loss = step_loss();
       timings.loss += seconds_since(tl);
       if (!std::isfinite(last_loss)) st = diverged();
     }

@@ -261,7 +261,9 @@ TEST_CASE("compute_loss equals the objective summed over all pairs", "[als]") {
     total += reg(t->user_factors(), m, m.cols) + reg(t->item_factors(), mt, m.rows);
     INFO("mode " << confidence_mode_name(mode));
     CHECK(t->compute_loss() == Approx(total / double(m.nnz())).epsilon(1e-5));
-    CHECK(t->last_loss() == t->compute_loss());
+    // A step's loss takes the solvers' w₀-scaled Gramians (step_loss), compute_loss() its own: the same value up
+    // to float rounding (measured 7e-9 relative).
+    CHECK(t->last_loss() == Approx(t->compute_loss()).epsilon(1e-6));
   }
 }
 
