@@ -41,7 +41,7 @@ void apply_block(const Eigen::MatrixXf* wg, const float* lambda, Eigen::Index nb
                  Out&& out) {
   const Eigen::Index k = out.rows();
   if (wg) {
-    kernels::product_block(*wg, v, out);
+    kernels::product_block(*wg, v, out, s.active.data());
   } else {
     out.setZero();
   }
@@ -63,7 +63,11 @@ void apply_block(const Eigen::MatrixXf* wg, const float* lambda, Eigen::Index nb
     const float* yt = s.yt.data() + begin * k;
     float* q = s.q.data() + begin;
     const float* a = s.a.data() + begin;
-    for (Eigen::Index e = 0; e < n; ++e) q[e] = a[e] * dot(yt + e * k, vj, k);
+    Eigen::Index e = 0;
+#if defined(__wasm_simd128__)
+    for (; e + 4 <= n; e += 4) kernels::dot4(yt + e * k, vj, k, a + e, q + e);
+#endif
+    for (; e < n; ++e) q[e] = a[e] * dot(yt + e * k, vj, k);
     kernels::axpy_columns(yt, q, static_cast<std::uint64_t>(n), k, o);
 #endif
   }

@@ -7,6 +7,9 @@
 #include "solver_eigen.h"
 #include <cstddef>
 #include <cstdint>
+#if defined(__wasm_simd128__) && !defined(EIGEN_VECTORIZE)
+#include <wasm_simd128.h>
+#endif
 
 namespace alsrec {
 namespace detail {
@@ -20,6 +23,54 @@ inline float sum_lanes(const float* acc) {
   return s;
 }
 
+#if defined(__wasm_simd128__) && !defined(EIGEN_VECTORIZE)
+inline float lane_sum(v128_t a) {
+  return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
+         (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
+}
+
+// wasm: two SIMD128 accumulators and a short tree at the end (the 16 partial sums below, added one after another,
+// cost more than the products at k ≤ 256).
+inline float dot(const float* __restrict a, const float* __restrict b, Eigen::Index k) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+  Eigen::Index i = 0;
+  for (; i + 8 <= k; i += 8) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+  }
+  float s = lane_sum(wasm_f32x4_add(s0, s1));
+  for (; i < k; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// out[e] = w[e] · (y_e · v) for four contiguous columns y_e = y + e·k: each load of v serves four products.
+inline void dot4(const float* __restrict y, const float* __restrict v, Eigen::Index k, const float* w, float* out) {
+  const float* y0 = y;
+  const float* y1 = y0 + k;
+  const float* y2 = y1 + k;
+  const float* y3 = y2 + k;
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  Eigen::Index i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const v128_t vv = wasm_v128_load(v + i);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(vv, wasm_v128_load(y0 + i)));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(vv, wasm_v128_load(y1 + i)));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(vv, wasm_v128_load(y2 + i)));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(vv, wasm_v128_load(y3 + i)));
+  }
+  float s0 = lane_sum(a0), s1 = lane_sum(a1), s2 = lane_sum(a2), s3 = lane_sum(a3);
+  for (; i < k; ++i) {
+    s0 += v[i] * y0[i];
+    s1 += v[i] * y1[i];
+    s2 += v[i] * y2[i];
+    s3 += v[i] * y3[i];
+  }
+  out[0] = w[0] * s0;
+  out[1] = w[1] * s1;
+  out[2] = w[2] * s2;
+  out[3] = w[3] * s3;
+}
+#else
 inline float dot(const float* __restrict a, const float* __restrict b, Eigen::Index k) {
   float acc[kLanes] = {};
   Eigen::Index i = 0;
@@ -28,6 +79,7 @@ inline float dot(const float* __restrict a, const float* __restrict b, Eigen::In
   for (; i < k; ++i) acc[0] += a[i] * b[i];
   return sum_lanes(acc);
 }
+#endif
 
 // out += Σ_e w_e · y_e over e < count, y_e = row(e) (k contiguous floats), four rows per pass over `out` (a
 // quarter of its loads and stores).
@@ -65,14 +117,17 @@ inline void axpy_columns(const float* cols, const float* w, std::uint64_t count,
 
 // out = w · v (k × k by k × nb, v's and out's columns contiguous). Natively Eigen's GEMM. Eigen 3.4 has no wasm SIMD
 // path (EIGEN_VECTORIZE stays undefined there and its GEMM runs scalar), so the wasm build uses four-column axpy
-// passes instead, which the compiler vectorises with SIMD128.
+// passes instead, which the compiler vectorises with SIMD128, and skips the columns with live[j] == 0 (whose
+// products are not used: rows without pairs, ~15% of the items on a temporal split, or rows done early), which
+// a GEMM over the block cannot.
 template <typename V, typename Out>
-void product_block(const Eigen::MatrixXf& w, const V& v, Out& out) {
+void product_block(const Eigen::MatrixXf& w, const V& v, Out& out, [[maybe_unused]] const unsigned char* live) {
 #if defined(EIGEN_VECTORIZE)
   out.noalias() = w * v;
 #else
   const Eigen::Index k = w.rows();
   for (Eigen::Index j = 0; j < v.cols(); ++j) {
+    if (!live[j]) continue;
     float* __restrict o = out.col(j).data();
     const float* vj = v.col(j).data();
     for (Eigen::Index i = 0; i < k; ++i) o[i] = 0.0f;
