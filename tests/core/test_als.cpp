@@ -319,6 +319,41 @@ TEST_CASE("one and two threads give bit-identical factors", "[als]") {
 }
 #endif
 
+// A step's loss computes w₀G_Y for the next user half-step, which reuses it (step_loss): with the loss on the factors
+// must be the bits they are with it off, and a change of the item factors between steps must not let a stale
+// Gramian through.
+TEST_CASE("the loss's Gramian reused by the next half-step changes no bit, and item edits invalidate it", "[als]") {
+  const CsrMatrix m = random_matrix(120, 90, 0.08, 11);
+  for (SolverKind solver : {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace}) {
+    AlsOptions o = small_options();
+    o.factors = 12;
+    o.solver = solver;
+    o.confidence = ConfidenceMode::kIals;
+    o.unobserved_weight = 0.2f;
+    auto with = [&](bool loss) {
+      AlsOptions c = o;
+      c.compute_loss = loss;
+      return make_trainer(m, c);
+    };
+    auto on = with(true), off = with(false), edited = with(true), edited_off = with(false);
+    for (int it = 0; it < 3; ++it) {
+      REQUIRE(on->step().is_ok());
+      REQUIRE(off->step().is_ok());
+      REQUIRE(edited->step().is_ok());
+      REQUIRE(edited_off->step().is_ok());
+      for (AlsTrainer* t : {edited.get(), edited_off.get()})
+        for (float& v : t->mutable_item_factors().data) v *= 0.5f;  // after the loss: G_Y is stale now
+    }
+    INFO("solver " << solver_name(solver));
+    CHECK(std::isfinite(on->last_loss()));
+    CHECK(on->user_factors().data == off->user_factors().data);
+    CHECK(on->item_factors().data == off->item_factors().data);
+    CHECK(edited->user_factors().data == edited_off->user_factors().data);
+    CHECK(edited->item_factors().data == edited_off->item_factors().data);
+    CHECK(edited->user_factors().data != on->user_factors().data);  // the edits mattered
+  }
+}
+
 TEST_CASE("implicit compatibility: binary values, alpha 1 give (G + λI) x_u = Σ y_i", "[als]") {
   // kImplicit with c = alpha·1 = 1 and w₀ = 1 makes a = c − w₀ = 0 for every pair: each user's system is just
   // (YᵀY + λI) x_u = Σ_{i∈I_u} y_i. Recompute that independently (double precision) from the item factors.
