@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <limits>
+#include <optional>
 
 namespace alsrec {
 
@@ -375,7 +376,7 @@ struct AutoSearch::Impl {
     } else if (stage == Stage::kDimension) {
       if (o.quick) {  // the probe decides in finish(); it never doubles, and the model keeps the default d
         const SearchTrial& probe = result.trials.back();
-        probe_gain_ = probe.failed ? -1.0 : gain_over(probe.objective, previous_best_);
+        probe_gain_ = probe.failed ? -1.0 : gain_over(probe.objective, below_objective());
         return;
       }
       dimension_ran = true;
@@ -386,16 +387,16 @@ struct AutoSearch::Impl {
       // gain 3% and 5% NDCG over 64, bench/study/README.md "Dimension ties"). A second tie stops at the d below
       // it: each doubling costs the final fit ~4× (ml-latest-small temporal went on to 1024 for −2% on test).
       if (!sb || sb->failed) return;
-      const double gain = gain_over(sb->objective, previous_best_);
+      const double gain = gain_over(sb->objective, below_objective());
       const bool tie = gain < kDimensionTie;
       if (gain < -kDimensionTie) return;
-      if (tie && ++dimension_ties_ > 1) {
-        result.best = below_best_;  // a second tie that scored a hair higher than the d below still stops there
+      if (tie && tie_taken_) {
+        result.best = *below_best_;  // a second tie that scored a hair higher than the d below still stops there
         return;
       }
+      tie_taken_ = tie_taken_ || tie;
       result.best = static_cast<std::size_t>(sb - result.trials.data());
       below_best_ = result.best;
-      previous_best_ = sb->objective;
       if (sb->options.factors >= 1024) return;
       stage_first = result.trials.size();
       ++extensions;
@@ -456,9 +457,11 @@ struct AutoSearch::Impl {
     if (!below || !above || better(*above, *below)) return 0;
     return value(below->options);
   }
-  double previous_best_ = 0;
-  int dimension_ties_ = 0;            // doublings that gained less than kDimensionTie
-  std::size_t below_best_ = 0;        // the best trial at the d the dimension stage last doubled from
+  // The best trial at the d the dimension stage (or the probe) doubles from: set when the stage's first trial
+  // runs, moved to each d the doubling takes.
+  std::optional<std::size_t> below_best_;
+  double below_objective() const { return result.trials[*below_best_].objective; }
+  bool tie_taken_ = false;            // a doubling gained less than kDimensionTie and was taken
   double probe_gain_ = -1.0;          // the quick screen's dimension probe: 2·d_s against d_s
   bool refined_ = false;
   bool midpoint_ = false;
@@ -556,10 +559,7 @@ Status AutoSearch::step() {
     return Status::ok();
   }
   im.pending.pop_front();
-  if (im.stage == Stage::kDimension && im.previous_best_ == 0) {
-    im.previous_best_ = im.best().objective;
-    im.below_best_ = im.result.best;
-  }
+  if (im.stage == Stage::kDimension && !im.below_best_) im.below_best_ = im.result.best;
   return im.run_trial(next, im.stage == Stage::kIterations);
 }
 

@@ -14,8 +14,10 @@
 //                 steps while the outermost point wins. λ_u = λ(|I_u| + α₀|I|) keeps its dominant term there, which
 //                 the coordinate stages cannot: the best point can lie one or more ×3 steps along it
 //   dimension     d doubled from d_s while the best at the new d beats the best below it by ≥ 1% and the budget
-//                 allows, λ re-tried ×{½, 2} at each new d; the winner's d is the model's (without this stage the
-//                 model gets the data's default d). Early, because it matters most once α₀ and λ fit.
+//                 allows, λ re-tried ×{½, 2} at each new d; the first tie (within 1%) goes to the larger d, which
+//                 doubles once more (the trials fit on less data than the final model), a second tie stops at the d
+//                 below it; the winner's d is the model's (without this stage the model gets the data's default d).
+//                 Early, because it matters most once α₀ and λ fit.
 //   values        the value transforms that make sense for the value kind (binary, raw, log), α₀ kept relative to
 //                 the mean observed weight
 //   exponent      ν = 0.5 against the default 1 (λ rescaled to keep a typical row's λ_u)
