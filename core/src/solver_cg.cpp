@@ -62,12 +62,7 @@ void apply_block(const Eigen::MatrixXf* wg, const float* lambda, Eigen::Index nb
 #else  // Eigen's matrix-vector products run scalar in wasm (see product_block): the kernels' loops instead
     const float* yt = s.yt.data() + begin * k;
     float* q = s.q.data() + begin;
-    const float* a = s.a.data() + begin;
-    Eigen::Index e = 0;
-#if defined(__wasm_simd128__)
-    for (; e + 4 <= n; e += 4) kernels::dot4(yt + e * k, vj, k, a + e, q + e);
-#endif
-    for (; e < n; ++e) q[e] = a[e] * dot(yt + e * k, vj, k);
+    kernels::weighted_dots(yt, vj, n, k, s.a.data() + begin, q);
     kernels::axpy_columns(yt, q, static_cast<std::uint64_t>(n), k, o);
 #endif
   }
