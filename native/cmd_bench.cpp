@@ -230,7 +230,7 @@ Command add_bench_command(CLI::App& parent) {
             // Rows with weighted pairs need their own factor(s): at most min(z_a, rows) per side; with every pair
             // weighted (hu, log, ials, explicit) that is every non-empty row.
             const double rows_a = za > 0 ? std::min(za, m) + std::min(za, n) : 0;
-            if (options->solver == SolverKind::kConjugateGradient) {
+            if (options->solver == SolverKind::kConjugateGradient || options->solver == SolverKind::kWoodbury) {
               solve_flops += (options->cg_steps + 1) * (2 * k * k * (m + n) + 8 * k * za);
             } else if (options->solver == SolverKind::kSubspace) {
               const double b = std::min<double>(options->block_size, k);
@@ -261,6 +261,9 @@ Command add_bench_command(CLI::App& parent) {
             j["flop_formula"] =
                 options->solver == SolverKind::kConjugateGradient
                     ? "4k*nnz + (cg_steps+1)*(2k^2*(users+items) + 8k*weighted_nnz) per iteration"
+                : options->solver == SolverKind::kWoodbury
+                    ? "CG's count, 4k*nnz + (cg_steps+1)*(2k^2*(users+items) + 8k*weighted_nnz) per iteration, "
+                      "of which the rows solved exactly do less"
                 : options->solver == SolverKind::kSubspace
                     ? "4k*nnz + 2k^2*(users+items) + (k*b^2/3 + 2kb)*rows_with_weighted_pairs + "
                       "2*weighted_nnz*k(b+8) per iteration"

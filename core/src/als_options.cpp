@@ -1,5 +1,7 @@
 // AlsOptions: the names of its choices, parsing them back, and the one range check (validate).
+#include "solver_eigen.h"  // first: see there
 #include "alsrec/als.h"
+#include "solver_row.h"
 
 #include "pair_weights.h"
 
@@ -52,6 +54,7 @@ const char* solver_name(SolverKind s) {
     case SolverKind::kConjugateGradient: return "cg";
     case SolverKind::kCholesky: return "cholesky";
     case SolverKind::kSubspace: return "subspace";
+    case SolverKind::kWoodbury: return "woodbury";
   }
   return "unknown";
 }
@@ -60,7 +63,8 @@ Result<SolverKind> parse_solver(const std::string& s) {
   if (s == "cg") return SolverKind::kConjugateGradient;
   if (s == "cholesky") return SolverKind::kCholesky;
   if (s == "subspace") return SolverKind::kSubspace;
-  return Status::invalid_argument("unknown solver '" + s + "' (expected cg, cholesky or subspace)");
+  if (s == "woodbury") return SolverKind::kWoodbury;
+  return Status::invalid_argument("unknown solver '" + s + "' (expected cg, cholesky, subspace or woodbury)");
 }
 
 SolverKind default_solver(const AlsOptions& o) {
@@ -68,15 +72,16 @@ SolverKind default_solver(const AlsOptions& o) {
   // without weighted pairs, 256..512 with them
   constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 512;
   const bool unweighted = o.values == ValueTransform::kBinary && detail::ConfidenceModel(o).weight(1.0f).a == 0.0f;
-  return o.factors >= (unweighted ? kSubspaceFrom : kWeightedSubspaceFrom) ? SolverKind::kSubspace
-                                                                          : SolverKind::kConjugateGradient;
+  if (o.factors >= (unweighted ? kSubspaceFrom : kWeightedSubspaceFrom)) return SolverKind::kSubspace;
+  // CG's range: from 256 factors the Woodbury solver (CG itself on the sides where its rotation does not pay)
+  return o.factors >= detail::kWoodburyFrom ? SolverKind::kWoodbury : SolverKind::kConjugateGradient;
 }
 
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options) {
   if (s == "auto") return default_solver(options);
   auto parsed = parse_solver(s);
   if (!parsed.is_ok())
-    return Status::invalid_argument("unknown solver '" + s + "' (expected auto, cg, cholesky or subspace)");
+    return Status::invalid_argument("unknown solver '" + s + "' (expected auto, cg, cholesky, subspace or woodbury)");
   return parsed;
 }
 
@@ -93,7 +98,7 @@ std::string num(double v) {
 
 bool valid_enum(ConfidenceMode m) { return static_cast<int>(m) >= 0 && static_cast<int>(m) <= 4; }
 bool valid_enum(ValueTransform v) { return static_cast<int>(v) >= 0 && static_cast<int>(v) <= 2; }
-bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 2; }
+bool valid_enum(SolverKind s) { return static_cast<int>(s) >= 0 && static_cast<int>(s) <= 3; }
 
 }  // namespace
 
@@ -105,7 +110,7 @@ Status AlsOptions::validate() const {
   if (!std::isfinite(alpha) || alpha <= 0) return bad("alpha must be a finite number > 0, got " + num(alpha));
   if (!valid_enum(confidence)) return bad("confidence mode is not one of implicit, hu, log, ials, explicit");
   if (!valid_enum(values)) return bad("value transform is not one of raw, binary, log");
-  if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky, subspace");
+  if (!valid_enum(solver)) return bad("solver is not one of cg, cholesky, subspace, woodbury");
   if (!std::isfinite(epsilon) || epsilon <= 0) return bad("epsilon must be a finite number > 0, got " + num(epsilon));
   if (!std::isfinite(unobserved_weight) || unobserved_weight < 0)
     return bad("unobserved weight must be a finite number >= 0, got " + num(unobserved_weight));

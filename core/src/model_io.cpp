@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -96,10 +97,16 @@ bool values_from_code(std::uint32_t c, ValueTransform& v) {
   v = kTransforms[c];
   return true;
 }
-std::uint32_t solver_code(SolverKind s) { return s == SolverKind::kCholesky ? 1 : s == SolverKind::kSubspace ? 2 : 0; }
+constexpr SolverKind kSolverCodes[] = {SolverKind::kConjugateGradient, SolverKind::kCholesky, SolverKind::kSubspace,
+                                       SolverKind::kWoodbury};
+std::uint32_t solver_code(SolverKind s) {
+  for (std::uint32_t c = 0; c < std::size(kSolverCodes); ++c)
+    if (kSolverCodes[c] == s) return c;
+  return 0;
+}
 bool solver_from_code(std::uint32_t c, SolverKind& s) {  // (a subspace model's block size is not stored)
-  if (c > 2) return false;
-  s = c == 2 ? SolverKind::kSubspace : c == 1 ? SolverKind::kCholesky : SolverKind::kConjugateGradient;
+  if (c >= std::size(kSolverCodes)) return false;
+  s = kSolverCodes[c];
   return true;
 }
 

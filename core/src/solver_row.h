@@ -76,6 +76,11 @@ struct RowScratch {
   std::vector<float> panels;  // the group's weighted pairs' factor rows, a panel of b columns per block
   std::vector<std::uint64_t> block_keys;
   std::vector<float> block_lambdas;
+  // Woodbury (solver_woodbury.cpp; the gathered pairs in yt, a and q as CG's): an exact row's u and 1/√d (k),
+  // I + WᵀW (n × n) and Wᵀu (n); an iterative row's b̃ and preconditioner (wu, wd) and its r, z, p, Ãp (k × 4).
+  // wgroups: the exact and the iterative rows' group inputs and outputs (k × 4·kGroup).
+  Eigen::MatrixXf wm, wcg, wgroups;
+  Eigen::VectorXf wu, wd, wt;
 
   // What reserve() sizes besides the per-row buffers (row_a, row_b, a, q of `capacity`; b, x, r, p, ap).
   struct Parts {
@@ -123,6 +128,7 @@ struct SharedTerms {
   const Eigen::MatrixXf* wg = nullptr;  // w₀G of the fixed side, or null when w₀ = 0
   std::uint64_t key = 0;                // changes whenever wg does (factors cached by a solver are then stale)
   bool weighted = false;                // some pair of the side has a ≠ 0
+  bool low_rank = false;                // the Woodbury solver's rotation pays on this side (woodbury_pays)
 };
 
 class RowSolver {
@@ -130,6 +136,9 @@ class RowSolver {
   virtual ~RowSolver() = default;
   // Sizes the buffers this solver uses, for rows of at most `longest` nonzeros.
   virtual void prepare(RowScratch& s, int k, std::size_t longest) const = 0;
+  // Called once per half-step (each new shared.key) before any solve() of it, on the calling thread with the pool
+  // free: what every row of the half-step shares (the Woodbury solver's eigenbasis). Nothing by default.
+  virtual void begin_half_step(const ConstFactorMap& /*other*/, const SharedTerms& /*shared*/, ThreadPool& /*pool*/) {}
   // Solves the rows of `rows` against `other` into x (row `rows.first` at x, k floats per row, holding the warm
   // start on entry). An empty row gets x = 0. Returns the first row whose system is not positive definite (the
   // others are still solved), or −1. NaN/inf from bad inputs pass through (the trainer reports them as divergence).
@@ -142,6 +151,15 @@ class RowSolver {
 std::unique_ptr<RowSolver> make_row_solver(const AlsOptions& options);
 std::unique_ptr<RowSolver> make_block_cg_solver(int steps);         // solver_cg.cpp
 std::unique_ptr<RowSolver> make_subspace_solver(int block_size);   // solver_subspace.cpp
+std::unique_ptr<RowSolver> make_woodbury_solver(int cg_steps);     // solver_woodbury.cpp
+
+// The Woodbury solver rotates nothing below this many factors (woodbury_pays), and `--solver auto` picks it from here.
+constexpr int kWoodburyFrom = 256;
+// The Woodbury solver's short rows: at most this many weighted pairs at k factors.
+int woodbury_row_limit(int k, int cg_steps);
+// Whether rotating the other side (other_rows rows) into w₀G's eigenbasis pays for the short rows among a side of
+// these row sizes (SharedTerms::low_rank). Only the sizes decide: every process of a distributed run agrees.
+bool woodbury_pays(const std::vector<std::uint32_t>& sizes, std::size_t other_rows, int k, int cg_steps);
 
 // Counter-based initial value in [0, 1) for (seed, side, row, k): independent of threads and of traversal order.
 float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k);

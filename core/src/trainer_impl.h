@@ -37,6 +37,7 @@ struct SideData {
   // partition_rows come from these, so a shard cuts and regularises its rows exactly as one process would.
   std::vector<std::uint32_t> sizes;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> chunks;  // row ranges balanced by solve cost
+  bool low_rank = false;  // the Woodbury solver rotates the other side for this side's short rows
 };
 
 using Chunks = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
@@ -117,6 +118,8 @@ struct AlsTrainer::Impl {
     s.lambda.resize(s.m.rows);
     for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.sizes[r], other_count);
     s.chunks = work_chunks(s.sizes, opt.factors);
+    s.low_rank = opt.solver == SolverKind::kWoodbury &&
+                 detail::woodbury_pays(s.sizes, other_count, opt.factors, opt.cg_steps);
     return Status::ok();
   }
 
@@ -202,8 +205,9 @@ struct AlsTrainer::Impl {
     const bool use_gramian = w0 != 0.0f;
     const std::uint64_t key = ++half_steps;  // a new wg: factors cached by the row solver are stale
 
-    const detail::SharedTerms shared{use_gramian ? &wg : nullptr, key, timings.weighted_pairs > 0};
+    const detail::SharedTerms shared{use_gramian ? &wg : nullptr, key, timings.weighted_pairs > 0, side.low_rank};
     const auto t0 = Clock::now();
+    solver->begin_half_step(other_map, shared, pool);
     std::vector<std::int64_t> first_failure(chunks.size(), -1);
     pool.run(chunks.size(), [&](std::size_t task, int thread) {
       const auto [first, last] = chunks[task];

@@ -228,15 +228,15 @@ TEST_CASE("subspace: 1 and 2 threads give bit-identical factors", "[subspace]") 
 TEST_CASE("subspace: options parse, validate and survive a model file", "[subspace]") {
   CHECK(*parse_solver("subspace") == SolverKind::kSubspace);
   CHECK(std::string(solver_name(SolverKind::kSubspace)) == "subspace");
-  CHECK(parse_solver("ials++").status().message() == "unknown solver 'ials++' (expected cg, cholesky or subspace)");
+  CHECK(parse_solver("ials++").status().message() == "unknown solver 'ials++' (expected cg, cholesky, subspace or woodbury)");
   AlsOptions o;
   o.block_size = 0;
   CHECK(o.validate().message() == "block size must be 1..1024, got 0");
   o.block_size = 1025;
   CHECK(o.validate().code() == StatusCode::kInvalidArgument);
 
-  // "auto": CG, except subspace from 512 factors, from 256 when no pair is weighted (bench/README.md, "Solver
-  // choice").
+  // "auto": CG, except subspace from 512 factors, from 256 when no pair is weighted, and Woodbury from 256 to 512
+  // with weighted pairs (bench/README.md, "Solver choice").
   AlsOptions implicit;  // `implicit`'s model: binary values, confidence alpha·1 = 1 = w₀, so a = 0 for every pair
   implicit.factors = 128;
   CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
@@ -245,14 +245,16 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
   CHECK(*parse_solver("auto", implicit) == SolverKind::kSubspace);
   CHECK(*parse_solver("cholesky", implicit) == SolverKind::kCholesky);
   CHECK(parse_solver("fast", implicit).status().message() ==
-        "unknown solver 'fast' (expected auto, cg, cholesky or subspace)");
+        "unknown solver 'fast' (expected auto, cg, cholesky, subspace or woodbury)");
   implicit.alpha = 2;  // c = 2 ≠ w₀: every pair weighted
-  CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
+  CHECK(default_solver(implicit) == SolverKind::kWoodbury);
   implicit.factors = 512;
   CHECK(default_solver(implicit) == SolverKind::kSubspace);
   AlsOptions ials = recommended_options();
-  ials.factors = 256;
+  ials.factors = 128;
   CHECK(default_solver(ials) == SolverKind::kConjugateGradient);
+  ials.factors = 256;
+  CHECK(default_solver(ials) == SolverKind::kWoodbury);
   ials.factors = 1024;
   CHECK(default_solver(ials) == SolverKind::kSubspace);
 

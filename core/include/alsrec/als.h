@@ -33,20 +33,24 @@ enum class ValueTransform { kRaw, kBinary, kLog };
 // How each row's system is solved (solver_*.cpp): conjugate gradient (cg_steps steps from the current row), the exact
 // Cholesky solve, or iALS++ subspace optimisation (one sweep over blocks of block_size coordinates, each block solved
 // exactly: block_size ≥ factors is the exact solve, 1 is coordinate descent).
-enum class SolverKind { kConjugateGradient, kCholesky, kSubspace };
+// kWoodbury: rows with few weighted pairs solved exactly in the eigenbasis of w₀G (solver_woodbury.cpp), CG for
+// the others.
+enum class SolverKind { kConjugateGradient, kCholesky, kSubspace, kWoodbury };
 
 const char* confidence_mode_name(ConfidenceMode m);  // "implicit", "hu", "log", "ials", "explicit"
 Result<ConfidenceMode> parse_confidence_mode(const std::string& s);
 const char* value_transform_name(ValueTransform v);  // "raw", "binary", "log"
 Result<ValueTransform> parse_value_transform(const std::string& s);
-const char* solver_name(SolverKind s);               // "cg", "cholesky", "subspace"
+const char* solver_name(SolverKind s);               // "cg", "cholesky", "subspace", "woodbury"
 Result<SolverKind> parse_solver(const std::string& s);
 struct AlsOptions;
 // The faster solver for these options, per iteration at the same quality, as measured (bench/README.md, "Solver
 // choice"): when no pair is weighted (binary values whose confidence equals the unobserved weight, `implicit`'s
 // default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
 // 256 factors on (CG's four k² products per row against its one); with weighted pairs from 512 (its block matrices
-// cost about b·k multiply-adds per pair against CG's ~9k, but it has one k² term per row against CG's four).
+// cost about b·k multiply-adds per pair against CG's ~9k, but it has one k² term per row against CG's four), and
+// the Woodbury solver between 256 and 512 (exact for rows with few pairs at about a third of CG's work there; CG
+// on the sides where its per-half-step rotation does not pay).
 SolverKind default_solver(const AlsOptions& options);
 // parse_solver, and "auto" for default_solver(options).
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
