@@ -10,7 +10,10 @@ const MODE_LABELS = {
 };
 const CHOICE_LABELS = {
   values: { raw: 'the values as they are', binary: 'binary: 1 for every interaction', log: 'log(1 + value/ε)' },
-  solver: { cg: 'Conjugate gradient (fast)', cholesky: 'Cholesky (exact)' },
+  solver: {
+    cg: 'Conjugate gradient (fast)', cholesky: 'Cholesky (exact)', subspace: 'Subspace (iALS++, large factors)',
+    woodbury: 'Woodbury (exact for short rows, from 256 factors)',
+  },
   biases: { false: 'off', true: 'on' },
 };
 // Labels of the parameters the page names itself; any other row of the engine's table gets a field under "More

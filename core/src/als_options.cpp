@@ -67,14 +67,28 @@ Result<SolverKind> parse_solver(const std::string& s) {
   return Status::invalid_argument("unknown solver '" + s + "' (expected cg, cholesky, subspace or woodbury)");
 }
 
+namespace {
+// factors; measured crossovers (ML-1M shape and ml-latest-small, bench/README.md "Solver choice"): 128..256
+// without weighted pairs, 256..512 with them
+constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 512;
+
+// CG's family below the subspace solver's range: the Woodbury solver from 256 factors (CG itself on the sides where
+// its rotation does not pay), CG below 256 and from 512.
+SolverKind cg_family(int factors) {
+  return factors >= detail::kWoodburyFrom && factors < kWeightedSubspaceFrom ? SolverKind::kWoodbury
+                                                                            : SolverKind::kConjugateGradient;
+}
+}  // namespace
+
 SolverKind default_solver(const AlsOptions& o) {
-  // factors; measured crossovers (ML-1M shape and ml-latest-small, bench/README.md "Solver choice"): 128..256
-  // without weighted pairs, 256..512 with them
-  constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 512;
   const bool unweighted = o.values == ValueTransform::kBinary && detail::ConfidenceModel(o).weight(1.0f).a == 0.0f;
   if (o.factors >= (unweighted ? kSubspaceFrom : kWeightedSubspaceFrom)) return SolverKind::kSubspace;
-  // CG's range: from 256 factors the Woodbury solver (CG itself on the sides where its rotation does not pay)
-  return o.factors >= detail::kWoodburyFrom ? SolverKind::kWoodbury : SolverKind::kConjugateGradient;
+  return cg_family(o.factors);
+}
+
+SolverKind searched_solver(int factors, SolverKind start) {
+  if (start != SolverKind::kConjugateGradient && start != SolverKind::kWoodbury) return start;
+  return cg_family(factors);
 }
 
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options) {

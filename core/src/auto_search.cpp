@@ -121,6 +121,7 @@ struct AutoSearch::Impl {
   Status run_trial(AlsOptions c, bool checkpoints) {
     const auto ts = Clock::now();
     c.compute_loss = false;
+    if (!given.solver) c.solver = searched_solver(c.factors, start.solver);
     ALSREC_RETURN_IF_ERROR(c.validate());
     auto f = ModelFit::create(*fit, c);
     if (!f) return f.status();
@@ -499,6 +500,7 @@ struct AutoSearch::Impl {
                     2 * screening(start).factors, screening(start).factors, 100 * probe_gain_, 100 * kProbeGain);
       result.notes.push_back(note);
     }
+    if (!given.solver) chosen.solver = searched_solver(chosen.factors, start.solver);
     chosen.compute_loss = start.compute_loss;
     chosen.threads = start.threads;
     result.chosen = chosen;

@@ -94,7 +94,7 @@ Status set_choice(ModelChoices& c, const std::string& name, const std::string& v
       return Status::ok();
     }
     auto s = parse_solver(value);
-    if (!s) return Status::invalid_argument("unknown solver '" + value + "' (expected auto, cg, cholesky or subspace)");
+    if (!s) return Status::invalid_argument("unknown solver '" + value + "' (expected auto, cg, cholesky, subspace or woodbury)");
     c.solver = *s;
   } else if (flag == "biases") {
     if (value == "true" || value == "1") c.biases = true;

@@ -150,6 +150,14 @@ TEST_CASE("woodbury: where the rotation does not pay, CG bit for bit; auto picks
   CHECK(default_solver(o) == SolverKind::kWoodbury);
   o.factors = 512;
   CHECK(default_solver(o) == SolverKind::kSubspace);
+  // A search that changes d (the probe's 256, --auto's doubling) stays in CG's family, never moves to subspace.
+  CHECK(searched_solver(256, SolverKind::kConjugateGradient) == SolverKind::kWoodbury);
+  CHECK(searched_solver(1024, SolverKind::kConjugateGradient) == SolverKind::kConjugateGradient);
+  CHECK(searched_solver(512, SolverKind::kWoodbury) == SolverKind::kConjugateGradient);
+  CHECK(searched_solver(128, SolverKind::kWoodbury) == SolverKind::kConjugateGradient);
+  CHECK(searched_solver(64, SolverKind::kConjugateGradient) == SolverKind::kConjugateGradient);
+  CHECK(searched_solver(128, SolverKind::kSubspace) == SolverKind::kSubspace);
+  CHECK(searched_solver(512, SolverKind::kCholesky) == SolverKind::kCholesky);
   CHECK(*parse_solver("woodbury") == SolverKind::kWoodbury);
   CHECK(std::string(solver_name(SolverKind::kWoodbury)) == "woodbury");
 }

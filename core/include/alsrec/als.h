@@ -54,6 +54,13 @@ struct AlsOptions;
 SolverKind default_solver(const AlsOptions& options);
 // parse_solver, and "auto" for default_solver(options).
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
+// The solver of a fit at `factors` chosen by a search (the screen's probe, --auto's dimension stage) when none was
+// given: `start` (default_solver at the start's d), except that CG and Woodbury follow d as default_solver has them
+// (Woodbury from 256 to 512 factors), and CG from 512: a search never moves to the subspace solver (at 512 × 8 on
+// citeulike its one sweep per row scored 5% below CG: bench/study/README.md, the notes over the dimension table),
+// nor to Woodbury there (its exact short rows scored 1–2% below CG's three steps on test at 512 and 1024, with a
+// lower loss: bench/README.md, "Woodbury").
+SolverKind searched_solver(int factors, SolverKind start);
 
 struct AlsOptions {
   int factors = 64;
