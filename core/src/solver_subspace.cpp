@@ -33,6 +33,7 @@
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
 #include "solver_kernels.h"
+#include "solver_simd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -47,22 +48,10 @@ namespace {
 
 using kernels::dot;
 
-// One SIMD register of floats (GCC/clang vector extension; SIMD128 in wasm), loaded and stored unaligned.
-#if defined(__AVX512F__)
-constexpr Eigen::Index kLanes = 16;
-#elif defined(__AVX__)
-constexpr Eigen::Index kLanes = 8;
-#else
-constexpr Eigen::Index kLanes = 4;  // SSE2, SIMD128 (wasm)
-#endif
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-
-template <class V>
-inline V load_as(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using simd::kLanes;  // one SIMD register of floats (solver_simd.h)
+using simd::load;
+using simd::load_as;
+using simd::Vec;
 
 // A register from p, with the lanes at or past `end` zero (the last columns of a matrix end its storage).
 template <class V>
@@ -74,7 +63,6 @@ inline V load_within_as(const float* p, const float* end) {
   return v;
 }
 
-inline Vec load(const float* p) { return load_as<Vec>(p); }
 inline Vec load_within(const float* p, const float* end) { return load_within_as<Vec>(p, end); }
 
 // One step of a transposed sum: a and b each hold kLanes / (2W) groups of 2W lanes, one group per vector being

@@ -21,6 +21,7 @@
 #include "solver_eigen.h"  // first: see there
 #include "solver_row.h"
 #include "solver_kernels.h"
+#include "solver_simd.h"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -50,21 +51,10 @@ struct Basis {
   RowMajorMatrixXf rotated;  // other side × k: row r = (Qᵀ y_r)ᵀ
 };
 
-// One SIMD register of floats (GCC/clang vector extension; SIMD128 in wasm), loaded and stored unaligned.
-#if defined(__AVX512F__)
-constexpr Eigen::Index kLanes = 16;
-#elif defined(__AVX__)
-constexpr Eigen::Index kLanes = 8;
-#else
-constexpr Eigen::Index kLanes = 4;  // SSE2, SIMD128 (wasm)
-#endif
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+using simd::kLanes;  // one SIMD register of floats (solver_simd.h)
+using simd::load;
+using simd::store;
+using simd::Vec;
 
 // out[:, j] = M in[:, j] for j < g (M k × k, in and out k × g, all column-major). A register tile of 4 × kLanes
 // rows by 4 columns accumulates over M's columns: 4 loads and 4 broadcasts per 16 multiply-adds, and no packing

@@ -126,7 +126,7 @@ TEST_CASE("woodbury: 1 and 2 threads, and 1 and 2 ranks, give the same bits", "[
   CHECK(worst == 0.0);
 }
 
-TEST_CASE("woodbury: where the rotation does not pay, CG bit for bit; auto picks it from 256 factors",
+TEST_CASE("woodbury: where the rotation does not pay, CG bit for bit; a search keeps CG's family",
           "[woodbury]") {
   const CsrMatrix m = short_rows();
   for (int factors : {16, 128}) {  // below kWoodburyFrom: never rotates
@@ -143,14 +143,7 @@ TEST_CASE("woodbury: where the rotation does not pay, CG bit for bit; auto picks
     CHECK(max_abs_diff(w->item_factors(), cg->item_factors()) == 0.0);
   }
 
-  AlsOptions o = recommended_options();
-  o.factors = 128;
-  CHECK(default_solver(o) == SolverKind::kConjugateGradient);
-  o.factors = 256;
-  CHECK(default_solver(o) == SolverKind::kWoodbury);
-  o.factors = 512;
-  CHECK(default_solver(o) == SolverKind::kSubspace);
-  // A search that changes d (the probe's 256, --auto's doubling) stays in CG's family, never moves to subspace.
+  // (default_solver's choices: test_subspace.cpp.) A search that changes d (the probe's 256, --auto's doubling) stays in CG's family, never moves to subspace.
   CHECK(searched_solver(256, SolverKind::kConjugateGradient) == SolverKind::kWoodbury);
   CHECK(searched_solver(1024, SolverKind::kConjugateGradient) == SolverKind::kConjugateGradient);
   CHECK(searched_solver(512, SolverKind::kWoodbury) == SolverKind::kConjugateGradient);
