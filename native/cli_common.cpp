@@ -151,7 +151,7 @@ json params_json(const AlsOptions& o) {
   if (o.biases) j["biases"] = true;
   j["iterations"] = o.iterations;
   j["solver"] = solver_name(o.solver);
-  if (o.solver == SolverKind::kConjugateGradient) j["cg_steps"] = o.cg_steps;
+  if (o.solver == SolverKind::kConjugateGradient || o.solver == SolverKind::kWoodbury) j["cg_steps"] = o.cg_steps;
   if (o.solver == SolverKind::kSubspace) j["block_size"] = o.block_size;
   j["threads"] = o.threads == 0 ? hardware_threads() : o.threads;
   j["seed"] = o.seed;
