@@ -495,7 +495,7 @@ TEST_CASE("the auto search's first tie in the doubling goes to the larger d, and
 // default d.
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
-  auto screen = [](std::uint32_t groups, bool factors_given) {
+  auto screen = [](std::uint32_t groups, bool factors_given, int start_factors = 8) {
     const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000, groups);
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
@@ -503,10 +503,10 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     REQUIRE(e.is_ok());
     REQUIRE((*e)->searching());
     AlsOptions start = (*e)->options();
-    start.factors = 8;
+    start.factors = start_factors;
     start.iterations = 6;
     ModelChoices given;
-    if (factors_given) given.factors = 8;
+    if (factors_given) given.factors = start_factors;
     SearchOptions so;
     so.quick = true;
     so.screen_factors = 4;
@@ -544,6 +544,13 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
   const SearchResult fixed = screen(24, true);
   for (const SearchTrial& t : fixed.trials) CHECK(t.stage != "dimension");
   CHECK(fixed.chosen.factors == 8);
+
+  // From the default 128 the probe's doubling gives 256 factors, and with them the Woodbury solver
+  // (searched_solver): the start's CG family follows d, while the trials at 4 and 8 factors keep CG.
+  const SearchResult wide = screen(24, false, 128);
+  REQUIRE(wide.chosen.factors == 256);
+  CHECK(wide.chosen.solver == SolverKind::kWoodbury);
+  for (const SearchTrial& t : wide.trials) CHECK(t.options.solver == SolverKind::kConjugateGradient);
 }
 
 // The weight stage ends with the geometric midpoint between the best α₀ of its grid and its lower neighbour when
