@@ -129,7 +129,7 @@ json trial_json(const SearchTrial& t) {
   j["regularization"] = shortest(o.regularization);
   j["reg_exponent"] = shortest(o.reg_exponent);
   j["iterations"] = o.iterations;
-  j["solver"] = solver_name(o.solver);  // a search's trials above 256 factors take the Woodbury solver
+  j["solver"] = solver_name(o.solver);  // a search's trials from 256 to 512 factors take the Woodbury solver
   j["objective"] = t.objective;
   j["recall"] = t.recall;
   j["ndcg"] = t.ndcg;

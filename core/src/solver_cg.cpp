@@ -52,19 +52,7 @@ void apply_block(const Eigen::MatrixXf* wg, const float* lambda, Eigen::Index nb
     const float lam = lambda[j];
     for (Eigen::Index i = 0; i < k; ++i) o[i] += lam * vj[i];
     const Eigen::Index begin = s.offset[static_cast<std::size_t>(j)], n = s.offset[static_cast<std::size_t>(j) + 1] - begin;
-    if (n == 0) continue;
-#if defined(EIGEN_VECTORIZE)
-    const auto yt = s.yt.middleCols(begin, n);
-    auto qn = s.q.segment(begin, n);
-    qn.noalias() = yt.transpose() * v.col(j);
-    qn.array() *= s.a.segment(begin, n).array();
-    out.col(j).noalias() += yt * qn;
-#else  // Eigen's matrix-vector products run scalar in wasm (see product_block): the kernels' loops instead
-    const float* yt = s.yt.data() + begin * k;
-    float* q = s.q.data() + begin;
-    kernels::weighted_dots(yt, vj, n, k, s.a.data() + begin, q);
-    kernels::axpy_columns(yt, q, static_cast<std::uint64_t>(n), k, o);
-#endif
+    if (n > 0) kernels::add_pair_products(s.yt.data() + begin * k, s.a.data() + begin, n, k, vj, s.q.data() + begin, o);
   }
 }
 

@@ -125,6 +125,23 @@ inline void axpy_columns(const float* cols, const float* w, std::uint64_t count,
   weighted_sum([&](std::uint64_t e) { return cols + static_cast<std::size_t>(e) * k_; }, w, count, k, out);
 }
 
+// out += Y diag(a) Yᵀ v for the n contiguous columns of Y (k × n, column-major), via q = a ⊙ (Yᵀ v) (n floats of
+// scratch): the observed pairs' part of a row's A·v. Natively Eigen's matrix-vector products; in wasm, where those
+// run scalar (see product_block), the loops above.
+inline void add_pair_products(const float* y, const float* a, Eigen::Index n, Eigen::Index k, const float* v,
+                              float* q, float* out) {
+#if defined(EIGEN_VECTORIZE)
+  const Eigen::Map<const Eigen::MatrixXf> yt(y, k, n);
+  Eigen::Map<Eigen::VectorXf> qn(q, n);
+  qn.noalias() = yt.transpose() * Eigen::Map<const Eigen::VectorXf>(v, k);
+  qn.array() *= Eigen::Map<const Eigen::ArrayXf>(a, n);
+  Eigen::Map<Eigen::VectorXf>(out, k).noalias() += yt * qn;
+#else
+  weighted_dots(y, v, n, k, a, q);
+  axpy_columns(y, q, static_cast<std::uint64_t>(n), k, out);
+#endif
+}
+
 // out = w · v (k × k by k × nb, v's and out's columns contiguous). Natively Eigen's GEMM. Eigen 3.4 has no wasm SIMD
 // path (EIGEN_VECTORIZE stays undefined there and its GEMM runs scalar), so the wasm build uses four-column axpy
 // passes instead, which the compiler vectorises with SIMD128, and skips the columns with live[j] == 0 (whose

@@ -221,23 +221,6 @@ std::unique_ptr<RowSolver> make_row_solver(const AlsOptions& options) {
   return make_block_cg_solver(options.cg_steps);
 }
 
-bool woodbury_pays(const std::vector<std::uint32_t>& sizes, std::size_t other_rows, int k, int cg_steps) {
-  // Below kWoodburyFrom factors the rows' fixed costs (gathers, the small factorisations) eat the saving: goodbooks'
-  // user side took 1.3× CG's time at 64 factors, the same at 128, 0.55× at 256 (bench/README.md, "Solver choice").
-  if (k < kWoodburyFrom) return false;
-  // Multiply-adds: a short row saves CG's (steps + 1)(k² + 2nk) for n²k/2 + 4nk + k²; the half-step pays the other
-  // side's rotation (other_rows · k²) and the eigendecomposition (one thread, in double: ~0.45 ns · k³, about
-  // 40k³ multiply-adds at the solvers' pace). n counts every pair (an upper bound on the weighted ones), so the
-  // estimate errs towards CG.
-  const double kd = k, limit = woodbury_row_limit(k, cg_steps);
-  double saved = 0;
-  for (std::uint32_t n : sizes) {
-    if (n == 0 || n > limit) continue;
-    saved += (cg_steps + 1) * (kd * kd + 2 * n * kd) - (0.5 * n * n * kd + 4 * n * kd + kd * kd);
-  }
-  return saved > static_cast<double>(other_rows) * kd * kd + 40 * kd * kd * kd;
-}
-
 namespace {
 std::uint64_t splitmix64(std::uint64_t x) { return rnd::mix64(x + rnd::kGolden); }  // one SplitMix64 step
 }  // namespace

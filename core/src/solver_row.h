@@ -77,7 +77,8 @@ struct RowScratch {
   std::vector<std::uint64_t> block_keys;
   std::vector<float> block_lambdas;
   // Woodbury (solver_woodbury.cpp; the gathered pairs in yt, a and q as CG's): an exact row's u and 1/√d (k),
-  // I + WᵀW (n × n) and Wᵀu (n); an iterative row's b̃ and preconditioner (wu, wd) and its r, z, p, Ãp (k × 4).
+  // I + WᵀW and Wᵀu (sized for the longest short row: its top-left n × n and first n); an iterative row's b̃ and
+  // preconditioner (wu, wd) and its r, z, p, Ãp (k × 4).
   // wgroups: the exact and the iterative rows' group inputs and outputs (k × 4·kGroup).
   Eigen::MatrixXf wm, wcg, wgroups;
   Eigen::VectorXf wu, wd, wt;

@@ -10,7 +10,7 @@
 //    Multiply-adds: n²k/2 (WᵀW) + ~4nk.
 //  - Other rows: cg_steps steps of CG on the rotated system, warm-started from Qᵀ x, preconditioned by the diagonal
 //    of Ã (D + Σ a_e ỹ_e²: Jacobi, which holds w₀G and λ exactly). A·p costs k + 4nk instead of CG's k² + 4nk.
-//  - x = Q x̃ (and the long rows' Qᵀ x) over groups of kGroup rows (rotate_columns): k² per row at GEMM speed.
+//  - x = Q x̃ (and the long rows' Qᵀ x) over groups of kGroup rows (rotate_columns, register-tiled): k² per row.
 // Against plain CG's (steps + 1)(k² + 2nk) per row, with the exact answer for the short ones; the half-step pays
 // the rotation of the other side and the decomposition, so the trainer turns this on per side only where it pays
 // (woodbury_pays, from the global row sizes; otherwise every row goes to block CG, bit for bit as --solver cg).
@@ -34,6 +34,23 @@ namespace detail {
 int woodbury_row_limit(int k, int cg_steps) {
   // n²k/2 + 4nk  <  (steps + 1)(k² + 2nk):  n up to about √(2(steps + 1)k).
   return static_cast<int>(std::sqrt(2.0 * (cg_steps + 1) * k));
+}
+
+bool woodbury_pays(const std::vector<std::uint32_t>& sizes, std::size_t other_rows, int k, int cg_steps) {
+  // Below kWoodburyFrom factors the rows' fixed costs (gathers, the small factorisations) eat the saving: goodbooks'
+  // user side took 1.3× CG's time at 64 factors, the same at 128, 0.55× at 256 (bench/README.md, "Woodbury").
+  if (k < kWoodburyFrom) return false;
+  // Multiply-adds: a short row saves CG's (steps + 1)(k² + 2nk) for n²k/2 + 4nk + k²; the half-step pays the other
+  // side's rotation (other_rows · k²) and the eigendecomposition (one thread, in double: ~0.45 ns · k³, about
+  // 40k³ multiply-adds at the solvers' pace). n counts every pair (an upper bound on the weighted ones), so the
+  // estimate errs towards CG.
+  const double kd = k, limit = woodbury_row_limit(k, cg_steps);
+  double saved = 0;
+  for (std::uint32_t n : sizes) {
+    if (n == 0 || n > limit) continue;
+    saved += (cg_steps + 1) * (kd * kd + 2 * n * kd) - (0.5 * n * n * kd + 4 * n * kd + kd * kd);
+  }
+  return saved > static_cast<double>(other_rows) * kd * kd + 40 * kd * kd * kd;
 }
 
 namespace {
@@ -150,6 +167,8 @@ class WoodburySolver final : public RowSolver {
       s.wd.resize(k);
       s.wcg.resize(k, 4);
       s.wgroups.resize(k, 4 * kGroup);  // the two groups' inputs and outputs
+      s.wm.resize(static_cast<Eigen::Index>(limit), static_cast<Eigen::Index>(limit));
+      s.wt.resize(static_cast<Eigen::Index>(limit));
     }
     Group exact{s.wgroups.col(0).data(), s.wgroups.col(kGroup).data()};
     Group iterative{s.wgroups.col(2 * kGroup).data(), s.wgroups.col(3 * kGroup).data()};
@@ -221,18 +240,19 @@ class WoodburySolver final : public RowSolver {
     for (Eigen::Index i = 0; i < k; ++i) u[i] *= wd[i];  // u = b̃ / √d
     if (n > 0) {
       const auto w = s.yt.leftCols(n);
-      s.wt.resize(n);
-      s.wm.setIdentity(n, n);  // M = I + WᵀW (lower triangle) and Wᵀu
+      auto m = s.wm.topLeftCorner(n, n);  // M = I + WᵀW (lower triangle) and t = Wᵀu, in buffers sized once
+      auto t = s.wt.head(n);
+      m.setIdentity();
 #if defined(EIGEN_VECTORIZE)
-      s.wm.selfadjointView<Eigen::Lower>().rankUpdate(w.transpose());  // one SYRK (dots: a latency chain each)
+      m.selfadjointView<Eigen::Lower>().rankUpdate(w.transpose());  // one SYRK (dots: a latency chain each)
 #else
       for (Eigen::Index j = 0; j < n; ++j)
-        for (Eigen::Index i = j; i < n; ++i) s.wm(i, j) += dot(w.col(i).data(), w.col(j).data(), k);
+        for (Eigen::Index i = j; i < n; ++i) m(i, j) += dot(w.col(i).data(), w.col(j).data(), k);
 #endif
-      for (Eigen::Index j = 0; j < n; ++j) s.wt[j] = dot(w.col(j).data(), u, k);
-      Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>> llt(s.wm);  // in place; SPD with eigenvalues ≥ 1
-      llt.solveInPlace(s.wt);
-      for (Eigen::Index j = 0; j < n; ++j) s.wt[j] = -s.wt[j];
+      for (Eigen::Index j = 0; j < n; ++j) t[j] = dot(w.col(j).data(), u, k);
+      Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>> llt(m);  // in place; SPD with eigenvalues ≥ 1
+      llt.solveInPlace(t);
+      t = -t;
       kernels::axpy_columns(s.yt.data(), s.wt.data(), static_cast<std::uint64_t>(n), k, u);  // u − W s
     }
     for (Eigen::Index i = 0; i < k; ++i) out[i] = u[i] * wd[i];
@@ -268,17 +288,7 @@ class WoodburySolver final : public RowSolver {
     float* __restrict ap = s.wcg.col(3).data();
     auto apply = [&](const float* v, float* out) {  // out = Ã v = D v + Σ a ỹ (ỹᵀ v)
       for (Eigen::Index i = 0; i < k; ++i) out[i] = (basis.lambda[i] + lambda) * v[i];
-      if (n == 0) return;
-#if defined(EIGEN_VECTORIZE)  // Eigen's matrix-vector products (as block CG's apply_block)
-      const auto yt = s.yt.leftCols(n);
-      auto qn = s.q.head(n);
-      qn.noalias() = yt.transpose() * Eigen::Map<const Eigen::VectorXf>(v, k);
-      qn.array() *= s.a.head(n).array();
-      Eigen::Map<Eigen::VectorXf>(out, k).noalias() += yt * qn;
-#else
-      kernels::weighted_dots(s.yt.data(), v, n, k, a, s.q.data());
-      kernels::axpy_columns(s.yt.data(), s.q.data(), static_cast<std::uint64_t>(n), k, out);
-#endif
+      if (n > 0) kernels::add_pair_products(s.yt.data(), a, n, k, v, s.q.data(), out);
     };
     apply(xt, ap);
     for (Eigen::Index i = 0; i < k; ++i) {

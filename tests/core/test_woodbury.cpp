@@ -1,6 +1,6 @@
 // The Woodbury solver (solver_woodbury.cpp): short rows solved exactly in the eigenbasis of w₀G, the others by
 // preconditioned CG there. Checked against the exact solve written out in double, for its guarantees (1 and 2
-// threads, one process and N "ranks" give the same bits), and for falling back to CG bit for bit where its rotation
+// threads, one process and 2 "ranks" give the same bits), and for falling back to CG bit for bit where its rotation
 // does not pay.
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>

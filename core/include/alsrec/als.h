@@ -49,8 +49,8 @@ struct AlsOptions;
 // default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
 // 256 factors on (CG's four k² products per row against its one); with weighted pairs from 512 (its block matrices
 // cost about b·k multiply-adds per pair against CG's ~9k, but it has one k² term per row against CG's four), and
-// the Woodbury solver between 256 and 512 (exact for rows with few pairs at about a third of CG's work there; CG
-// on the sides where its per-half-step rotation does not pay).
+// the Woodbury solver between 256 and 512 (exact for rows with few pairs, at about a third of CG's multiply-adds
+// for such a row; CG on the sides where its per-half-step rotation does not pay).
 SolverKind default_solver(const AlsOptions& options);
 // parse_solver, and "auto" for default_solver(options).
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
