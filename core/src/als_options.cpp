@@ -68,15 +68,16 @@ Result<SolverKind> parse_solver(const std::string& s) {
 }
 
 namespace {
-// factors; measured crossovers (ML-1M shape and ml-latest-small, bench/README.md "Solver choice"): 128..256
-// without weighted pairs, 256..512 with them
-constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 512;
+// Without weighted pairs every row's matrix is w₀G + λI and the subspace solver's exact sweep is as fast as CG from
+// 256 factors (ML-1M shape and ml-latest-small, bench/README.md "Solver choice"). With weighted pairs it is no faster
+// than CG's family at 512 since CG's block products left Eigen's GEMM, and 1.2–1.4× faster per iteration at 1024
+// (bench/README.md, "Block products").
+constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 1024;
 
-// CG's family below the subspace solver's range: the Woodbury solver from 256 factors (CG itself on the sides where
-// its rotation does not pay), CG below 256 and from 512.
+// CG's family: the Woodbury solver from 256 to 512 factors (CG itself on the sides where its rotation does not pay),
+// CG below 256 and from 512.
 SolverKind cg_family(int factors) {
-  return factors >= detail::kWoodburyFrom && factors < kWeightedSubspaceFrom ? SolverKind::kWoodbury
-                                                                            : SolverKind::kConjugateGradient;
+  return factors >= detail::kWoodburyFrom && factors < 512 ? SolverKind::kWoodbury : SolverKind::kConjugateGradient;
 }
 }  // namespace
 

@@ -39,8 +39,8 @@ const std::vector<ParameterInfo>& model_parameters() {
       {"reg-exponent", "regExponent", 0, 4, false, "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)"},
       {"iterations", "iterations", 1, 100000, true, "ALS iterations"},
       {"solver", "solver", 0, 0, false,
-       "auto (the faster for the model and factors: cg, woodbury from 256 factors, subspace from 512, from 256 "
-       "when no pair is weighted) | "
+       "auto (the faster for the model and factors: cg, woodbury from 256 to 511 factors, subspace from 1024, "
+       "from 256 when no pair is weighted) | "
        "cg (conjugate gradient, warm-started) | cholesky (exact) | subspace (iALS++: exact solves of block-size "
        "coordinates at a time, one sweep per row) | woodbury (from 256 factors, rows with few pairs solved exactly "
        "in the eigenbasis of the Gramian, the others by CG)"},

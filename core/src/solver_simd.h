@@ -4,6 +4,7 @@
 #pragma once
 
 #include "solver_eigen.h"
+#include <algorithm>
 #include <cstring>
 
 namespace alsrec {
@@ -27,6 +28,64 @@ inline V load_as(const float* p) {
 }
 inline Vec load(const float* p) { return load_as<Vec>(p); }
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// out[:, j] = M in[:, j] for j < g (M k × k, in and out k × g, all column-major). A register tile of 4 × kLanes
+// rows by 4 columns accumulates over M's columns: 4 loads and 4 broadcasts per 16 multiply-adds, and no packing
+// or heap buffers (Eigen's GEMM packs M and allocates its blocks on every call, which at these shapes cost as
+// much as the products). Each element is the same sequence of multiply-adds over l = 0..k−1 wherever its column
+// sits: results do not depend on g.
+inline void multiply_columns(const Eigen::MatrixXf& m, const float* in, float* out, Eigen::Index g) {
+  const Eigen::Index k = m.rows();
+  constexpr Eigen::Index kTileRows = 4 * kLanes;
+  Eigen::Index i = 0;
+  for (; i + kTileRows <= k; i += kTileRows) {
+    Eigen::Index j = 0;
+    for (; j + 4 <= g; j += 4) {
+      Vec acc[4][4] = {};
+      const float* c0 = in + j * k;
+      for (Eigen::Index l = 0; l < k; ++l) {
+        const float* col = m.data() + l * k + i;
+        const Vec q0 = load(col), q1 = load(col + kLanes), q2 = load(col + 2 * kLanes), q3 = load(col + 3 * kLanes);
+        for (int c = 0; c < 4; ++c) {
+          const float v = c0[c * k + l];
+          acc[0][c] += q0 * v;
+          acc[1][c] += q1 * v;
+          acc[2][c] += q2 * v;
+          acc[3][c] += q3 * v;
+        }
+      }
+      for (int c = 0; c < 4; ++c)
+        for (int r = 0; r < 4; ++r) store(out + (j + c) * k + i + r * kLanes, acc[r][c]);
+    }
+    for (; j < g; ++j) {
+      Vec acc[4] = {};
+      const float* cj = in + j * k;
+      for (Eigen::Index l = 0; l < k; ++l) {
+        const float* col = m.data() + l * k + i;
+        const float v = cj[l];
+        for (int r = 0; r < 4; ++r) acc[r] += load(col + r * kLanes) * v;
+      }
+      for (int r = 0; r < 4; ++r) store(out + j * k + i + r * kLanes, acc[r]);
+    }
+  }
+  for (; i + kLanes <= k; i += kLanes)  // rows past the last whole tile: one register, 4 columns at a time
+    for (Eigen::Index j = 0; j < g; j += 4) {
+      const int cols = static_cast<int>(std::min<Eigen::Index>(4, g - j));
+      Vec acc[4] = {};
+      for (Eigen::Index l = 0; l < k; ++l) {
+        const Vec q = load(m.data() + l * k + i);
+        for (int c = 0; c < cols; ++c) acc[c] += q * in[(j + c) * k + l];
+      }
+      for (int c = 0; c < cols; ++c) store(out + (j + c) * k + i, acc[c]);
+    }
+  for (; i < k; ++i)  // the last k mod kLanes rows
+    for (Eigen::Index j = 0; j < g; ++j) {
+      float acc = 0;
+      const float* cj = in + j * k;
+      for (Eigen::Index l = 0; l < k; ++l) acc += m(i, l) * cj[l];
+      out[j * k + i] = acc;
+    }
+}
 
 }  // namespace simd
 }  // namespace detail

@@ -10,7 +10,7 @@
 //    Multiply-adds: n²k/2 (WᵀW) + ~4nk.
 //  - Other rows: cg_steps steps of CG on the rotated system, warm-started from Qᵀ x, preconditioned by the diagonal
 //    of Ã (D + Σ a_e ỹ_e²: Jacobi, which holds w₀G and λ exactly). A·p costs k + 4nk instead of CG's k² + 4nk.
-//  - x = Q x̃ (and the long rows' Qᵀ x) over groups of kGroup rows (rotate_columns, register-tiled): k² per row.
+//  - x = Q x̃ (and the long rows' Qᵀ x) over groups of kGroup rows (simd::multiply_columns, register-tiled): k² per row.
 // Against plain CG's (steps + 1)(k² + 2nk) per row, with the exact answer for the short ones; the half-step pays
 // the rotation of the other side and the decomposition, so the trainer turns this on per side only where it pays
 // (woodbury_pays, from the global row sizes; otherwise every row goes to block CG, bit for bit as --solver cg).
@@ -68,58 +68,6 @@ struct Basis {
   RowMajorMatrixXf rotated;  // other side × k: row r = (Qᵀ y_r)ᵀ
 };
 
-using simd::kLanes;  // one SIMD register of floats (solver_simd.h)
-using simd::load;
-using simd::store;
-using simd::Vec;
-
-// out[:, j] = M in[:, j] for j < g (M k × k, in and out k × g, all column-major). A register tile of 4 × kLanes
-// rows by 4 columns accumulates over M's columns: 4 loads and 4 broadcasts per 16 multiply-adds, and no packing
-// or heap buffers (Eigen's GEMM packs M and allocates its blocks on every call, which at these shapes cost as
-// much as the products). Each element is the same sequence of multiply-adds over l = 0..k−1 wherever its column
-// sits: results do not depend on g.
-void rotate_columns(const Eigen::MatrixXf& m, const float* in, float* out, Eigen::Index g) {
-  const Eigen::Index k = m.rows();
-  constexpr Eigen::Index kTileRows = 4 * kLanes;
-  Eigen::Index i = 0;
-  for (; i + kTileRows <= k; i += kTileRows) {
-    Eigen::Index j = 0;
-    for (; j + 4 <= g; j += 4) {
-      Vec acc[4][4] = {};
-      const float* c0 = in + j * k;
-      for (Eigen::Index l = 0; l < k; ++l) {
-        const float* col = m.data() + l * k + i;
-        const Vec q0 = load(col), q1 = load(col + kLanes), q2 = load(col + 2 * kLanes), q3 = load(col + 3 * kLanes);
-        for (int c = 0; c < 4; ++c) {
-          const float v = c0[c * k + l];
-          acc[0][c] += q0 * v;
-          acc[1][c] += q1 * v;
-          acc[2][c] += q2 * v;
-          acc[3][c] += q3 * v;
-        }
-      }
-      for (int c = 0; c < 4; ++c)
-        for (int r = 0; r < 4; ++r) store(out + (j + c) * k + i + r * kLanes, acc[r][c]);
-    }
-    for (; j < g; ++j) {
-      Vec acc[4] = {};
-      const float* cj = in + j * k;
-      for (Eigen::Index l = 0; l < k; ++l) {
-        const float* col = m.data() + l * k + i;
-        const float v = cj[l];
-        for (int r = 0; r < 4; ++r) acc[r] += load(col + r * kLanes) * v;
-      }
-      for (int r = 0; r < 4; ++r) store(out + j * k + i + r * kLanes, acc[r]);
-    }
-  }
-  for (; i < k; ++i)  // rows past the last whole tile
-    for (Eigen::Index j = 0; j < g; ++j) {
-      float acc = 0;
-      const float* cj = in + j * k;
-      for (Eigen::Index l = 0; l < k; ++l) acc += m(i, l) * cj[l];
-      out[j * k + i] = acc;
-    }
-}
 
 // Rows waiting for a product with Q or Qᵀ: the columns of k × kGroup matrices (RowScratch's).
 struct Group {
@@ -174,13 +122,13 @@ class WoodburySolver final : public RowSolver {
     Group iterative{s.wgroups.col(2 * kGroup).data(), s.wgroups.col(3 * kGroup).data()};
     auto row_x = [&](std::uint32_t r) { return x + (r - rows.first) * ku; };
     auto scatter = [&](Group& g) {  // x = Q x̃ for the group
-      rotate_columns(basis.q, g.in, g.out, g.size);
+      simd::multiply_columns(basis.q, g.in, g.out, g.size);
       for (Eigen::Index j = 0; j < g.size; ++j) std::copy(g.out + j * k, g.out + (j + 1) * k, row_x(g.rows[j]));
       g.size = 0;
     };
     auto flush_iterative = [&] {
       if (iterative.size == 0) return;
-      rotate_columns(basis.qt, iterative.in, iterative.out, iterative.size);  // warm starts Qᵀ x
+      simd::multiply_columns(basis.qt, iterative.in, iterative.out, iterative.size);  // warm starts Qᵀ x
       std::swap(iterative.in, iterative.out);
       for (Eigen::Index j = 0; j < iterative.size; ++j) {
         const std::uint32_t r = iterative.rows[j];

@@ -130,9 +130,10 @@ TEST_CASE("N trainers exchanging Gramians and rows reproduce the single trainer"
       if (n == 1) {  // one range: step()'s arithmetic exactly
         CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) == 0.0);
         CHECK(max_abs_diff(ranks[0]->item_factors(), single->item_factors()) == 0.0);
-      } else {  // only the Gramian's summation order differs: float rounding (factors are O(0.1..1) here)
-        CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) < 1e-4);
-        CHECK(max_abs_diff(ranks[0]->item_factors(), single->item_factors()) < 1e-4);
+      } else {  // only the Gramian's summation order differs: float rounding (factors are O(0.1..1) here), grown
+                // over 4 iterations of 3 CG steps (1.07e-4 for CG on 3 ranks; a wrong shard is off by O(0.1))
+        CHECK(max_abs_diff(ranks[0]->user_factors(), single->user_factors()) < 3e-4);
+        CHECK(max_abs_diff(ranks[0]->item_factors(), single->item_factors()) < 3e-4);
       }
       for (int r = 1; r < n; ++r) CHECK(max_abs_diff(ranks[r]->user_factors(), ranks[0]->user_factors()) == 0.0);
     }

@@ -235,8 +235,8 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
   o.block_size = 1025;
   CHECK(o.validate().code() == StatusCode::kInvalidArgument);
 
-  // "auto": CG, except subspace from 512 factors, from 256 when no pair is weighted, and Woodbury from 256 to 512
-  // with weighted pairs (bench/README.md, "Solver choice").
+  // "auto": subspace from 256 factors when no pair is weighted, from 1024 with weighted pairs, and below that CG,
+  // Woodbury from 256 to 511 (bench/README.md, "Solver choice", "Block products").
   AlsOptions implicit;  // `implicit`'s model: binary values, confidence alpha·1 = 1 = w₀, so a = 0 for every pair
   implicit.factors = 128;
   CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
@@ -249,12 +249,16 @@ TEST_CASE("subspace: options parse, validate and survive a model file", "[subspa
   implicit.alpha = 2;  // c = 2 ≠ w₀: every pair weighted
   CHECK(default_solver(implicit) == SolverKind::kWoodbury);
   implicit.factors = 512;
-  CHECK(default_solver(implicit) == SolverKind::kSubspace);
+  CHECK(default_solver(implicit) == SolverKind::kConjugateGradient);
   AlsOptions ials = recommended_options();
   ials.factors = 128;
   CHECK(default_solver(ials) == SolverKind::kConjugateGradient);
   ials.factors = 256;
   CHECK(default_solver(ials) == SolverKind::kWoodbury);
+  ials.factors = 511;
+  CHECK(default_solver(ials) == SolverKind::kWoodbury);
+  ials.factors = 1023;
+  CHECK(default_solver(ials) == SolverKind::kConjugateGradient);
   ials.factors = 1024;
   CHECK(default_solver(ials) == SolverKind::kSubspace);
 

@@ -46,19 +46,19 @@ Result<SolverKind> parse_solver(const std::string& s);
 struct AlsOptions;
 // The faster solver for these options, per iteration at the same quality, as measured (bench/README.md, "Solver
 // choice"): when no pair is weighted (binary values whose confidence equals the unobserved weight, `implicit`'s
-// default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, beats CG from
-// 256 factors on (CG's four k² products per row against its one); with weighted pairs from 512 (its block matrices
-// cost about b·k multiply-adds per pair against CG's ~9k, but it has one k² term per row against CG's four), and
-// the Woodbury solver between 256 and 512 (exact for rows with few pairs, at about a third of CG's multiply-adds
-// for such a row; CG on the sides where its per-half-step rotation does not pay).
+// default) every row's system is w₀G + λI, and the subspace solver, exact up to float rounding there, is used from
+// 256 factors on; with weighted pairs from 1024 (1.2–1.4× CG's pace per iteration there; even at 512 since CG's
+// block products left Eigen's GEMM: bench/README.md, "Block products"), below it CG's family: the Woodbury solver
+// between 256 and 512 (exact for rows with few pairs, at about a third of CG's multiply-adds for such a row; CG on
+// the sides where its per-half-step rotation does not pay), CG below 256 and from 512.
 SolverKind default_solver(const AlsOptions& options);
 // parse_solver, and "auto" for default_solver(options).
 Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options);
 // The solver of a fit at `factors` chosen by a search (the screen's probe, --auto's dimension stage) when none was
 // given: `start` (default_solver at the start's d), except that CG and Woodbury follow d as default_solver has them
-// (Woodbury from 256 to 512 factors), and CG from 512: a search never moves to the subspace solver (at 512 × 8 on
-// citeulike its one sweep per row scored 5% below CG: bench/study/README.md, the notes over the dimension table),
-// nor to Woodbury there (its exact short rows scored 1–2% below CG's three steps on test at 512 and 1024, with a
+// with weighted pairs (Woodbury from 256 to 512 factors, CG from 512): a search never moves to the subspace solver
+// (at 512 × 8 on citeulike its one sweep per row scored 5% below CG: bench/study/README.md, the notes over the
+// dimension table), nor to Woodbury from 512 (its exact short rows scored 1–2% below CG's three steps on test at 512 and 1024, with a
 // lower loss: bench/README.md, "Woodbury").
 SolverKind searched_solver(int factors, SolverKind start);
 
