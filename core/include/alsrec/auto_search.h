@@ -27,10 +27,10 @@
 //
 // The quick screen (SearchOptions::quick) runs only `weight`, `lambda`, `reweight` and `ridge` at d_s, then one `dimension`
 // probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets probe_doubled's
-// options (twice the default d; half the iterations and half the λ, those not given), otherwise the default d. A
+// options (twice the default d, four times from a gain of 10%; half the iterations and λ halved per doubling, those
+// not given), otherwise the default d. A
 // fixed plan, no budget: its result depends only on the data and the seed. Trials and the chosen model keep the
-// start's solver (default_solver at the data's d, unless given): at 512 factors the subspace solver's 8-iteration
-// trials scored citeulike 5% below CG's (bench/study/README.md).
+// start's solver family (default_solver at the data's d, unless given; searched_solver at each d).
 #pragma once
 
 #include <cstdint>
@@ -119,8 +119,9 @@ class AutoSearch {
 };
 
 // What the default screen's dimension probe makes of a model at the default d when twice the screening d pays:
-// twice the factors and, those not given, half the iterations and half the λ (finish() in auto_search.cpp says why).
-AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given);
+// 2^doublings times the factors (1 doubling, or 2 when the probe's gain reaches the second tier) and, those not
+// given, half the iterations (once) and λ / 2^doublings (finish() in auto_search.cpp says why).
+AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given, int doublings = 1);
 
 // Runs a search to its end, calling `progress` after every trial.
 Result<SearchResult> run_search(AutoSearch& search, const SearchCallback& progress = nullptr);
