@@ -496,14 +496,15 @@ struct AutoSearch::Impl {
       // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
       // optimum λ's loss is gentle where above it there is a cliff. (Probing λ/2 at 2·d_s instead chose λ on
       // citeulike and goodbooks, where λ/2 at 256 is 1–4% better: bench/study/README.md, "Refinement".)
-      chosen = probe_doubled(chosen, given, probe_gain_ >= kProbeTier ? 2 : 1);
+      const bool tier = probe_gain_ >= kProbeTier && profile.users + profile.items <= o.max_tier_rows;
+      chosen = probe_doubled(chosen, given, tier ? 2 : 1);
       char note[240];
       std::snprintf(note, sizeof note,
                     "factors %d, iterations %d, lambda %.3g: %d factors beat %d by %.0f%% on the validation split "
                     "(>= %.0f%%)",
                     chosen.factors, chosen.iterations, static_cast<double>(chosen.regularization),
                     2 * screening(start).factors, screening(start).factors, 100 * probe_gain_,
-                    100 * (probe_gain_ >= kProbeTier ? kProbeTier : kProbeGain));
+                    100 * (tier ? kProbeTier : kProbeGain));
       result.notes.push_back(note);
     }
     if (!given.solver) chosen.solver = searched_solver(chosen.factors, start.solver);

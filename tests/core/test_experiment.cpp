@@ -495,7 +495,8 @@ TEST_CASE("the auto search's first tie in the doubling goes to the larger d, and
 // times the default d at half the iterations and a quarter of the λ, otherwise the default d.
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
-  auto screen = [](std::uint32_t groups, bool factors_given, int start_factors = 8) {
+  auto screen = [](std::uint32_t groups, bool factors_given, int start_factors = 8,
+                   std::uint64_t max_tier_rows = SearchOptions{}.max_tier_rows) {
     const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000, groups);
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
@@ -510,6 +511,7 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     SearchOptions so;
     so.quick = true;
     so.screen_factors = 4;
+    so.max_tier_rows = max_tier_rows;
     auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), given, start, so);
     REQUIRE(s.is_ok());
     auto r = run_search(**s);
@@ -551,6 +553,10 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
   const AlsOptions once = probe_doubled(base, {}), twice = probe_doubled(base, {}, 2);
   CHECK((once.factors == 256 && once.iterations == 8 && once.regularization == 0.005f));
   CHECK((twice.factors == 512 && twice.iterations == 8 && twice.regularization == 0.0025f));
+  // Data with more users + items than max_tier_rows (600 users here) takes the first tier at most.
+  const SearchResult large = screen(16, false, 8, 500);
+  CHECK(large.chosen.factors == 16);
+  CHECK(large.chosen.regularization == 0.5f * large.trials[large.best].options.regularization);
   // Given factors are never probed.
   const SearchResult fixed = screen(16, true);
   for (const SearchTrial& t : fixed.trials) CHECK(t.stage != "dimension");

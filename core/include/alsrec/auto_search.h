@@ -65,6 +65,10 @@ struct SearchOptions {
   // The validation split is carved from an evenly spaced sample of the users when the train part has more
   // interactions than this (Experiment): the search's cost and memory stay bounded on large data.
   std::size_t max_fit_interactions = 1'000'000;
+  // The quick screen's second tier (four times the default d) only for data of at most this many users + items:
+  // 512 factors of 4 bytes per row stay within 512 MB, and the final fit's k² per row within ~4× goodbooks' (63k
+  // rows). Larger data takes the first tier's doubling at most.
+  std::uint64_t max_tier_rows = 262'144;
 
   Status validate() const;
 };
