@@ -97,8 +97,8 @@ std::string default_text(const std::string& flag) {
   if (flag == "values" || flag == "unobserved-weight") return "from the data";
   if (flag == "regularization") return option_text(fixed, flag) + ", screened on the data";
   if (flag == "factors")  // the screen's dimension probe may double d
-    return option_text(fixed, flag) + ", or " + option_text(probe_doubled(fixed, ModelChoices{}), flag) + " or " +
-           option_text(probe_doubled(fixed, ModelChoices{}, 2), flag) + " when the screen's probe says so";
+    return option_text(fixed, flag) + ", or " + option_text(probe_doubled(fixed, ModelChoices{}), flag) +
+           " when the screen's probe says so";
   if (flag == "iterations")  // iALS's follow the factors (and so the probe's doubling)
     return option_text(fixed, flag) + ", or " + std::to_string(ials_default_iterations(256)) +
            " from 256 factors (given or from the screen's probe); other models " +

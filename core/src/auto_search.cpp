@@ -60,11 +60,6 @@ constexpr int kCheckpoints[] = {4, 8, 12, 16, 24};  // large d can peak early (g
 // default d. Measured gains (bench/study/README.md, dimension.sh) split into ≤ 2% (MovieLens-like and the generated
 // sets) and ≥ 15% (citeulike, goodbooks ratings and to-read lists, where 128 × 16 → 256 × 8 gains another 10–20%).
 constexpr double kProbeGain = 0.05;
-// Gains from this one on (citeulike and goodbooks, 15–23%; nothing else measured above 3%) give four times the
-// default d: 512 × 8 with λ/4 scored 3–16% above 256 × 8 with λ/2 on those three sets (bench/study/README.md,
-// "Second tier"), now that CG's block products run at 512 at 256's pace per factor (bench/README.md, "Block
-// products"). (512 × 4, the tier tried before, lost 4–5% on citeulike.)
-constexpr double kProbeTier = 0.10;
 // --auto's dimension stage: relative differences of the best objective between d and 2d below this are ties.
 constexpr double kDimensionTie = 0.01;
 
@@ -496,15 +491,13 @@ struct AutoSearch::Impl {
       // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
       // optimum λ's loss is gentle where above it there is a cliff. (Probing λ/2 at 2·d_s instead chose λ on
       // citeulike and goodbooks, where λ/2 at 256 is 1–4% better: bench/study/README.md, "Refinement".)
-      const bool tier = probe_gain_ >= kProbeTier && profile.users + profile.items <= o.max_tier_rows;
-      chosen = probe_doubled(chosen, given, tier ? 2 : 1);
+      chosen = probe_doubled(chosen, given);
       char note[240];
       std::snprintf(note, sizeof note,
                     "factors %d, iterations %d, lambda %.3g: %d factors beat %d by %.0f%% on the validation split "
                     "(>= %.0f%%)",
                     chosen.factors, chosen.iterations, static_cast<double>(chosen.regularization),
-                    2 * screening(start).factors, screening(start).factors, 100 * probe_gain_,
-                    100 * (tier ? kProbeTier : kProbeGain));
+                    2 * screening(start).factors, screening(start).factors, 100 * probe_gain_, 100 * kProbeGain);
       result.notes.push_back(note);
     }
     if (!given.solver) chosen.solver = searched_solver(chosen.factors, start.solver);
@@ -514,11 +507,10 @@ struct AutoSearch::Impl {
   }
 };
 
-AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given, int doublings) {
-  const int factors = o.factors << doublings;
-  if (!given.iterations) o.iterations = iterations_for_factors(o.iterations, o.factors, factors);
-  o.factors = factors;
-  if (!given.regularization) o.regularization = std::ldexp(o.regularization, -doublings);
+AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
+  if (!given.iterations) o.iterations = iterations_for_factors(o.iterations, o.factors, 2 * o.factors);
+  o.factors *= 2;
+  if (!given.regularization) o.regularization *= 0.5f;
   return o;
 }
 

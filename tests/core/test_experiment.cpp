@@ -491,12 +491,11 @@ TEST_CASE("the auto search's first tie in the doubling goes to the larger d, and
 }
 
 // The default screen's dimension probe: one fit at twice the screening d with the α₀ and λ found; when it beats
-// the screening d by ≥ 5% the model gets twice the default d at half the iterations and half the λ, from 10% four
-// times the default d at half the iterations and a quarter of the λ, otherwise the default d.
+// the screening d by ≥ 5% the model gets twice the default d at half the iterations and half the λ, otherwise the
+// default d.
 // Many taste groups need more than 4 factors; two groups do not.
 TEST_CASE("the default screen doubles the default factors only when twice the screening d pays", "[experiment]") {
-  auto screen = [](std::uint32_t groups, bool factors_given, int start_factors = 8,
-                   std::uint64_t max_tier_rows = SearchOptions{}.max_tier_rows) {
+  auto screen = [](std::uint32_t groups, bool factors_given, int start_factors = 8) {
     const Dataset data = generated(GeneratedValues::kBinary, 600, 400, 24000, groups);
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
@@ -511,14 +510,13 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     SearchOptions so;
     so.quick = true;
     so.screen_factors = 4;
-    so.max_tier_rows = max_tier_rows;
     auto s = AutoSearch::create(*(*e)->validation_fit(), *(*e)->validation(), (*e)->profile(), given, start, so);
     REQUIRE(s.is_ok());
     auto r = run_search(**s);
     REQUIRE(r.is_ok());
     return *r;
   };
-  for (const std::uint32_t groups : {16u, 24u, 2u}) {
+  for (const std::uint32_t groups : {24u, 2u}) {
     const SearchResult r = screen(groups, false);
     double at_screen = 0, probe = -1;
     int probes = 0;
@@ -536,35 +534,20 @@ TEST_CASE("the default screen doubles the default factors only when twice the sc
     REQUIRE(probes == 1);
     CHECK(r.trials.back().stage == "dimension");  // the probe comes after α₀ and λ
     const bool pays = probe >= 1.05 * at_screen;
-    const int doublings = probe >= 1.10 * at_screen ? 2 : pays ? 1 : 0;
-    CHECK(pays == (groups != 2u));
-    // 16 groups gain 18% at d = 8 over 4 (the second tier), 24 groups 8% (the first), 2 groups nothing.
-    CHECK(doublings == (groups == 16u ? 2 : groups == 24u ? 1 : 0));
-    CHECK(r.chosen.factors == (8 << doublings));
+    CHECK(pays == (groups == 24u));
+    CHECK(r.chosen.factors == (pays ? 16 : 8));
     CHECK(r.chosen.iterations == (pays ? 3 : 6));
-    CHECK(r.chosen.regularization == std::ldexp(r.trials[r.best].options.regularization, -doublings));
+    CHECK(r.chosen.regularization == (pays ? 0.5f : 1.0f) * r.trials[r.best].options.regularization);
     CHECK(r.notes.size() == (pays ? 1u : 0u));
   }
-  // probe_doubled's arithmetic at the defaults' scale: iterations halve once, λ per doubling.
-  AlsOptions base;
-  base.factors = 128;
-  base.iterations = 16;
-  base.regularization = 0.01f;
-  const AlsOptions once = probe_doubled(base, {}), twice = probe_doubled(base, {}, 2);
-  CHECK((once.factors == 256 && once.iterations == 8 && once.regularization == 0.005f));
-  CHECK((twice.factors == 512 && twice.iterations == 8 && twice.regularization == 0.0025f));
-  // Data with more users + items than max_tier_rows (600 users here) takes the first tier at most.
-  const SearchResult large = screen(16, false, 8, 500);
-  CHECK(large.chosen.factors == 16);
-  CHECK(large.chosen.regularization == 0.5f * large.trials[large.best].options.regularization);
   // Given factors are never probed.
-  const SearchResult fixed = screen(16, true);
+  const SearchResult fixed = screen(24, true);
   for (const SearchTrial& t : fixed.trials) CHECK(t.stage != "dimension");
   CHECK(fixed.chosen.factors == 8);
 
-  // From 64 the probe's second tier gives 256 factors, and with them the Woodbury solver (searched_solver): the
-  // start's CG family follows d, while the trials at 4 and 8 factors keep CG.
-  const SearchResult wide = screen(16, false, 64);
+  // From the default 128 the probe's doubling gives 256 factors, and with them the Woodbury solver
+  // (searched_solver): the start's CG family follows d, while the trials at 4 and 8 factors keep CG.
+  const SearchResult wide = screen(24, false, 128);
   REQUIRE(wide.chosen.factors == 256);
   CHECK(wide.chosen.solver == SolverKind::kWoodbury);
   for (const SearchTrial& t : wide.trials) CHECK(t.options.solver == SolverKind::kConjugateGradient);

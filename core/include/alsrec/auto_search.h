@@ -27,8 +27,7 @@
 //
 // The quick screen (SearchOptions::quick) runs only `weight`, `lambda`, `reweight` and `ridge` at d_s, then one `dimension`
 // probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets probe_doubled's
-// options (twice the default d, four times from a gain of 10%; half the iterations and λ halved per doubling, those
-// not given), otherwise the default d. A
+// options (twice the default d; half the iterations and half the λ, those not given), otherwise the default d. A
 // fixed plan, no budget: its result depends only on the data and the seed. Trials and the chosen model keep the
 // start's solver family (default_solver at the data's d, unless given; searched_solver at each d).
 #pragma once
@@ -65,10 +64,6 @@ struct SearchOptions {
   // The validation split is carved from an evenly spaced sample of the users when the train part has more
   // interactions than this (Experiment): the search's cost and memory stay bounded on large data.
   std::size_t max_fit_interactions = 1'000'000;
-  // The quick screen's second tier (four times the default d) only for data of at most this many users + items:
-  // 512 factors of 4 bytes per row stay within 512 MB, and the final fit's k² per row within ~4× goodbooks' (63k
-  // rows). Larger data takes the first tier's doubling at most.
-  std::uint64_t max_tier_rows = 262'144;
 
   Status validate() const;
 };
@@ -123,9 +118,8 @@ class AutoSearch {
 };
 
 // What the default screen's dimension probe makes of a model at the default d when twice the screening d pays:
-// 2^doublings times the factors (1 doubling, or 2 when the probe's gain reaches the second tier) and, those not
-// given, half the iterations (once) and λ / 2^doublings (finish() in auto_search.cpp says why).
-AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given, int doublings = 1);
+// twice the factors and, those not given, half the iterations and half the λ (finish() in auto_search.cpp says why).
+AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given);
 
 // Runs a search to its end, calling `progress` after every trial.
 Result<SearchResult> run_search(AutoSearch& search, const SearchCallback& progress = nullptr);
