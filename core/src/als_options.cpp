@@ -73,11 +73,16 @@ namespace {
 // than CG's family at 512 since CG's block products left Eigen's GEMM, and 1.2–1.4× faster per iteration at 1024
 // (bench/README.md, "Block products").
 constexpr int kSubspaceFrom = 256, kWeightedSubspaceFrom = 1024;
+// The Woodbury solver's range ends here: at 512 and 1024 its exact short rows scored 1–2% below CG's three steps on
+// test (bench/README.md, "Woodbury").
+constexpr int kWoodburyBelow = 512;
 
-// CG's family: the Woodbury solver from 256 to 512 factors (CG itself on the sides where its rotation does not pay),
-// CG below 256 and from 512.
+// CG's family: the Woodbury solver from kWoodburyFrom to kWoodburyBelow factors (CG itself on the sides where its
+// rotation does not pay), CG outside. Natively the two are even in speed since CG's block products left Eigen's GEMM
+// ("Block products"); in wasm, whose CG kept its loops, Woodbury took the page's 256-factor fit from 2.4 to 1.6 s.
 SolverKind cg_family(int factors) {
-  return factors >= detail::kWoodburyFrom && factors < 512 ? SolverKind::kWoodbury : SolverKind::kConjugateGradient;
+  return factors >= detail::kWoodburyFrom && factors < kWoodburyBelow ? SolverKind::kWoodbury
+                                                                       : SolverKind::kConjugateGradient;
 }
 }  // namespace
 

@@ -144,7 +144,7 @@ inline void add_pair_products(const float* y, const float* a, Eigen::Index n, Ei
 }
 
 // out = w · v (k × k by k × nb, v's and out's columns contiguous). Natively the register-tiled multiply_columns
-// (solver_simd.h): Eigen's GEMM, which packs and allocates on every call, ran these narrow products 3.5–5× slower at
+// (solver_simd.h): with Eigen's GEMM, which packs and allocates on every call, whole CG fits ran 3.6–7.6× slower at
 // 192, 256, 320 and 512 factors (bench/README.md, "Block products"), and no faster at 64–224. Eigen 3.4 has no wasm SIMD
 // path (EIGEN_VECTORIZE stays undefined there and its GEMM runs scalar), so the wasm build uses four-column axpy
 // passes instead, which the compiler vectorises with SIMD128, and skips the columns with live[j] == 0 (whose
@@ -153,6 +153,7 @@ inline void add_pair_products(const float* y, const float* a, Eigen::Index n, Ei
 template <typename V, typename Out>
 void product_block(const Eigen::MatrixXf& w, const V& v, Out& out, [[maybe_unused]] const unsigned char* live) {
 #if defined(EIGEN_VECTORIZE)
+  eigen_assert(v.outerStride() == w.rows() && out.outerStride() == w.rows());  // columns back to back
   simd::multiply_columns(w, v.data(), out.data(), v.cols());
 #else
   const Eigen::Index k = w.rows();

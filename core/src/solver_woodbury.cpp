@@ -38,7 +38,9 @@ int woodbury_row_limit(int k, int cg_steps) {
 
 bool woodbury_pays(const std::vector<std::uint32_t>& sizes, std::size_t other_rows, int k, int cg_steps) {
   // Below kWoodburyFrom factors the rows' fixed costs (gathers, the small factorisations) eat the saving: goodbooks'
-  // user side took 1.3× CG's time at 64 factors, the same at 128, 0.55× at 256 (bench/README.md, "Woodbury").
+  // user side took 1.3× CG's time at 64 factors, the same at 128, 0.55× at 256 (bench/README.md, "Woodbury"; CG's
+  // products then went through Eigen's GEMM: with the register-tiled kernel the two are even natively, 0.55 s
+  // against CG's 0.53 s for goodbooks users over 3 iterations at 256, "Block products").
   if (k < kWoodburyFrom) return false;
   // Multiply-adds: a short row saves CG's (steps + 1)(k² + 2nk) for n²k/2 + 4nk + k²; the half-step pays the other
   // side's rotation (other_rows · k²) and the eigendecomposition (one thread, in double: ~0.45 ns · k³, about

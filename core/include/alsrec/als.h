@@ -58,8 +58,8 @@ Result<SolverKind> parse_solver(const std::string& s, const AlsOptions& options)
 // given: `start` (default_solver at the start's d), except that CG and Woodbury follow d as default_solver has them
 // with weighted pairs (Woodbury from 256 to 512 factors, CG from 512): a search never moves to the subspace solver
 // (at 512 × 8 on citeulike its one sweep per row scored 5% below CG: bench/study/README.md, the notes over the
-// dimension table), nor to Woodbury from 512 (its exact short rows scored 1–2% below CG's three steps on test at 512 and 1024, with a
-// lower loss: bench/README.md, "Woodbury").
+// dimension table), nor to Woodbury from 512 (its exact short rows scored 1–2% below CG's three steps on test at 512
+// and 1024, with a lower loss: bench/README.md, "Woodbury").
 SolverKind searched_solver(int factors, SolverKind start);
 
 struct AlsOptions {
