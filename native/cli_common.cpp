@@ -27,8 +27,20 @@ int exit_code_for(const Status& status) {
   return kExitFailure;
 }
 
+void write_stderr_line(const std::string& line) {
+  std::cerr.flush();
+  const std::string text = line + "\n";
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr itself is gone: nowhere left to report to
+    done += static_cast<size_t>(n);
+  }
+}
+
 int fail(const std::string& command, const Status& status) {
-  std::cerr << "alsrec " << command << ": error: " << status.message() << "\n";
+  write_stderr_line("alsrec " + command + ": error: " + status.message());
   return exit_code_for(status);
 }
 

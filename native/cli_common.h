@@ -20,6 +20,9 @@ using json = nlohmann::ordered_json;
 // Exit codes (the contract scripts rely on).
 enum ExitCode : int { kExitOk = 0, kExitUsage = 1, kExitBadInput = 2, kExitFailure = 3 };
 int exit_code_for(const Status& status);
+// Writes `line` and a newline to stderr in one write(2), so that a relay interleaving several processes' output
+// (mpirun's, a CI log's) cannot split the line. Retries on EINTR and short writes.
+void write_stderr_line(const std::string& line);
 // Prints "alsrec <command>: error: <message>" to stderr and returns the exit code for it.
 int fail(const std::string& command, const Status& status);
 

@@ -44,8 +44,10 @@ int ranks() {
 }
 
 void abort_job(const std::string& command, const Status& status) {
-  std::cerr << "alsrec " << command << ": error (rank " << rank() << " of " << ranks() << "): " << status.message()
-            << std::endl;
+  // One write: mpirun relays each rank's stderr in the chunks written and prints its own MPI_ABORT banner between them
+  // (seen in CI: "alsrec " alone, the banner, then "train: error ...").
+  write_stderr_line("alsrec " + command + ": error (rank " + std::to_string(rank()) + " of " + std::to_string(ranks()) +
+                    "): " + status.message());
   remove_temp_files();  // MPI_Abort ends the process without unwinding (the other ranks die of SIGTERM: handled)
   MPI_Abort(MPI_COMM_WORLD, exit_code_for(status));
   std::exit(exit_code_for(status));  // not reached: MPI_Abort ends this process too
