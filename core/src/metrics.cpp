@@ -1,8 +1,14 @@
 // Ranking metrics at K and the popularity baseline (formulas in metrics.h).
 //
-// The evaluation engine works on blocks of users: a block scorer fills a (users × items) score matrix — one GEMM for
-// factor models — and each user's row is then ranked on its own. Per-user results land in per-user slots and are
-// summed in user order afterwards, so the averages do not depend on the number of threads.
+// The evaluation engine works on blocks of users and tiles of items: a tile scorer fills a (users × tile items) score
+// matrix — one GEMM for factor models — and each user's part is ranked on its own, carrying its top-K heap, candidate
+// count and AUC counts from tile to tile. Tiles keep a block at ≤ 2M scores (8 MB) with up to 256 users whatever the
+// catalogue: with whole rows a 340k-item catalogue allowed 6 users per block, and the GEMM repacked the whole item
+// matrix every 6 users (3.5 min to evaluate a Book-Crossing-sized file). The AUC needs each positive's score before the
+// tiles are scanned, so a tiling scorer also scores single (user, item) pairs; one that cannot (a per-user score
+// function) gets one tile, the whole catalogue. Per-user results land in per-user slots and are summed in user order
+// afterwards, so the averages do not depend on the number of threads.
+// The popularity baseline ranks every user by one score vector: it walks a global order instead of scoring.
 // GCC 12 with -march=native on AVX-512 reports a false -Wmaybe-uninitialized inside Eigen's float GEMM packing
 // (_mm512_undefined_ps in ptranspose). Silenced for this file only.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -15,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "thread_pool.h"
@@ -22,16 +29,27 @@
 namespace alsrec {
 namespace {
 
-// Fills out[j·items + i] with the score of item i for users[j], j < count.
-using BlockScorer = std::function<void(const std::uint32_t* users, std::size_t count, float* out)>;
+// Fills out[j·(end − begin) + (i − begin)] with the score of item i for users[j], j < count, begin ≤ i < end.
+// `thread` (< the evaluation's thread count) lets the scorer keep per-thread scratch.
+using TileScorer = std::function<void(int thread, const std::uint32_t* users, std::size_t count, std::uint32_t begin,
+                                      std::uint32_t end, float* out)>;
+// The score of one (user, item) pair as the tile scorer gives it (up to rounding: only the AUC reads it).
+using PairScorer = std::function<float(std::uint32_t user, std::uint32_t item)>;
 
-// Strict "ranks ahead of": higher score, ties broken by lower index (deterministic).
-struct RankedAhead {
-  const float* scores;
-  bool operator()(std::uint32_t a, std::uint32_t b) const {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  }
+constexpr std::size_t kBlockScores = std::size_t{1} << 21;  // scores per block: 8 MB
+constexpr std::size_t kBlockUsers = 1024;
+constexpr std::uint32_t kTileItems = static_cast<std::uint32_t>(kBlockScores / kBlockUsers);  // 2048
+
+const float kLowest = -std::numeric_limits<float>::infinity();
+
+// A kept recommendation. "Ranks ahead of": higher score, ties broken by lower index (deterministic).
+struct Entry {
+  float score;
+  std::uint32_t item;
 };
+bool ranks_ahead(const Entry& a, const Entry& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+}
 
 struct UserOutcome {
   UserMetrics ranking;
@@ -39,29 +57,36 @@ struct UserOutcome {
   bool has_auc = false;
 };
 
+// One user's ranking state, carried across the item tiles.
+struct UserState {
+  std::vector<std::uint32_t> positives;  // test items not in train, each once
+  std::vector<float> positive_scores;    // their scores, sorted (NaN → −∞)
+  std::vector<Entry> heap;               // bounded top-K; its front is the weakest kept entry
+  std::uint64_t candidates = 0;          // items not in train
+  std::uint64_t above = 0, tied = 0;     // AUC counts over the negatives seen so far
+};
+
 // Per-thread scratch, allocated once per thread.
 struct Scratch {
-  std::vector<std::uint8_t> in_train;  // items × flag, cleared after each user
+  std::vector<std::uint8_t> in_train;  // items × flag, cleared after each use
   std::vector<std::uint8_t> in_test;
-  std::vector<std::uint32_t> heap;
-  std::vector<float> positive_scores;
   std::vector<float> block_scores;
+  std::vector<UserState> users;
 };
 
 constexpr std::size_t kLinearPositives = 16;  // up to this many positives the AUC counts by linear scans
 
-// For the AUC: over the negatives n (neither in train nor in test), Σ #{p : s_p > s_n} and Σ #{p : s_p = s_n} for
-// the positives' scores p (s.positive_scores, sorted). A few positives (the usual case) take one branch-free pass
-// over the items each, which vectorises; many take a binary search per negative.
-std::pair<std::uint64_t, std::uint64_t> positives_above(const float* scores, std::uint32_t items, const Scratch& s) {
-  const std::uint8_t* in_train = s.in_train.data();
-  const std::uint8_t* in_test = s.in_test.data();
-  const std::vector<float>& positive = s.positive_scores;
+// For the AUC, over the negatives n of scores[0..width) (flags 0 in both): Σ #{p : s_p > s_n} and Σ #{p : s_p = s_n}
+// for the sorted positives' scores. A few positives (the usual case) take one branch-free pass over the tile each,
+// which vectorises; many take a binary search per negative.
+std::pair<std::uint64_t, std::uint64_t> positives_above(const float* scores, std::uint32_t width,
+                                                        const std::uint8_t* in_train, const std::uint8_t* in_test,
+                                                        const std::vector<float>& positive) {
   std::uint64_t above = 0, tied = 0;
   if (positive.size() <= kLinearPositives) {
     for (const float p : positive) {
       std::uint32_t a = 0, t = 0;  // per positive: fewer than 2³² items
-      for (std::uint32_t i = 0; i < items; ++i) {
+      for (std::uint32_t i = 0; i < width; ++i) {
         const std::uint32_t negative = (in_train[i] | in_test[i]) == 0;
         a += negative & static_cast<std::uint32_t>(p > scores[i]);
         t += negative & static_cast<std::uint32_t>(p == scores[i]);
@@ -72,7 +97,7 @@ std::pair<std::uint64_t, std::uint64_t> positives_above(const float* scores, std
     return {above, tied};
   }
   const auto pb = positive.begin(), pe = positive.end();
-  for (std::uint32_t i = 0; i < items; ++i) {
+  for (std::uint32_t i = 0; i < width; ++i) {
     if (in_train[i] || in_test[i]) continue;
     const auto range = std::equal_range(pb, pe, scores[i]);
     above += static_cast<std::uint64_t>(pe - range.second);
@@ -81,99 +106,191 @@ std::pair<std::uint64_t, std::uint64_t> positives_above(const float* scores, std
   return {above, tied};
 }
 
-// Ranks one user's scores: top-K of the items not in train, and the AUC of test items against the other candidates.
-UserOutcome rank_user(float* scores, std::uint32_t items, const CsrMatrix& train, const CsrMatrix& test,
-                      std::uint32_t user, int k, std::uint32_t* top_out, Scratch& s) {
-  const std::uint32_t* train_begin = train.indices.data() + train.indptr[user];
-  const std::uint32_t* train_end = train.indices.data() + train.indptr[user + 1];
-  const std::uint32_t* test_begin = test.indices.data() + test.indptr[user];
-  const std::uint32_t* test_end = test.indices.data() + test.indptr[user + 1];
-  for (auto p = train_begin; p != train_end; ++p)
+struct RowSpan {
+  const std::uint32_t* begin;
+  const std::uint32_t* end;
+};
+RowSpan row_of(const CsrMatrix& m, std::uint32_t r) {
+  return {m.indices.data() + m.indptr[r], m.indices.data() + m.indptr[r + 1]};
+}
+
+// Starts a user: resets the state and lists the positives (test items in range, not in train, each once).
+void begin_user(const CsrMatrix& train, const CsrMatrix& test, std::uint32_t user, std::uint32_t items, UserState& u,
+                Scratch& s) {
+  u.positives.clear();
+  u.positive_scores.clear();
+  u.heap.clear();
+  u.candidates = u.above = u.tied = 0;
+  const RowSpan tr = row_of(train, user), te = row_of(test, user);
+  for (auto p = tr.begin; p != tr.end; ++p)
     if (*p < items) s.in_train[*p] = 1;
-  for (auto p = test_begin; p != test_end; ++p)
-    if (*p < items) s.in_test[*p] = 1;
+  for (auto p = te.begin; p != te.end; ++p)
+    if (*p < items && !s.in_train[*p] && !s.in_test[*p]) {
+      s.in_test[*p] = 1;
+      u.positives.push_back(*p);
+    }
+  for (auto p = tr.begin; p != tr.end; ++p)
+    if (*p < items) s.in_train[*p] = 0;
+  for (const std::uint32_t p : u.positives) s.in_test[p] = 0;
+}
+
+void set_positive_scores(UserState& u, const std::function<float(std::uint32_t item)>& score) {
+  u.positive_scores.clear();
+  for (const std::uint32_t p : u.positives) {
+    const float x = score(p);
+    u.positive_scores.push_back(std::isnan(x) ? kLowest : x);
+  }
+  std::sort(u.positive_scores.begin(), u.positive_scores.end());
+}
+
+// Ranks one user's scores of items [begin, begin + width) into its state.
+void rank_tile(float* scores, std::uint32_t begin, std::uint32_t width, const CsrMatrix& train, std::uint32_t user,
+               std::size_t want, UserState& u, Scratch& s) {
+  const std::uint32_t end = begin + width;
+  const RowSpan tr = row_of(train, user);
+  std::uint8_t* in_train = s.in_train.data() + begin;  // locals: the flags are chars, which alias everything
+  std::uint8_t* in_test = s.in_test.data() + begin;
+  std::uint32_t train_here = 0;  // distinct train items in the tile
+  for (auto p = tr.begin; p != tr.end; ++p)
+    if (*p >= begin && *p < end && !in_train[*p - begin]) {
+      in_train[*p - begin] = 1;
+      ++train_here;
+    }
+  for (const std::uint32_t p : u.positives)
+    if (p >= begin && p < end) in_test[p - begin] = 1;
+  const std::uint64_t candidates = width - train_here;
 
   // A NaN would break the strict weak order: it ranks last.
-  const float lowest = -std::numeric_limits<float>::infinity();
-  for (std::uint32_t i = 0; i < items; ++i)
-    if (std::isnan(scores[i])) scores[i] = lowest;
+  for (std::uint32_t i = 0; i < width; ++i)
+    if (std::isnan(scores[i])) scores[i] = kLowest;
 
-  // The positives (test items not in train, each once: its flag goes 1 → 2), their scores sorted for the AUC.
-  s.positive_scores.clear();
-  for (auto p = test_begin; p != test_end; ++p)
-    if (*p < items && !s.in_train[*p] && s.in_test[*p] == 1) {
-      s.in_test[*p] = 2;
-      s.positive_scores.push_back(scores[*p]);
+  // Top-K of the candidates. Tiles come in index order, so an equal score never displaces an earlier, lower index:
+  // only a score above the front's enters (the order ranks_ahead sorts by). Once the heap is full, a chunk whose
+  // scores do not beat the front is skipped whole: the branch-free test vectorises, and most chunks are skipped.
+  std::uint32_t i = 0;
+  for (; i < width && u.heap.size() < want; ++i)
+    if (!in_train[i]) {
+      u.heap.push_back({scores[i], begin + i});
+      std::push_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
     }
-  std::sort(s.positive_scores.begin(), s.positive_scores.end());
-  const std::uint64_t positives = s.positive_scores.size();
-
-  // Top-K of the candidates (the items not in train) by a bounded heap whose front is the weakest kept item.
-  // Scanning in index order, an equal score never displaces an earlier, lower index, so only a score above the
-  // front's enters (the order RankedAhead sorts by).
-  const RankedAhead ahead{scores};
-  const std::size_t want = static_cast<std::size_t>(std::max(k, 0));
-  s.heap.clear();
-  float weakest = lowest;  // the front's score once the heap is full
-  std::uint64_t candidates = 0;
-  const std::uint8_t* in_train = s.in_train.data();  // locals: the flags are chars, which alias everything
-  for (std::uint32_t i = 0; i < items; ++i) {
-    if (in_train[i]) continue;
-    ++candidates;
-    if (want == 0) continue;
-    const float x = scores[i];
-    if (s.heap.size() < want) {
-      s.heap.push_back(i);
-      std::push_heap(s.heap.begin(), s.heap.end(), ahead);
-      if (s.heap.size() == want) weakest = scores[s.heap.front()];
-    } else if (x > weakest) {
-      std::pop_heap(s.heap.begin(), s.heap.end(), ahead);
-      s.heap.back() = i;
-      std::push_heap(s.heap.begin(), s.heap.end(), ahead);
-      weakest = scores[s.heap.front()];
+  if (want > 0 && u.heap.size() == want) {
+    constexpr std::uint32_t kChunk = 32;
+    float weakest = u.heap.front().score;
+    for (; i < width; i += kChunk) {
+      const std::uint32_t n = std::min(kChunk, width - i);
+      if (n == kChunk) {
+        std::uint32_t beats = 0;  // an integer OR: unlike a float maximum, it vectorises without -ffast-math
+        for (std::uint32_t j = 0; j < kChunk; ++j) beats |= static_cast<std::uint32_t>(scores[i + j] > weakest);
+        if (beats == 0) continue;
+      }
+      for (std::uint32_t j = i; j < i + n; ++j) {
+        if (in_train[j] || !(scores[j] > weakest)) continue;
+        std::pop_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
+        u.heap.back() = {scores[j], begin + j};
+        std::push_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
+        weakest = u.heap.front().score;
+      }
     }
   }
-  std::sort(s.heap.begin(), s.heap.end(), ahead);
-  std::copy(s.heap.begin(), s.heap.end(), top_out);
+  u.candidates += candidates;
+  if (!u.positive_scores.empty()) {
+    const auto [above, tied] = positives_above(scores, width, in_train, in_test, u.positive_scores);
+    u.above += above;
+    u.tied += tied;
+  }
 
+  for (auto p = tr.begin; p != tr.end; ++p)
+    if (*p >= begin && *p < end) in_train[*p - begin] = 0;
+  for (const std::uint32_t p : u.positives)
+    if (p >= begin && p < end) in_test[p - begin] = 0;
+}
+
+// Ends a user: its top-K (sorted) into top_out, and its metrics.
+UserOutcome finish_user(UserState& u, const CsrMatrix& test, std::uint32_t user, int k, std::uint32_t* top_out) {
+  std::sort(u.heap.begin(), u.heap.end(), ranks_ahead);
+  std::vector<std::uint32_t> ranked(u.heap.size());
+  for (std::size_t r = 0; r < u.heap.size(); ++r) ranked[r] = top_out[r] = u.heap[r].item;
+  const RowSpan te = row_of(test, user);
   UserOutcome outcome;
-  outcome.ranking = score_ranking(s.heap, std::vector<std::uint32_t>(test_begin, test_end), k);
+  outcome.ranking = score_ranking(ranked, std::vector<std::uint32_t>(te.begin, te.end), k);
   // AUC = Σ_{negatives n} (#{p : s_p > s_n} + ½ #{p : s_p = s_n}) / (P·N).
-  const std::uint64_t negatives = candidates - positives;
+  const std::uint64_t positives = u.positives.size();
+  const std::uint64_t negatives = u.candidates - positives;
   if (positives > 0 && negatives > 0) {
-    const auto [above, tied] = positives_above(scores, items, s);
-    outcome.auc = (static_cast<double>(above) + 0.5 * static_cast<double>(tied)) /
+    outcome.auc = (static_cast<double>(u.above) + 0.5 * static_cast<double>(u.tied)) /
                   (static_cast<double>(positives) * static_cast<double>(negatives));
     outcome.has_auc = true;
   }
-
-  for (auto p = train_begin; p != train_end; ++p)
-    if (*p < items) s.in_train[*p] = 0;
-  for (auto p = test_begin; p != test_end; ++p)
-    if (*p < items) s.in_test[*p] = 0;
   return outcome;
 }
 
 int resolve_threads(int threads) { return threads > 0 ? threads : hardware_threads(); }
 
-// recommended_out (optional) receives the coverage numerator's item flags (see metrics.h).
-RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, const BlockScorer& scorer,
-                               int threads, std::vector<std::uint8_t>* recommended_out) {
+// The users evaluated: with ≥ 1 train and ≥ 1 test item (none when the matrices are malformed).
+std::vector<std::uint32_t> evaluated_users(const CsrMatrix& train, const CsrMatrix& test) {
+  std::vector<std::uint32_t> evaluated;
+  const std::uint32_t rows = std::min(train.rows, test.rows);
+  if (train.indptr.size() < static_cast<std::size_t>(rows) + 1 || test.indptr.size() < static_cast<std::size_t>(rows) + 1)
+    return evaluated;
+  for (std::uint32_t u = 0; u < rows; ++u)
+    if (train.row_size(u) > 0 && test.row_size(u) > 0) evaluated.push_back(u);
+  return evaluated;
+}
+
+// Averages the per-user outcomes in user order; recommended_out (optional) receives the coverage numerator's item
+// flags (see metrics.h).
+RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<UserOutcome>& outcomes,
+                                const std::vector<std::uint32_t>& top, const std::vector<std::uint32_t>& top_size,
+                                std::vector<std::uint8_t>* recommended_out) {
+  RankingMetrics metrics;
+  metrics.k = k;
+  const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
+  std::vector<std::uint8_t> recommended(items, 0);
+  std::size_t auc_users = 0;
+  for (std::size_t slot = 0; slot < outcomes.size(); ++slot) {
+    const UserOutcome& o = outcomes[slot];
+    metrics.recall += o.ranking.recall;
+    metrics.precision += o.ranking.precision;
+    metrics.ndcg += o.ranking.ndcg;
+    metrics.map += o.ranking.map;
+    metrics.hit_rate += o.ranking.hit_rate;
+    if (o.has_auc) {
+      metrics.auc += o.auc;
+      ++auc_users;
+    }
+    for (std::uint32_t r = 0; r < top_size[slot]; ++r) recommended[top[slot * kk + r]] = 1;
+  }
+  const double n = static_cast<double>(outcomes.size());
+  metrics.users = outcomes.size();
+  metrics.recall /= n;
+  metrics.precision /= n;
+  metrics.ndcg /= n;
+  metrics.map /= n;
+  metrics.hit_rate /= n;
+  metrics.auc = auc_users > 0 ? metrics.auc / static_cast<double>(auc_users) : 0.0;
+  std::size_t distinct = 0;
+  for (std::uint8_t r : recommended) distinct += r;
+  metrics.coverage = static_cast<double>(distinct) / static_cast<double>(items);
+  if (recommended_out) *recommended_out = std::move(recommended);
+  return metrics;
+}
+
+// pair empty: one tile, the whole catalogue.
+RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, const TileScorer& scorer,
+                               const PairScorer& pair, int threads, std::vector<std::uint8_t>* recommended_out) {
   RankingMetrics metrics;
   metrics.k = k;
   const std::uint32_t items = train.cols;
   if (recommended_out) recommended_out->assign(items, 0);
-  const std::uint32_t rows = std::min(train.rows, test.rows);
-  if (train.indptr.size() < static_cast<std::size_t>(rows) + 1 || test.indptr.size() < static_cast<std::size_t>(rows) + 1)
-    return metrics;
-
-  std::vector<std::uint32_t> evaluated;
-  for (std::uint32_t u = 0; u < rows; ++u)
-    if (train.row_size(u) > 0 && test.row_size(u) > 0) evaluated.push_back(u);
+  const std::vector<std::uint32_t> evaluated = evaluated_users(train, test);
   if (evaluated.empty() || items == 0) return metrics;
 
-  // Blocks of up to 256 users, with at most ~2M scores (8 MB) per block.
-  const std::size_t block = std::max<std::size_t>(1, std::min<std::size_t>(256, (std::size_t{1} << 21) / items));
+  // Tiles of equal width (≤ 8192 items when the scorer can tile), blocks of ≤ 256 users and ≤ 2M scores.
+  // Up to one tile's width the positives' scores are read from the tile, not scored again.
+  const bool tiled = pair && items > kTileItems;
+  const std::uint32_t tiles = tiled ? (items + kTileItems - 1) / kTileItems : 1;
+  const std::uint32_t tile = (items + tiles - 1) / tiles;
+  const std::size_t block = std::max<std::size_t>(1, std::min<std::size_t>(kBlockUsers, kBlockScores / tile));
   const std::size_t blocks = (evaluated.size() + block - 1) / block;
   const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
 
@@ -191,44 +308,93 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
     }
     const std::size_t first = b * block;
     const std::size_t count = std::min(block, evaluated.size() - first);
-    s.block_scores.resize(count * items);
-    scorer(evaluated.data() + first, count, s.block_scores.data());
+    const std::uint32_t* users = evaluated.data() + first;
+    if (s.users.size() < count) s.users.resize(count);
+    for (std::size_t j = 0; j < count; ++j) {
+      begin_user(train, test, users[j], items, s.users[j], s);
+      if (tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return pair(users[j], item); });
+    }
+    s.block_scores.resize(count * tile);
+    for (std::uint32_t begin = 0; begin < items; begin += tile) {
+      const std::uint32_t width = std::min(tile, items - begin);
+      scorer(thread, users, count, begin, begin + width, s.block_scores.data());
+      for (std::size_t j = 0; j < count; ++j) {
+        float* scores = s.block_scores.data() + j * width;
+        if (!tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return scores[item]; });
+        rank_tile(scores, begin, width, train, users[j], kk, s.users[j], s);
+      }
+    }
     for (std::size_t j = 0; j < count; ++j) {
       const std::size_t slot = first + j;
-      outcomes[slot] = rank_user(s.block_scores.data() + j * items, items, train, test, evaluated[slot], k,
-                                 top.data() + slot * kk, s);
-      top_size[slot] = static_cast<std::uint32_t>(std::min<std::size_t>(kk, s.heap.size()));
+      outcomes[slot] = finish_user(s.users[j], test, users[j], k, top.data() + slot * kk);
+      top_size[slot] = static_cast<std::uint32_t>(std::min<std::size_t>(kk, s.users[j].heap.size()));
     }
   });
+  return combine_outcomes(k, items, outcomes, top, top_size, recommended_out);
+}
 
-  std::vector<std::uint8_t> recommended(items, 0);
-  std::size_t auc_users = 0;
+// Every user ranked by the same scores (no NaN): the top-K walks one global order, skipping the user's train items,
+// and the AUC counts come from sorted score lists in O((train + test) log items) per user. Equal to evaluate_blocks
+// on the same scores, to the bit.
+RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, int k, const std::vector<float>& scores,
+                               std::vector<std::uint8_t>* recommended_out) {
+  RankingMetrics metrics;
+  metrics.k = k;
+  const std::uint32_t items = train.cols;
+  if (recommended_out) recommended_out->assign(items, 0);
+  const std::vector<std::uint32_t> evaluated = evaluated_users(train, test);
+  if (evaluated.empty() || items == 0) return metrics;
+  const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
+
+  std::vector<std::uint32_t> order(items);
+  for (std::uint32_t i = 0; i < items; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return ranks_ahead({scores[a], a}, {scores[b], b}); });
+  std::vector<float> ascending(scores.begin(), scores.begin() + items);
+  std::sort(ascending.begin(), ascending.end());
+  // #{items i in `sorted` with s_i < x} and #{… = x}.
+  const auto below_and_equal = [](const std::vector<float>& sorted, float x) {
+    const auto range = std::equal_range(sorted.begin(), sorted.end(), x);
+    return std::pair<std::uint64_t, std::uint64_t>(range.first - sorted.begin(), range.second - range.first);
+  };
+
+  std::vector<UserOutcome> outcomes(evaluated.size());
+  std::vector<std::uint32_t> top(evaluated.size() * kk, 0);
+  std::vector<std::uint32_t> top_size(evaluated.size(), 0);
+  Scratch s;
+  s.in_train.assign(items, 0);
+  s.in_test.assign(items, 0);
+  UserState u;
+  std::vector<float> train_scores;
   for (std::size_t slot = 0; slot < evaluated.size(); ++slot) {
-    const UserOutcome& o = outcomes[slot];
-    metrics.recall += o.ranking.recall;
-    metrics.precision += o.ranking.precision;
-    metrics.ndcg += o.ranking.ndcg;
-    metrics.map += o.ranking.map;
-    metrics.hit_rate += o.ranking.hit_rate;
-    if (o.has_auc) {
-      metrics.auc += o.auc;
-      ++auc_users;
+    const std::uint32_t user = evaluated[slot];
+    begin_user(train, test, user, items, u, s);
+    set_positive_scores(u, [&](std::uint32_t item) { return scores[item]; });
+    const RowSpan tr = row_of(train, user);
+    train_scores.clear();
+    for (auto p = tr.begin; p != tr.end; ++p)
+      if (*p < items && !s.in_train[*p]) {
+        s.in_train[*p] = 1;
+        train_scores.push_back(scores[*p]);
+      }
+    std::sort(train_scores.begin(), train_scores.end());
+    u.candidates = items - train_scores.size();
+    for (std::uint32_t r = 0; r < items && u.heap.size() < kk; ++r)
+      if (!s.in_train[order[r]]) u.heap.push_back({scores[order[r]], order[r]});
+    // Σ_p #{negatives n : s_n < s_p} (and = s_p): all items, less the train items and the positives.
+    for (const float p : u.positive_scores) {
+      const auto [all_below, all_equal] = below_and_equal(ascending, p);
+      const auto [train_below, train_equal] = below_and_equal(train_scores, p);
+      const auto [positive_below, positive_equal] = below_and_equal(u.positive_scores, p);
+      u.above += all_below - train_below - positive_below;
+      u.tied += all_equal - train_equal - positive_equal;
     }
-    for (std::uint32_t r = 0; r < top_size[slot]; ++r) recommended[top[slot * kk + r]] = 1;
+    for (auto p = tr.begin; p != tr.end; ++p)
+      if (*p < items) s.in_train[*p] = 0;
+    outcomes[slot] = finish_user(u, test, user, k, top.data() + slot * kk);
+    top_size[slot] = static_cast<std::uint32_t>(u.heap.size());
   }
-  const double n = static_cast<double>(evaluated.size());
-  metrics.users = evaluated.size();
-  metrics.recall /= n;
-  metrics.precision /= n;
-  metrics.ndcg /= n;
-  metrics.map /= n;
-  metrics.hit_rate /= n;
-  metrics.auc = auc_users > 0 ? metrics.auc / static_cast<double>(auc_users) : 0.0;
-  std::size_t distinct = 0;
-  for (std::uint8_t r : recommended) distinct += r;
-  metrics.coverage = static_cast<double>(distinct) / static_cast<double>(items);
-  if (recommended_out) *recommended_out = std::move(recommended);
-  return metrics;
+  return combine_outcomes(k, items, outcomes, top, top_size, recommended_out);
 }
 
 }  // namespace
@@ -267,36 +433,78 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
   const std::uint32_t items = train.cols;
   return evaluate_blocks(
       train, test, k,
-      [&](const std::uint32_t* users, std::size_t count, float* out) {
+      [&](int, const std::uint32_t* users, std::size_t count, std::uint32_t, std::uint32_t, float* out) {
         for (std::size_t j = 0; j < count; ++j) score(users[j], out + j * items);
       },
-      threads, recommended);
+      PairScorer(), threads, recommended);
 }
+
+namespace {
+
+// One thread's scores of a block of users against a tile of items, scoresᵀ (tile × users, column-major, i.e. the
+// row-major users × tile block) = Y_tile (row-major) · Xᵀ, through Eigen's GEMM kernel with the packing buffers kept
+// from call to call. Eigen's product expression allocates them on every call, and the CLI maps blocks of 1 MiB and
+// more on their own (native/main.cpp): a fresh, page-faulting mapping per tile cost a third of the evaluation on a
+// 340k-item catalogue.
+class TileProduct {
+ public:
+  TileProduct(Eigen::Index max_items, Eigen::Index max_users, Eigen::Index factors)
+      : blocking_(max_items, max_users, factors, 1, true), users_(max_users * factors), factors_(factors) {
+    blocking_.allocateAll();  // else the kernel allocates its packing buffers on every call
+  }
+
+  // out[j·(end − begin) + (i − begin)] = x_{users[j]} · y_i; users without a factor row score 0.
+  void run(const Factors& x, const Factors& y, const std::uint32_t* users, std::size_t count, std::uint32_t begin,
+           std::uint32_t end, float* out) {
+    const Eigen::Index f = factors_, width = end - begin, n = static_cast<Eigen::Index>(count);
+    for (std::size_t j = 0; j < count; ++j) {
+      float* row = users_.data() + static_cast<std::ptrdiff_t>(j) * f;
+      if (users[j] < x.rows) std::copy(x.row(users[j]), x.row(users[j]) + f, row);
+      else std::fill(row, row + f, 0.0f);
+    }
+    std::fill(out, out + width * n, 0.0f);  // the kernel accumulates
+    Gemm::run(width, n, f, y.row(begin), f, users_.data(), f, out, 1, width, 1.0f, blocking_);
+  }
+
+ private:
+  using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::RowMajor, false, float,
+                                                              Eigen::ColMajor, false, Eigen::ColMajor, 1>;
+  Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Dynamic,
+                                       1, false>
+      blocking_;
+  std::vector<float> users_;  // the block's user factors, row-major (Xᵀ column-major)
+  Eigen::Index factors_;
+};
+
+}  // namespace
 
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                               const CsrMatrix& test, int k, int threads, std::vector<std::uint8_t>* recommended) {
-  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const std::uint32_t items = train.cols;
   const std::uint32_t f = user_factors.cols;
   // Users or items without a factor row (or mismatched widths: a caller bug) score 0 rather than read out of bounds.
-  const bool consistent = item_factors.cols == f && item_factors.rows >= items;
-  const Eigen::Map<const RowMajor> y(item_factors.data.data(), consistent ? items : 0, consistent ? f : 0);
+  const bool consistent = f > 0 && item_factors.cols == f && item_factors.rows >= items;
+  const auto known_user = [&](std::uint32_t user) { return consistent && user < user_factors.rows; };
+  std::vector<std::unique_ptr<TileProduct>> products(static_cast<std::size_t>(resolve_threads(threads)));
   return evaluate_blocks(
       train, test, k,
-      [&](const std::uint32_t* users, std::size_t count, float* out) {
-        Eigen::Map<RowMajor> scores(out, static_cast<Eigen::Index>(count), items);
+      [&](int thread, const std::uint32_t* users, std::size_t count, std::uint32_t begin, std::uint32_t end,
+          float* out) {
         if (!consistent) {
-          scores.setZero();
+          std::fill(out, out + count * (end - begin), 0.0f);
           return;
         }
-        RowMajor x(static_cast<Eigen::Index>(count), f);
-        for (std::size_t j = 0; j < count; ++j) {
-          if (users[j] < user_factors.rows)
-            x.row(static_cast<Eigen::Index>(j)) = Eigen::Map<const Eigen::RowVectorXf>(user_factors.row(users[j]), f);
-          else
-            x.row(static_cast<Eigen::Index>(j)).setZero();
-        }
-        scores.noalias() = x * y.transpose();
+        std::unique_ptr<TileProduct>& product = products[static_cast<std::size_t>(thread)];
+        if (!product) product = std::make_unique<TileProduct>(std::min(items, kTileItems), kBlockUsers, f);
+        product->run(user_factors, item_factors, users, count, begin, end, out);
+      },
+      [&](std::uint32_t user, std::uint32_t item) {
+        if (!known_user(user)) return 0.0f;
+        const float* xu = user_factors.row(user);
+        const float* yi = item_factors.row(item);
+        float score = 0;
+        for (std::uint32_t c = 0; c < f; ++c) score += xu[c] * yi[c];
+        return score;
       },
       threads, recommended);
 }
@@ -308,18 +516,14 @@ RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test
   return evaluate_popularity(train, test, k, counts, threads);
 }
 
+// One score vector for every user: the static ranking needs no scoring and no threads.
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k,
-                                   const std::vector<std::uint32_t>& item_counts, int threads,
+                                   const std::vector<std::uint32_t>& item_counts, int /*threads*/,
                                    std::vector<std::uint8_t>* recommended) {
   const std::uint32_t items = train.cols;
   std::vector<float> scores(items, 0.0f);  // an item beyond item_counts has no known interactions: 0
   for (std::uint32_t i = 0; i < items && i < item_counts.size(); ++i) scores[i] = static_cast<float>(item_counts[i]);
-  return evaluate_blocks(
-      train, test, k,
-      [&](const std::uint32_t*, std::size_t count, float* out) {
-        for (std::size_t j = 0; j < count; ++j) std::copy(scores.begin(), scores.end(), out + j * items);
-      },
-      threads, recommended);
+  return evaluate_static(train, test, k, scores, recommended);
 }
 
 RatingErrors rating_errors(const CsrMatrix& test, const RatingPredictor& predict) {

@@ -407,3 +407,96 @@ TEST_CASE("evaluate_ranking: AUC and top-K equal their definitions with few and 
   CHECK(m.auc == Approx(auc / static_cast<double>(scores.size())).epsilon(1e-12));
   CHECK(m.recall == Approx(recall / static_cast<double>(scores.size())).epsilon(1e-12));
 }
+
+// ---- large catalogues: item tiles, and popularity's static ranking
+
+namespace {
+
+// users × items with a deterministic pattern: each user has `train_per_user` train items and `test_per_user` test
+// items spread over the whole catalogue (with a repeated test item and a test item also in train), scores on a coarse
+// grid (multiples of 1/8, exact in float for any summation order) so ties cross tile boundaries.
+struct WideFixture {
+  std::uint32_t nu, ni, f = 3;
+  Factors x, y;
+  CsrMatrix train, test;
+  WideFixture(std::uint32_t users, std::uint32_t items, std::uint32_t train_per_user, std::uint32_t test_per_user)
+      : nu(users), ni(items), x(users, 3), y(items, 3) {
+    for (std::uint32_t i = 0; i < x.data.size(); ++i) x.data[i] = static_cast<float>((i * 7 + 3) % 5) - 2.0f;
+    for (std::uint32_t i = 0; i < y.data.size(); ++i) y.data[i] = static_cast<float>((i * 5 + 1) % 9) / 8.0f;
+    std::vector<std::vector<std::uint32_t>> tr(nu), te(nu);
+    std::uint64_t state = 99;
+    auto next = [&] {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return static_cast<std::uint32_t>(state >> 33) % ni;
+    };
+    for (std::uint32_t u = 0; u < nu; ++u) {
+      const std::uint32_t n_train = u % 7 == 0 ? train_per_user * 20 : train_per_user;  // some heavy users
+      for (std::uint32_t j = 0; j < n_train; ++j) tr[u].push_back(next());
+      for (std::uint32_t j = 0; j < test_per_user + u % 19; ++j) te[u].push_back(next());
+      if (!te[u].empty()) te[u].push_back(te[u].front());  // a repeated test item
+      te[u].push_back(tr[u].front());                      // a test item also in train: not a positive
+      std::sort(tr[u].begin(), tr[u].end());
+      std::sort(te[u].begin(), te[u].end());
+    }
+    train = csr(ni, tr);
+    test = csr(ni, te);
+  }
+};
+
+void check_same(const RankingMetrics& a, const RankingMetrics& b) {
+  REQUIRE(a.users == b.users);
+  CHECK(a.recall == b.recall);
+  CHECK(a.precision == b.precision);
+  CHECK(a.ndcg == b.ndcg);
+  CHECK(a.map == b.map);
+  CHECK(a.hit_rate == b.hit_rate);
+  CHECK(a.auc == b.auc);
+  CHECK(a.coverage == b.coverage);
+}
+
+}  // namespace
+
+// Above 8192 items evaluate_model scores in item tiles and scores the positives on their own for the AUC; on scores
+// that are exact in float it must equal the one-tile ranking of the same dot products, bit for bit (ties included:
+// an equal score in a later tile never displaces an earlier one).
+TEST_CASE("evaluate_model in item tiles equals the whole-row ranking", "[metrics]") {
+  const WideFixture fx(300, 20011, 12, 3);  // 3 tiles of 6671 (the last 6669), 2 blocks of 256 + 44 users
+  const auto dot = [&](std::uint32_t u, float* s) {
+    for (std::uint32_t i = 0; i < fx.ni; ++i) {
+      float acc = 0;
+      for (std::uint32_t c = 0; c < fx.f; ++c) acc += fx.x.row(u)[c] * fx.y.row(i)[c];
+      s[i] = acc;
+    }
+  };
+  std::vector<std::uint8_t> rec_tiled, rec_whole;
+  const RankingMetrics tiled = evaluate_model(fx.x, fx.y, fx.train, fx.test, 10, 2, &rec_tiled);
+  const RankingMetrics whole = evaluate_ranking(fx.train, fx.test, 10, dot, 2, &rec_whole);
+  CHECK(whole.users == 300);
+  CHECK(whole.recall > 0.0);
+  CHECK(whole.auc > 0.3);
+  check_same(tiled, whole);
+  CHECK(rec_tiled == rec_whole);
+}
+
+// Popularity ranks by one score vector through a global order and sorted counts; it must equal the generic ranking
+// of the same scores, bit for bit, on counts with many ties, heavy users and repeated or train-shadowed test items.
+TEST_CASE("popularity's static ranking equals the generic ranking of the same scores", "[metrics]") {
+  for (const std::uint32_t items : {97u, 9000u}) {
+    const WideFixture fx(120, items, 9, 4);
+    std::vector<std::uint32_t> counts(items, 0);
+    for (std::uint32_t i : fx.train.indices) ++counts[i];
+    for (std::uint32_t i = 0; i < items; i += 3) counts[i] /= 2;  // more ties, and counts unlike the train's
+    const auto same_scores = [&](std::uint32_t, float* s) {
+      for (std::uint32_t i = 0; i < items; ++i) s[i] = static_cast<float>(counts[i]);
+    };
+    for (const int k : {1, 10, 50}) {
+      std::vector<std::uint8_t> rec_static, rec_generic;
+      const RankingMetrics fast = evaluate_popularity(fx.train, fx.test, k, counts, 1, &rec_static);
+      const RankingMetrics generic = evaluate_ranking(fx.train, fx.test, k, same_scores, 1, &rec_generic);
+      CHECK(generic.users == 120);
+      CHECK(generic.auc > 0.0);
+      check_same(fast, generic);
+      CHECK(rec_static == rec_generic);
+    }
+  }
+}
