@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   // they go back to the system at once instead of staying in the heap under glibc's growing mmap threshold, so a
   // search's scratch never adds to the fit's peak memory (bench/README.md, memory).
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // A fixed threshold also fixes the trim threshold at 128 KiB: the heap's top was handed back and faulted in again
+  // around every smaller temporary (Eigen's packing buffers, per-row scratch), a sixth of goodbooks' evaluate in
+  // page faults. 8 MiB of slack at the top stops that churn without raising the 10M fit's peak (bench/README.md).
+  mallopt(M_TOP_PAD, 8 << 20);
 #endif
   // Results to a file or pipe leave in one write at the end where they fit in 1 MiB, so a failing write (a full
   // disk) is seen by flush_stdout with its errno rather than midway with none. A terminal stays line-buffered.
