@@ -354,7 +354,7 @@ TEST_CASE("popularity with given item counts: equals the old baseline, and halve
 
 // The ranking pass against the definitions computed the slow way, on scores with many ties: the AUC counts each
 // (positive, negative) pair (> 1, = ½) and the top-K is the first K candidates by (score desc, index asc). Users with
-// a few positives take the branch-free path, users with more than 16 the binary-search one.
+// up to 128 positives take the branch-free path, users with more the binary-search one.
 TEST_CASE("evaluate_ranking: AUC and top-K equal their definitions with few and many positives", "[metrics]") {
   const std::uint32_t items = 300;
   std::vector<std::vector<std::uint32_t>> train_rows, test_rows;
@@ -364,7 +364,7 @@ TEST_CASE("evaluate_ranking: AUC and top-K equal their definitions with few and 
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return static_cast<std::uint32_t>(state >> 33);
   };
-  for (const std::uint32_t positives : {1u, 3u, 16u, 17u, 40u, 120u}) {
+  for (const std::uint32_t positives : {1u, 3u, 16u, 40u, 128u, 129u, 200u}) {
     std::vector<std::uint32_t> order(items);
     for (std::uint32_t i = 0; i < items; ++i) order[i] = i;
     for (std::uint32_t i = items - 1; i > 0; --i) std::swap(order[i], order[next() % (i + 1)]);
