@@ -17,7 +17,8 @@
 
 #include "alsrec/metrics.h"
 
-#include <Eigen/Core>
+#include "score_tiles.h"  // Eigen through solver_eigen.h
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -36,9 +37,10 @@ using TileScorer = std::function<void(int thread, const std::uint32_t* users, st
 // The score of one (user, item) pair as the tile scorer gives it (up to rounding: only the AUC reads it).
 using PairScorer = std::function<float(std::uint32_t user, std::uint32_t item)>;
 
-constexpr std::size_t kBlockScores = std::size_t{1} << 21;  // scores per block: 8 MB
-constexpr std::size_t kBlockUsers = 1024;
-constexpr std::uint32_t kTileItems = static_cast<std::uint32_t>(kBlockScores / kBlockUsers);  // 2048
+using detail::kBlockScores;
+using detail::kBlockUsers;
+using detail::kTileItems;
+using detail::TileProduct;
 
 const float kLowest = -std::numeric_limits<float>::infinity();
 
@@ -290,8 +292,7 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
   // Tiles of equal width (≤ 8192 items when the scorer can tile), blocks of ≤ 256 users and ≤ 2M scores.
   // Up to one tile's width the positives' scores are read from the tile, not scored again.
   const bool tiled = pair && items > kTileItems;
-  const std::uint32_t tiles = tiled ? (items + kTileItems - 1) / kTileItems : 1;
-  const std::uint32_t tile = (items + tiles - 1) / tiles;
+  const std::uint32_t tile = tiled ? detail::tile_width(items) : items;
   const std::size_t block = std::max<std::size_t>(1, std::min<std::size_t>(kBlockUsers, kBlockScores / tile));
   const std::size_t blocks = (evaluated.size() + block - 1) / block;
   const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
@@ -440,45 +441,6 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
       },
       PairScorer(), threads, recommended);
 }
-
-namespace {
-
-// One thread's scores of a block of users against a tile of items, scoresᵀ (tile × users, column-major, i.e. the
-// row-major users × tile block) = Y_tile (row-major) · Xᵀ, through Eigen's GEMM kernel with the packing buffers kept
-// from call to call. Eigen's product expression allocates them on every call, and the CLI maps blocks of 1 MiB and
-// more on their own (native/main.cpp): a fresh, page-faulting mapping per tile cost a third of the evaluation on a
-// 340k-item catalogue.
-class TileProduct {
- public:
-  TileProduct(Eigen::Index max_items, Eigen::Index max_users, Eigen::Index factors)
-      : blocking_(max_items, max_users, factors, 1, true), users_(max_users * factors), factors_(factors) {
-    blocking_.allocateAll();  // else the kernel allocates its packing buffers on every call
-  }
-
-  // out[j·(end − begin) + (i − begin)] = x_{users[j]} · y_i; users without a factor row score 0.
-  void run(const Factors& x, const Factors& y, const std::uint32_t* users, std::size_t count, std::uint32_t begin,
-           std::uint32_t end, float* out) {
-    const Eigen::Index f = factors_, width = end - begin, n = static_cast<Eigen::Index>(count);
-    for (std::size_t j = 0; j < count; ++j) {
-      float* row = users_.data() + static_cast<std::ptrdiff_t>(j) * f;
-      if (users[j] < x.rows) std::copy(x.row(users[j]), x.row(users[j]) + f, row);
-      else std::fill(row, row + f, 0.0f);
-    }
-    std::fill(out, out + width * n, 0.0f);  // the kernel accumulates
-    Gemm::run(width, n, f, y.row(begin), f, users_.data(), f, out, 1, width, 1.0f, blocking_);
-  }
-
- private:
-  using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::RowMajor, false, float,
-                                                              Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-  Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Dynamic,
-                                       1, false>
-      blocking_;
-  std::vector<float> users_;  // the block's user factors, row-major (Xᵀ column-major)
-  Eigen::Index factors_;
-};
-
-}  // namespace
 
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                               const CsrMatrix& test, int k, int threads, std::vector<std::uint8_t>* recommended) {

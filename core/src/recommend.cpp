@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
+#include "score_tiles.h"
 #include "solver_row.h"
 #include "thread_pool.h"
 
@@ -37,6 +39,9 @@ class TopN {
       std::push_heap(heap_.begin(), heap_.end(), better);
     }
   }
+  // Full, offers of a score not above the worst kept one's, at a higher index than every kept one, cannot enter.
+  bool full() const { return n_ > 0 && heap_.size() == n_; }
+  float worst_score() const { return heap_.front().score; }
   std::vector<ScoredItem> take_sorted() {
     std::sort_heap(heap_.begin(), heap_.end(), better);  // ascending under `better`: best first
     std::vector<ScoredItem> out(heap_.begin(), heap_.end());
@@ -102,31 +107,62 @@ std::vector<std::vector<ScoredItem>> recommend_all(const Factors& user_factors, 
   if (n == 0 || item_factors.rows == 0 || user_factors.cols != item_factors.cols || !shapes_agree(user_factors) ||
       !shapes_agree(item_factors))
     return out;
-  const ConstFactorMap x = detail::map_factors(user_factors);
-  const ConstFactorMap y = detail::map_factors(item_factors);
+  if (user_factors.rows == 0) return out;
   const std::uint32_t items = item_factors.rows;
-  // Users per block: up to 256, with the score block (items × users, float) kept near 16 MiB.
-  const std::uint32_t block = std::clamp<std::uint32_t>(static_cast<std::uint32_t>((4u << 20) / items), 8u, 256u);
+  // Blocks of ≤ 1024 users × tiles of ≤ 2048 items (score_tiles.h); each user's top n carries over the tiles, which
+  // come in index order, so ties keep going to the lower index.
+  const std::uint32_t tile = detail::tile_width(items);
+  const auto block = static_cast<std::uint32_t>(std::min(detail::kBlockUsers, detail::kBlockScores / tile));
   const std::size_t blocks = (static_cast<std::size_t>(user_factors.rows) + block - 1) / block;
 
-  ThreadPool pool(threads == 0 ? hardware_threads() : std::max(1, threads));
+  ThreadPool pool(static_cast<int>(
+      std::min<std::size_t>(static_cast<std::size_t>(threads == 0 ? hardware_threads() : std::max(1, threads)), blocks)));
   struct Scratch {
-    Eigen::MatrixXf scores;  // items × users of the block: column u holds user u's scores, contiguous
-    std::vector<unsigned char> marker;
+    std::unique_ptr<detail::TileProduct> product;
+    std::vector<float> scores;  // users × tile, row-major
+    std::vector<std::uint32_t> users;
+    std::vector<TopN> tops;
+    std::vector<unsigned char> marker;  // the tile's excluded items, cleared after each user
   };
   std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
   pool.run(blocks, [&](std::size_t b, int thread) {
     Scratch& s = scratch[static_cast<std::size_t>(thread)];
+    if (!s.product) {
+      s.product = std::make_unique<detail::TileProduct>(tile, block, user_factors.cols);
+      s.scores.resize(static_cast<std::size_t>(tile) * block);
+      s.marker.assign(tile, 0);
+    }
     const auto first = static_cast<std::uint32_t>(b * block);
     const std::uint32_t count = std::min(block, user_factors.rows - first);
-    if (s.marker.empty()) s.marker.assign(items, 0);
-    s.scores.resize(items, count);
-    s.scores.noalias() = y * x.middleRows(first, count).transpose();  // one GEMM per block
-    TopN top(n);
-    for (std::uint32_t j = 0; j < count; ++j) {
-      const auto [begin, end] = excluded_row(exclude, first + j);
-      out[first + j] = select_top(s.scores.col(j).data(), items, begin, end, s.marker, top);
+    s.users.resize(count);
+    for (std::uint32_t j = 0; j < count; ++j) s.users[j] = first + j;
+    s.tops.assign(count, TopN(n));
+    for (std::uint32_t begin = 0; begin < items; begin += tile) {
+      const std::uint32_t width = std::min(tile, items - begin), end = begin + width;
+      s.product->run(user_factors, item_factors, s.users.data(), count, begin, end, s.scores.data());
+      for (std::uint32_t j = 0; j < count; ++j) {
+        const auto [ex_begin, ex_end] = excluded_row(exclude, first + j);
+        for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
+          if (*e >= begin && *e < end) s.marker[*e - begin] = 1;
+        const float* scores = s.scores.data() + static_cast<std::size_t>(j) * width;
+        TopN& top = s.tops[j];
+        constexpr std::uint32_t kChunk = 32;
+        for (std::uint32_t i = 0; i < width; i += kChunk) {
+          const std::uint32_t stop = std::min(width, i + kChunk);
+          if (stop - i == kChunk && top.full()) {  // most chunks: one vectorised compare, nothing offered
+            const float worst = top.worst_score();
+            std::uint32_t beats = 0;
+            for (std::uint32_t c = 0; c < kChunk; ++c) beats |= static_cast<std::uint32_t>(scores[i + c] > worst);
+            if (beats == 0) continue;
+          }
+          for (std::uint32_t c = i; c < stop; ++c)
+            if (!s.marker[c]) top.offer(begin + c, scores[c]);
+        }
+        for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
+          if (*e >= begin && *e < end) s.marker[*e - begin] = 0;
+      }
     }
+    for (std::uint32_t j = 0; j < count; ++j) out[first + j] = s.tops[j].take_sorted();
   });
   return out;
 }

@@ -116,16 +116,58 @@ TEST_CASE("recommend_all agrees with recommend for every user", "[recommend]") {
       }
     }
   }
-  // More than one block of users: 300 users of random factors, no exclusions.
-  Factors bx(300, 4), by(50, 4);
+  // More than one block of users: 1100 users of random factors, no exclusions.
+  Factors bx(1100, 4), by(50, 4);
   for (std::size_t j = 0; j < bx.data.size(); ++j) bx.data[j] = std::sin(0.37f * static_cast<float>(j));
   for (std::size_t j = 0; j < by.data.size(); ++j) by.data[j] = std::cos(0.91f * static_cast<float>(j));
   const auto big = recommend_all(bx, by, 3, nullptr, 1);
-  REQUIRE(big.size() == 300);
-  for (std::uint32_t u : {0u, 255u, 256u, 299u}) {
+  REQUIRE(big.size() == 1100);
+  for (std::uint32_t u : {0u, 1023u, 1024u, 1099u}) {
     const auto one = recommend(bx, by, u, 3);
     REQUIRE(big[u].size() == 3);
     for (std::size_t j = 0; j < 3; ++j) CHECK(big[u][j].score == Approx(one[j].score).margin(1e-5));
+  }
+}
+
+// Above 2048 items recommend_all scores tiles of items and carries each user's top n across them. On scores exact in
+// float (a coarse grid: any summation order gives the same bits) it must equal the one-user path exactly, ties
+// going to the lower index, with winners and exclusions in every tile.
+TEST_CASE("recommend_all over item tiles equals recommend, ties and exclusions included", "[recommend]") {
+  const std::uint32_t users = 40, items = 5003, f = 3;  // 3 tiles of 1668 (the last 1667)
+  Factors x(users, f), y(items, f);
+  for (std::size_t j = 0; j < x.data.size(); ++j) x.data[j] = static_cast<float>((j * 7 + 3) % 5) / 2.0f + 0.5f;
+  for (std::size_t j = 0; j < y.data.size(); ++j) y.data[j] = static_cast<float>((j * 5 + 1) % 9) / 8.0f;
+  // 20 items of the second and third tiles lifted above the rest: every top 25 spans all three tiles.
+  for (std::uint32_t k = 0; k < 10; ++k)
+    for (const std::uint32_t i : {1700 + 150 * k, 3400 + 150 * k})
+      for (std::uint32_t c = 0; c < f; ++c) y.data[static_cast<std::size_t>(i) * f + c] += 1.0f;
+  std::vector<std::vector<std::uint32_t>> seen(users);
+  for (std::uint32_t u = 0; u < users; ++u)
+    for (std::uint32_t i = u % 3; i < items; i += 97 + u) seen[u].push_back(i);
+  CsrMatrix exclude;
+  exclude.rows = users;
+  exclude.cols = items;
+  exclude.indptr.push_back(0);
+  for (const auto& row : seen) {
+    for (std::uint32_t i : row) {
+      exclude.indices.push_back(i);
+      exclude.data.push_back(1.0f);
+    }
+    exclude.indptr.push_back(exclude.indices.size());
+  }
+  for (int threads : {1, 2}) {
+    const auto all = recommend_all(x, y, 25, &exclude, threads);
+    REQUIRE(all.size() == users);
+    for (std::uint32_t u = 0; u < users; ++u) {
+      const auto one = recommend(x, y, u, 25, &exclude);
+      REQUIRE(one.size() == 25);
+      REQUIRE(all[u].size() == one.size());
+      for (std::size_t j = 0; j < one.size(); ++j) {
+        INFO("user " << u << " rank " << j);
+        CHECK(all[u][j].index == one[j].index);
+        CHECK(all[u][j].score == one[j].score);
+      }
+    }
   }
 }
 
