@@ -241,13 +241,26 @@ std::vector<std::uint32_t> evaluated_users(const CsrMatrix& train, const CsrMatr
   return evaluated;
 }
 
+// The users to evaluate, with recommended_out (optional) cleared to the catalogue; none when nothing can be ranked.
+std::vector<std::uint32_t> start_evaluation(const CsrMatrix& train, const CsrMatrix& test,
+                                            std::vector<std::uint8_t>* recommended_out) {
+  if (recommended_out) recommended_out->assign(train.cols, 0);
+  if (train.cols == 0) return {};
+  return evaluated_users(train, test);
+}
+
+RankingMetrics empty_metrics(int k) {
+  RankingMetrics metrics;
+  metrics.k = k;
+  return metrics;
+}
+
 // Averages the per-user outcomes in user order; recommended_out (optional) receives the coverage numerator's item
 // flags (see metrics.h).
 RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<UserOutcome>& outcomes,
                                 const std::vector<std::uint32_t>& top, const std::vector<std::uint32_t>& top_size,
                                 std::vector<std::uint8_t>* recommended_out) {
-  RankingMetrics metrics;
-  metrics.k = k;
+  RankingMetrics metrics = empty_metrics(k);
   const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
   std::vector<std::uint8_t> recommended(items, 0);
   std::size_t auc_users = 0;
@@ -282,14 +295,11 @@ RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<Us
 // pair empty: one tile, the whole catalogue.
 RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, const TileScorer& scorer,
                                const PairScorer& pair, int threads, std::vector<std::uint8_t>* recommended_out) {
-  RankingMetrics metrics;
-  metrics.k = k;
   const std::uint32_t items = train.cols;
-  if (recommended_out) recommended_out->assign(items, 0);
-  const std::vector<std::uint32_t> evaluated = evaluated_users(train, test);
-  if (evaluated.empty() || items == 0) return metrics;
+  const std::vector<std::uint32_t> evaluated = start_evaluation(train, test, recommended_out);
+  if (evaluated.empty()) return empty_metrics(k);
 
-  // Tiles of equal width (≤ 8192 items when the scorer can tile), blocks of ≤ 256 users and ≤ 2M scores.
+  // Tiles of equal width (≤ 2048 items when the scorer can tile), blocks of ≤ 1024 users and ≤ 2M scores.
   // Up to one tile's width the positives' scores are read from the tile, not scored again.
   const bool tiled = pair && items > kTileItems;
   const std::uint32_t tile = tiled ? detail::tile_width(items) : items;
@@ -341,12 +351,9 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
 // on the same scores, to the bit.
 RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, int k, const std::vector<float>& scores,
                                std::vector<std::uint8_t>* recommended_out) {
-  RankingMetrics metrics;
-  metrics.k = k;
   const std::uint32_t items = train.cols;
-  if (recommended_out) recommended_out->assign(items, 0);
-  const std::vector<std::uint32_t> evaluated = evaluated_users(train, test);
-  if (evaluated.empty() || items == 0) return metrics;
+  const std::vector<std::uint32_t> evaluated = start_evaluation(train, test, recommended_out);
+  if (evaluated.empty()) return empty_metrics(k);
   const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
 
   std::vector<std::uint32_t> order(items);
