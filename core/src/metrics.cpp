@@ -2,7 +2,7 @@
 //
 // The evaluation engine works on blocks of users and tiles of items: a tile scorer fills a (users × tile items) score
 // matrix — one GEMM for factor models — and each user's part is ranked on its own, carrying its top-K heap, candidate
-// count and AUC counts from tile to tile. Tiles keep a block at ≤ 2M scores (8 MB) with up to 256 users whatever the
+// count and AUC counts from tile to tile. Tiles keep a block at ≤ 2M scores (8 MB) with up to 1024 users whatever the
 // catalogue: with whole rows a 340k-item catalogue allowed 6 users per block, and the GEMM repacked the whole item
 // matrix every 6 users (3.5 min to evaluate a Book-Crossing-sized file). The AUC needs each positive's score before the
 // tiles are scanned, so a tiling scorer also scores single (user, item) pairs; one that cannot (a per-user score
@@ -42,28 +42,22 @@ using detail::kBlockUsers;
 using detail::kTileItems;
 using detail::TileProduct;
 
-const float kLowest = -std::numeric_limits<float>::infinity();
+using detail::TopN;
 
-// A kept recommendation. "Ranks ahead of": higher score, ties broken by lower index (deterministic).
-struct Entry {
-  float score;
-  std::uint32_t item;
-};
-bool ranks_ahead(const Entry& a, const Entry& b) {
-  return a.score > b.score || (a.score == b.score && a.item < b.item);
-}
+const float kLowest = -std::numeric_limits<float>::infinity();
 
 struct UserOutcome {
   UserMetrics ranking;
   double auc = 0;
   bool has_auc = false;
+  std::uint32_t listed = 0;  // items in the user's top K (fewer when it has fewer candidates)
 };
 
 // One user's ranking state, carried across the item tiles.
 struct UserState {
   std::vector<std::uint32_t> positives;  // test items not in train, each once
   std::vector<float> positive_scores;    // their scores, sorted (NaN → −∞)
-  std::vector<Entry> heap;               // bounded top-K; its front is the weakest kept entry
+  TopN top;                              // the top K so far (ties: lower index)
   std::uint64_t candidates = 0;          // items not in train
   std::uint64_t above = 0, tied = 0;     // AUC counts over the negatives seen so far
 };
@@ -77,7 +71,8 @@ struct Scratch {
 };
 
 // Up to this many positives the AUC counts by linear scans: a pass over a tile (≤ 2048 scores) costs ~128 vector
-// compares, a binary search per score ~log₂ P branchy steps; the crossover measured on goodbooks lies past 100.
+// compares per positive, a binary search ~log₂ P branchy steps per score; by that count (an estimate, not a
+// measured crossover) the linear scans stay cheaper past 100 positives.
 constexpr std::size_t kLinearPositives = 128;
 
 // For the AUC, over the negatives n of scores[0..width) (flags 0 in both): Σ #{p : s_p > s_n} and Σ #{p : s_p = s_n}
@@ -119,11 +114,11 @@ RowSpan row_of(const CsrMatrix& m, std::uint32_t r) {
 }
 
 // Starts a user: resets the state and lists the positives (test items in range, not in train, each once).
-void begin_user(const CsrMatrix& train, const CsrMatrix& test, std::uint32_t user, std::uint32_t items, UserState& u,
-                Scratch& s) {
+void begin_user(const CsrMatrix& train, const CsrMatrix& test, std::uint32_t user, std::uint32_t items, std::size_t k,
+                UserState& u, Scratch& s) {
   u.positives.clear();
   u.positive_scores.clear();
-  u.heap.clear();
+  u.top.reset(k);
   u.candidates = u.above = u.tied = 0;
   const RowSpan tr = row_of(train, user), te = row_of(test, user);
   for (auto p = tr.begin; p != tr.end; ++p)
@@ -149,7 +144,7 @@ void set_positive_scores(UserState& u, const std::function<float(std::uint32_t i
 
 // Ranks one user's scores of items [begin, begin + width) into its state.
 void rank_tile(float* scores, std::uint32_t begin, std::uint32_t width, const CsrMatrix& train, std::uint32_t user,
-               std::size_t want, UserState& u, Scratch& s) {
+               UserState& u, Scratch& s) {
   const std::uint32_t end = begin + width;
   const RowSpan tr = row_of(train, user);
   std::uint8_t* in_train = s.in_train.data() + begin;  // locals: the flags are chars, which alias everything
@@ -168,34 +163,7 @@ void rank_tile(float* scores, std::uint32_t begin, std::uint32_t width, const Cs
   for (std::uint32_t i = 0; i < width; ++i)
     if (std::isnan(scores[i])) scores[i] = kLowest;
 
-  // Top-K of the candidates. Tiles come in index order, so an equal score never displaces an earlier, lower index:
-  // only a score above the front's enters (the order ranks_ahead sorts by). Once the heap is full, a chunk whose
-  // scores do not beat the front is skipped whole: the branch-free test vectorises, and most chunks are skipped.
-  std::uint32_t i = 0;
-  for (; i < width && u.heap.size() < want; ++i)
-    if (!in_train[i]) {
-      u.heap.push_back({scores[i], begin + i});
-      std::push_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
-    }
-  if (want > 0 && u.heap.size() == want) {
-    constexpr std::uint32_t kChunk = 32;
-    float weakest = u.heap.front().score;
-    for (; i < width; i += kChunk) {
-      const std::uint32_t n = std::min(kChunk, width - i);
-      if (n == kChunk) {
-        std::uint32_t beats = 0;  // an integer OR: unlike a float maximum, it vectorises without -ffast-math
-        for (std::uint32_t j = 0; j < kChunk; ++j) beats |= static_cast<std::uint32_t>(scores[i + j] > weakest);
-        if (beats == 0) continue;
-      }
-      for (std::uint32_t j = i; j < i + n; ++j) {
-        if (in_train[j] || !(scores[j] > weakest)) continue;
-        std::pop_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
-        u.heap.back() = {scores[j], begin + j};
-        std::push_heap(u.heap.begin(), u.heap.end(), ranks_ahead);
-        weakest = u.heap.front().score;
-      }
-    }
-  }
+  detail::offer_tile(u.top, scores, begin, width, in_train);  // the top K of the candidates
   u.candidates += candidates;
   if (!u.positive_scores.empty()) {
     const auto [above, tied] = positives_above(scores, width, in_train, in_test, u.positive_scores);
@@ -211,11 +179,12 @@ void rank_tile(float* scores, std::uint32_t begin, std::uint32_t width, const Cs
 
 // Ends a user: its top-K (sorted) into top_out, and its metrics.
 UserOutcome finish_user(UserState& u, const CsrMatrix& test, std::uint32_t user, int k, std::uint32_t* top_out) {
-  std::sort(u.heap.begin(), u.heap.end(), ranks_ahead);
-  std::vector<std::uint32_t> ranked(u.heap.size());
-  for (std::size_t r = 0; r < u.heap.size(); ++r) ranked[r] = top_out[r] = u.heap[r].item;
+  const std::vector<ScoredItem> best = u.top.take_sorted();
+  std::vector<std::uint32_t> ranked(best.size());
+  for (std::size_t r = 0; r < best.size(); ++r) ranked[r] = top_out[r] = best[r].index;
   const RowSpan te = row_of(test, user);
   UserOutcome outcome;
+  outcome.listed = static_cast<std::uint32_t>(ranked.size());
   outcome.ranking = score_ranking(ranked, std::vector<std::uint32_t>(te.begin, te.end), k);
   // AUC = Σ_{negatives n} (#{p : s_p > s_n} + ½ #{p : s_p = s_n}) / (P·N).
   const std::uint64_t positives = u.positives.size();
@@ -258,8 +227,7 @@ RankingMetrics empty_metrics(int k) {
 // Averages the per-user outcomes in user order; recommended_out (optional) receives the coverage numerator's item
 // flags (see metrics.h).
 RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<UserOutcome>& outcomes,
-                                const std::vector<std::uint32_t>& top, const std::vector<std::uint32_t>& top_size,
-                                std::vector<std::uint8_t>* recommended_out) {
+                                const std::vector<std::uint32_t>& top, std::vector<std::uint8_t>* recommended_out) {
   RankingMetrics metrics = empty_metrics(k);
   const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
   std::vector<std::uint8_t> recommended(items, 0);
@@ -275,7 +243,7 @@ RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<Us
       metrics.auc += o.auc;
       ++auc_users;
     }
-    for (std::uint32_t r = 0; r < top_size[slot]; ++r) recommended[top[slot * kk + r]] = 1;
+    for (std::uint32_t r = 0; r < o.listed; ++r) recommended[top[slot * kk + r]] = 1;
   }
   const double n = static_cast<double>(outcomes.size());
   metrics.users = outcomes.size();
@@ -309,7 +277,6 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
 
   std::vector<UserOutcome> outcomes(evaluated.size());
   std::vector<std::uint32_t> top(evaluated.size() * kk, 0);
-  std::vector<std::uint32_t> top_size(evaluated.size(), 0);
 
   ThreadPool pool(static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(resolve_threads(threads)), blocks)));
   std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
@@ -324,7 +291,7 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
     const std::uint32_t* users = evaluated.data() + first;
     if (s.users.size() < count) s.users.resize(count);
     for (std::size_t j = 0; j < count; ++j) {
-      begin_user(train, test, users[j], items, s.users[j], s);
+      begin_user(train, test, users[j], items, kk, s.users[j], s);
       if (tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return pair(users[j], item); });
     }
     s.block_scores.resize(count * tile);
@@ -334,16 +301,15 @@ RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, in
       for (std::size_t j = 0; j < count; ++j) {
         float* scores = s.block_scores.data() + j * width;
         if (!tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return scores[item]; });
-        rank_tile(scores, begin, width, train, users[j], kk, s.users[j], s);
+        rank_tile(scores, begin, width, train, users[j], s.users[j], s);
       }
     }
     for (std::size_t j = 0; j < count; ++j) {
       const std::size_t slot = first + j;
       outcomes[slot] = finish_user(s.users[j], test, users[j], k, top.data() + slot * kk);
-      top_size[slot] = static_cast<std::uint32_t>(std::min<std::size_t>(kk, s.users[j].heap.size()));
     }
   });
-  return combine_outcomes(k, items, outcomes, top, top_size, recommended_out);
+  return combine_outcomes(k, items, outcomes, top, recommended_out);
 }
 
 // Every user ranked by the same scores (no NaN): the top-K walks one global order, skipping the user's train items,
@@ -359,7 +325,7 @@ RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, in
   std::vector<std::uint32_t> order(items);
   for (std::uint32_t i = 0; i < items; ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return ranks_ahead({scores[a], a}, {scores[b], b}); });
+            [&](std::uint32_t a, std::uint32_t b) { return detail::better({a, scores[a]}, {b, scores[b]}); });
   std::vector<float> ascending(scores.begin(), scores.begin() + items);
   std::sort(ascending.begin(), ascending.end());
   // #{items i in `sorted` with s_i < x} and #{… = x}.
@@ -370,7 +336,6 @@ RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, in
 
   std::vector<UserOutcome> outcomes(evaluated.size());
   std::vector<std::uint32_t> top(evaluated.size() * kk, 0);
-  std::vector<std::uint32_t> top_size(evaluated.size(), 0);
   Scratch s;
   s.in_train.assign(items, 0);
   s.in_test.assign(items, 0);
@@ -378,7 +343,7 @@ RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, in
   std::vector<float> train_scores;
   for (std::size_t slot = 0; slot < evaluated.size(); ++slot) {
     const std::uint32_t user = evaluated[slot];
-    begin_user(train, test, user, items, u, s);
+    begin_user(train, test, user, items, kk, u, s);
     set_positive_scores(u, [&](std::uint32_t item) { return scores[item]; });
     const RowSpan tr = row_of(train, user);
     train_scores.clear();
@@ -389,8 +354,11 @@ RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, in
       }
     std::sort(train_scores.begin(), train_scores.end());
     u.candidates = items - train_scores.size();
-    for (std::uint32_t r = 0; r < items && u.heap.size() < kk; ++r)
-      if (!s.in_train[order[r]]) u.heap.push_back({scores[order[r]], order[r]});
+    for (std::uint32_t r = 0, taken = 0; r < items && taken < kk; ++r)
+      if (!s.in_train[order[r]]) {
+        u.top.offer(order[r], scores[order[r]]);
+        ++taken;
+      }
     // Σ_p #{negatives n : s_n < s_p} (and = s_p): all items, less the train items and the positives.
     for (const float p : u.positive_scores) {
       const auto [all_below, all_equal] = below_and_equal(ascending, p);
@@ -402,9 +370,8 @@ RankingMetrics evaluate_static(const CsrMatrix& train, const CsrMatrix& test, in
     for (auto p = tr.begin; p != tr.end; ++p)
       if (*p < items) s.in_train[*p] = 0;
     outcomes[slot] = finish_user(u, test, user, k, top.data() + slot * kk);
-    top_size[slot] = static_cast<std::uint32_t>(u.heap.size());
   }
-  return combine_outcomes(k, items, outcomes, top, top_size, recommended_out);
+  return combine_outcomes(k, items, outcomes, top, recommended_out);
 }
 
 }  // namespace

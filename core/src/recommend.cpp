@@ -14,45 +14,10 @@
 namespace alsrec {
 
 using detail::ConstFactorMap;
+using detail::offer_tile;
+using detail::TopN;
 
 namespace {
-
-// The ranking order everywhere: higher score first, then lower index.
-bool better(const ScoredItem& x, const ScoredItem& y) {
-  return x.score > y.score || (x.score == y.score && x.index < y.index);
-}
-
-// Keeps the best n candidates in a heap whose front is the worst kept one.
-class TopN {
- public:
-  explicit TopN(std::size_t n) : n_(n) { heap_.reserve(n); }
-  void reset() { heap_.clear(); }
-  void offer(std::uint32_t index, float score) {
-    if (n_ == 0 || std::isnan(score)) return;
-    const ScoredItem c{index, score};
-    if (heap_.size() < n_) {
-      heap_.push_back(c);
-      std::push_heap(heap_.begin(), heap_.end(), better);
-    } else if (better(c, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), better);
-      heap_.back() = c;
-      std::push_heap(heap_.begin(), heap_.end(), better);
-    }
-  }
-  // Full, offers of a score not above the worst kept one's, at a higher index than every kept one, cannot enter.
-  bool full() const { return n_ > 0 && heap_.size() == n_; }
-  float worst_score() const { return heap_.front().score; }
-  std::vector<ScoredItem> take_sorted() {
-    std::sort_heap(heap_.begin(), heap_.end(), better);  // ascending under `better`: best first
-    std::vector<ScoredItem> out(heap_.begin(), heap_.end());
-    heap_.clear();
-    return out;
-  }
-
- private:
-  std::size_t n_;
-  std::vector<ScoredItem> heap_;
-};
 
 // Row `user` of `exclude` if it exists and is well formed, as [begin, end) into exclude->indices.
 std::pair<const std::uint32_t*, const std::uint32_t*> excluded_row(const CsrMatrix* exclude, std::uint32_t user) {
@@ -66,12 +31,11 @@ std::pair<const std::uint32_t*, const std::uint32_t*> excluded_row(const CsrMatr
 // Selects the top n of `scores` (one per item), skipping the excluded items via a marker array that is restored
 // before returning (so it can be reused across users without clearing).
 std::vector<ScoredItem> select_top(const float* scores, std::uint32_t items, const std::uint32_t* ex_begin,
-                                   const std::uint32_t* ex_end, std::vector<unsigned char>& marker, TopN& top) {
+                                   const std::uint32_t* ex_end, std::vector<std::uint8_t>& marker, TopN& top) {
   for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
     if (*e < items) marker[*e] = 1;
   top.reset();
-  for (std::uint32_t i = 0; i < items; ++i)
-    if (!marker[i]) top.offer(i, scores[i]);
+  offer_tile(top, scores, 0, items, marker.data());
   for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
     if (*e < items) marker[*e] = 0;
   return top.take_sorted();
@@ -95,7 +59,7 @@ std::vector<ScoredItem> recommend_vector(const float* user_vector, const Factors
   const ConstFactorMap y = detail::map_factors(item_factors);
   const Eigen::Map<const Eigen::VectorXf> x(user_vector, item_factors.cols);
   const Eigen::VectorXf scores = y * x;
-  std::vector<unsigned char> marker(item_factors.rows, 0);
+  std::vector<std::uint8_t> marker(item_factors.rows, 0);
   TopN top(n);
   return select_top(scores.data(), item_factors.rows, exclude_items.data(),
                     exclude_items.data() + exclude_items.size(), marker, top);
@@ -104,10 +68,9 @@ std::vector<ScoredItem> recommend_vector(const float* user_vector, const Factors
 std::vector<std::vector<ScoredItem>> recommend_all(const Factors& user_factors, const Factors& item_factors,
                                                    std::size_t n, const CsrMatrix* exclude, int threads) {
   std::vector<std::vector<ScoredItem>> out(user_factors.rows);
-  if (n == 0 || item_factors.rows == 0 || user_factors.cols != item_factors.cols || !shapes_agree(user_factors) ||
-      !shapes_agree(item_factors))
+  if (n == 0 || item_factors.rows == 0 || user_factors.rows == 0 || user_factors.cols != item_factors.cols ||
+      !shapes_agree(user_factors) || !shapes_agree(item_factors))
     return out;
-  if (user_factors.rows == 0) return out;
   const std::uint32_t items = item_factors.rows;
   // Blocks of ≤ 1024 users × tiles of ≤ 2048 items (score_tiles.h); each user's top n carries over the tiles, which
   // come in index order, so ties keep going to the lower index.
@@ -122,7 +85,7 @@ std::vector<std::vector<ScoredItem>> recommend_all(const Factors& user_factors, 
     std::vector<float> scores;  // users × tile, row-major
     std::vector<std::uint32_t> users;
     std::vector<TopN> tops;
-    std::vector<unsigned char> marker;  // the tile's excluded items, cleared after each user
+    std::vector<std::uint8_t> marker;  // the tile's excluded items, cleared after each user
   };
   std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
   pool.run(blocks, [&](std::size_t b, int thread) {
@@ -144,20 +107,7 @@ std::vector<std::vector<ScoredItem>> recommend_all(const Factors& user_factors, 
         const auto [ex_begin, ex_end] = excluded_row(exclude, first + j);
         for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
           if (*e >= begin && *e < end) s.marker[*e - begin] = 1;
-        const float* scores = s.scores.data() + static_cast<std::size_t>(j) * width;
-        TopN& top = s.tops[j];
-        constexpr std::uint32_t kChunk = 32;
-        for (std::uint32_t i = 0; i < width; i += kChunk) {
-          const std::uint32_t stop = std::min(width, i + kChunk);
-          if (stop - i == kChunk && top.full()) {  // most chunks: one vectorised compare, nothing offered
-            const float worst = top.worst_score();
-            std::uint32_t beats = 0;
-            for (std::uint32_t c = 0; c < kChunk; ++c) beats |= static_cast<std::uint32_t>(scores[i + c] > worst);
-            if (beats == 0) continue;
-          }
-          for (std::uint32_t c = i; c < stop; ++c)
-            if (!s.marker[c]) top.offer(begin + c, scores[c]);
-        }
+        offer_tile(s.tops[j], s.scores.data() + static_cast<std::size_t>(j) * width, begin, width, s.marker.data());
         for (const std::uint32_t* e = ex_begin; e != ex_end; ++e)
           if (*e >= begin && *e < end) s.marker[*e - begin] = 0;
       }

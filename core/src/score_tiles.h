@@ -1,5 +1,5 @@
-// Scores of blocks of users against tiles of items, shared by the ranking metrics (metrics.cpp) and batch
-// recommendation (recommend.cpp): at most kBlockScores scores per block (8 MB), so a large catalogue is cut into
+// Scores of blocks of users against tiles of items, and the bounded top-n they feed, shared by the ranking metrics
+// (metrics.cpp) and recommendation (recommend.cpp): at most kBlockScores scores per block (8 MB), so a large catalogue is cut into
 // tiles of ≤ kTileItems items instead of shrinking the block to a few users (which made the GEMM repack the whole
 // item matrix every few users: 3.5 min to evaluate a 340k-item catalogue).
 #pragma once
@@ -7,11 +7,13 @@
 #include "solver_simd.h"  // first: Eigen through solver_eigen.h
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "alsrec/als.h"
+#include "alsrec/recommend.h"
 
 namespace alsrec {
 namespace detail {
@@ -24,6 +26,67 @@ constexpr std::uint32_t kTileItems = static_cast<std::uint32_t>(kBlockScores / k
 inline std::uint32_t tile_width(std::uint32_t items) {
   const std::uint32_t tiles = std::max<std::uint32_t>(1, (items + kTileItems - 1) / kTileItems);
   return (items + tiles - 1) / tiles;
+}
+
+// The ranking order everywhere: higher score first, then lower index.
+inline bool better(const ScoredItem& x, const ScoredItem& y) {
+  return x.score > y.score || (x.score == y.score && x.index < y.index);
+}
+
+// Keeps the best n candidates in a heap whose front is the worst kept one. NaN scores are never kept.
+class TopN {
+ public:
+  explicit TopN(std::size_t n = 0) : n_(n) { heap_.reserve(n); }
+  void reset() { heap_.clear(); }
+  void reset(std::size_t n) {
+    n_ = n;
+    heap_.clear();
+  }
+  void offer(std::uint32_t index, float score) {
+    if (n_ == 0 || std::isnan(score)) return;
+    const ScoredItem c{index, score};
+    if (heap_.size() < n_) {
+      heap_.push_back(c);
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    } else if (better(c, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), better);
+      heap_.back() = c;
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    }
+  }
+  // Once full, a score not above the worst kept one's cannot enter from a higher index than every kept one.
+  bool full() const { return n_ > 0 && heap_.size() == n_; }
+  float worst_score() const { return heap_.front().score; }
+  std::vector<ScoredItem> take_sorted() {
+    std::sort_heap(heap_.begin(), heap_.end(), better);  // ascending under `better`: best first
+    std::vector<ScoredItem> out(heap_.begin(), heap_.end());
+    heap_.clear();
+    return out;
+  }
+
+ private:
+  std::size_t n_;
+  std::vector<ScoredItem> heap_;
+};
+
+// Offers the items begin + i (i < width, skip[i] == 0) with scores[i] to `top`. Tiles must come in index order,
+// so an equal score never displaces an earlier, lower index. Once the heap is full, a chunk of 32 scores none of
+// which beats its worst is passed over on one branch-free compare (an integer OR, which vectorises without
+// -ffast-math): most chunks are.
+inline void offer_tile(TopN& top, const float* scores, std::uint32_t begin, std::uint32_t width,
+                       const std::uint8_t* skip) {
+  constexpr std::uint32_t kChunk = 32;
+  for (std::uint32_t i = 0; i < width; i += kChunk) {
+    const std::uint32_t stop = std::min(width, i + kChunk);
+    if (stop - i == kChunk && top.full()) {
+      const float worst = top.worst_score();
+      std::uint32_t beats = 0;
+      for (std::uint32_t c = 0; c < kChunk; ++c) beats |= static_cast<std::uint32_t>(scores[i + c] > worst);
+      if (beats == 0) continue;
+    }
+    for (std::uint32_t c = i; c < stop; ++c)
+      if (!skip[c]) top.offer(begin + c, scores[c]);
+  }
 }
 
 // One thread's scores of a block of users against a tile of items, scoresᵀ (tile × users, column-major, i.e. the
