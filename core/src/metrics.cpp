@@ -18,6 +18,7 @@
 #include "alsrec/metrics.h"
 
 #include "score_tiles.h"  // Eigen through solver_eigen.h
+#include "solver_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -437,12 +438,7 @@ RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_f
         product->run(user_factors, item_factors, users, count, begin, end, out);
       },
       [&](std::uint32_t user, std::uint32_t item) {
-        if (!known_user(user)) return 0.0f;
-        const float* xu = user_factors.row(user);
-        const float* yi = item_factors.row(item);
-        float score = 0;
-        for (std::uint32_t c = 0; c < f; ++c) score += xu[c] * yi[c];
-        return score;
+        return known_user(user) ? detail::kernels::dot(user_factors.row(user), item_factors.row(item), f) : 0.0f;
       },
       threads, recommended);
 }
