@@ -45,7 +45,8 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                               const CsrMatrix& test, int k, int threads = 0,
                               std::vector<std::uint8_t>* recommended = nullptr);
-// Scores every item by its number of train interactions (ties: lower index first).
+// Scores every item by its number of train interactions (ties: lower index first). One score vector serves every user,
+// so the ranking walks one global order on the calling thread: `threads` is accepted and not used.
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads = 0);
 // The same with the train counts given (item_counts[i] = train interactions of item i over all processes), for a
 // process whose `train` holds only some users' rows.
