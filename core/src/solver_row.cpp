@@ -225,11 +225,12 @@ namespace {
 std::uint64_t splitmix64(std::uint64_t x) { return rnd::mix64(x + rnd::kGolden); }  // one SplitMix64 step
 }  // namespace
 
-float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k) {
-  std::uint64_t h = splitmix64(seed ^ (static_cast<std::uint64_t>(side) << 56));
-  h = splitmix64(h ^ row);
-  h = splitmix64(h ^ k);
-  return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);  // top 24 bits: exact in float, in [0, 1)
+void init_row(std::uint64_t seed, std::uint32_t side, std::uint32_t row, float scale, float* out, std::uint32_t count) {
+  // h = splitmix(splitmix(splitmix(seed ^ side << 56) ^ row) ^ k): the first two steps once per row, the last per
+  // entry (a loop of plain 64-bit arithmetic the compiler vectorises).
+  const std::uint64_t h = splitmix64(splitmix64(seed ^ (static_cast<std::uint64_t>(side) << 56)) ^ row);
+  for (std::uint32_t k = 0; k < count; ++k)
+    out[k] = scale * (static_cast<float>(splitmix64(h ^ k) >> 40) * (1.0f / 16777216.0f));  // top 24 bits: exact
 }
 
 }  // namespace detail

@@ -162,8 +162,9 @@ int woodbury_row_limit(int k, int cg_steps);
 // these row sizes (SharedTerms::low_rank). Only the sizes decide: every process of a distributed run agrees.
 bool woodbury_pays(const std::vector<std::uint32_t>& sizes, std::size_t other_rows, int k, int cg_steps);
 
-// Counter-based initial value in [0, 1) for (seed, side, row, k): independent of threads and of traversal order.
-float init_uniform(std::uint64_t seed, std::uint32_t side, std::uint32_t row, std::uint32_t k);
+// A row's initial factors: out[k] = scale · u(seed, side, row, k) for k < count, with u a counter-based value in
+// [0, 1) (three SplitMix64 steps): independent of threads and of traversal order.
+void init_row(std::uint64_t seed, std::uint32_t side, std::uint32_t row, float scale, float* out, std::uint32_t count);
 
 }  // namespace detail
 }  // namespace alsrec

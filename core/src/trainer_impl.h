@@ -179,10 +179,7 @@ struct AlsTrainer::Impl {
 
   void init_factors(Factors& f, const SideData& s) {
     f = Factors(s.m.rows, static_cast<std::uint32_t>(opt.factors));
-    for (std::uint32_t r = 0; r < f.rows; ++r) {
-      float* row = f.row(r);
-      for (std::uint32_t k = 0; k < f.cols; ++k) row[k] = opt.init_scale * detail::init_uniform(opt.seed, s.id, r, k);
-    }
+    for (std::uint32_t r = 0; r < f.rows; ++r) detail::init_row(opt.seed, s.id, r, opt.init_scale, f.row(r), f.cols);
   }
 
   // Solves every row of `side` (into `mine`) against the fixed `other` factors. Each row is solved by exactly one
