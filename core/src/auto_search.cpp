@@ -131,16 +131,17 @@ struct AutoSearch::Impl {
       t.stage = stage_name(stage);
       t.options = c;
       t.options.iterations = iterations;
-      const auto [x, y] = (*f)->factors();
-      const RankingMetrics m = evaluate_model(x, y, *fit, validation, o.k, c.threads);
-      t.recall = m.recall;
-      t.ndcg = m.ndcg;
-      if (is_explicit(c)) {
-        t.rmse = rating_errors(x, y, validation).rmse;
-        t.objective = t.rmse;
-      } else {
-        t.objective = score_of(m);
-      }
+      (*f)->with_factors([&](const Factors& x, const Factors& y) {
+        const RankingMetrics m = evaluate_model(x, y, *fit, validation, o.k, c.threads);
+        t.recall = m.recall;
+        t.ndcg = m.ndcg;
+        if (is_explicit(c)) {
+          t.rmse = rating_errors(x, y, validation).rmse;
+          t.objective = t.rmse;
+        } else {
+          t.objective = score_of(m);
+        }
+      });
       scored.push_back(t);
     };
     Status st;

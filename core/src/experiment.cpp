@@ -306,11 +306,12 @@ Result<RankingMetrics> Experiment::test_metrics(std::size_t max_users) const {
   if (!im.has_test) return Status::invalid_argument("there is no test split to score (split none)");
   if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
   const CsrMatrix& train = im.fit->train();
-  const auto [x, y] = im.fit->factors();
-  if (max_users == 0) return evaluate_model(x, y, train, im.test, im.spec.k, im.resolved.options.threads);
-  if (!im.sampled_test || im.sampled_test->first != max_users)
+  if (max_users > 0 && (!im.sampled_test || im.sampled_test->first != max_users))
     im.sampled_test.emplace(max_users, sample_users(train, im.test, max_users));
-  return evaluate_model(x, y, train, im.sampled_test->second, im.spec.k, im.resolved.options.threads);
+  const CsrMatrix& test = max_users == 0 ? im.test : im.sampled_test->second;
+  return im.fit->with_factors([&](const Factors& x, const Factors& y) {
+    return evaluate_model(x, y, train, test, im.spec.k, im.resolved.options.threads);
+  });
 }
 
 Result<EvaluationReport> Experiment::evaluate() const {
@@ -321,8 +322,11 @@ Result<EvaluationReport> Experiment::evaluate() const {
   const AlsOptions& o = im.resolved.options;
   const CsrMatrix& train = im.fit->train();
   EvaluationReport r;
-  const auto [x, y] = im.fit->factors();
-  r.model = evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
+  const bool explicit_model = o.confidence == ConfidenceMode::kExplicit;
+  im.fit->with_factors([&](const Factors& x, const Factors& y) {
+    r.model = evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
+    if (explicit_model) r.rating = rating_errors(x, y, im.test);
+  });
   for (Baseline b : im.spec.baselines) {
     const auto tb = Clock::now();
     BaselineResult br;
@@ -351,9 +355,8 @@ Result<EvaluationReport> Experiment::evaluate() const {
     br.seconds = seconds_since(tb);
     r.baselines.push_back(std::move(br));
   }
-  if (o.confidence == ConfidenceMode::kExplicit) {
+  if (explicit_model) {
     r.has_rating_errors = true;
-    r.rating = rating_errors(x, y, im.test);
     const BiasModel bias = im.fit->biases() ? *im.fit->biases() : fit_biases(train);
     BiasModel mean = bias;
     std::fill(mean.user.begin(), mean.user.end(), 0.0f);

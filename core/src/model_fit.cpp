@@ -69,6 +69,9 @@ double ModelFit::last_loss() const { return impl_->trainer->last_loss(); }
 const AlsOptions& ModelFit::options() const { return impl_->trainer->options(); }
 const BiasModel* ModelFit::biases() const { return impl_->biases ? &*impl_->biases : nullptr; }
 
+const Factors& ModelFit::own_user_factors() const { return impl_->trainer->user_factors(); }
+const Factors& ModelFit::own_item_factors() const { return impl_->trainer->item_factors(); }
+
 std::pair<Factors, Factors> ModelFit::factors() const {
   Factors x = impl_->trainer->user_factors(), y = impl_->trainer->item_factors();
   if (impl_->biases) append_bias_columns(*impl_->biases, x, y);
