@@ -24,6 +24,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "thread_pool.h"
@@ -261,56 +262,104 @@ RankingMetrics combine_outcomes(int k, std::uint32_t items, const std::vector<Us
   return metrics;
 }
 
+// The block engine over the users with train and test items: run() ranks the next blocks of users into per-user
+// slots, finish() sums the slots in user order, so a run in several steps gives the bits of a run in one.
 // pair empty: one tile, the whole catalogue.
-RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, const TileScorer& scorer,
-                               const PairScorer& pair, int threads, std::vector<std::uint8_t>* recommended_out) {
-  const std::uint32_t items = train.cols;
-  const std::vector<std::uint32_t> evaluated = start_evaluation(train, test, recommended_out);
-  if (evaluated.empty()) return empty_metrics(k);
+class BlockEvaluation {
+ public:
+  BlockEvaluation(const CsrMatrix& train, const CsrMatrix& test, int k, TileScorer scorer, PairScorer pair,
+                  int threads)
+      : train_(train), test_(test), k_(k), scorer_(std::move(scorer)), pair_(std::move(pair)),
+        threads_(resolve_threads(threads)), evaluated_(start_evaluation(train, test, nullptr)) {
+    const std::uint32_t items = train.cols;
+    // Tiles of equal width (≤ 2048 items when the scorer can tile), blocks of ≤ 1024 users and ≤ 2M scores.
+    // Up to one tile's width the positives' scores are read from the tile, not scored again.
+    tiled_ = pair_ && items > kTileItems;
+    tile_ = tiled_ ? detail::tile_width(items) : std::max<std::uint32_t>(items, 1);
+    // A small evaluation (a search trial's validation sample: 3000 users) is cut into at least four blocks per
+    // thread, so the last block does not leave a thread idle (3 blocks of 1024 on 2 threads ran at 3/4 speed).
+    const std::size_t workers = static_cast<std::size_t>(threads_);
+    const std::size_t balanced = (evaluated_.size() + 4 * workers - 1) / (4 * workers);
+    block_ = std::max<std::size_t>(1, std::min({kBlockUsers, kBlockScores / tile_, std::max<std::size_t>(balanced, 64)}));
+    blocks_ = (evaluated_.size() + block_ - 1) / block_;
+    kk_ = static_cast<std::size_t>(std::max(k, 0));
+    outcomes_.resize(evaluated_.size());
+    top_.assign(evaluated_.size() * kk_, 0);
+  }
 
-  // Tiles of equal width (≤ 2048 items when the scorer can tile), blocks of ≤ 1024 users and ≤ 2M scores.
-  // Up to one tile's width the positives' scores are read from the tile, not scored again.
-  const bool tiled = pair && items > kTileItems;
-  const std::uint32_t tile = tiled ? detail::tile_width(items) : items;
-  const std::size_t block = std::max<std::size_t>(1, std::min<std::size_t>(kBlockUsers, kBlockScores / tile));
-  const std::size_t blocks = (evaluated.size() + block - 1) / block;
-  const std::size_t kk = static_cast<std::size_t>(std::max(k, 0));
+  std::size_t users() const { return evaluated_.size(); }
+  std::size_t users_done() const { return std::min(next_ * block_, evaluated_.size()); }
+  bool done() const { return next_ >= blocks_; }
 
-  std::vector<UserOutcome> outcomes(evaluated.size());
-  std::vector<std::uint32_t> top(evaluated.size() * kk, 0);
+  // Ranks the blocks covering about max_users more users (at least one block).
+  void run(std::size_t max_users) {
+    if (done()) return;
+    const std::size_t count = std::min(blocks_ - next_, std::max<std::size_t>(1, (max_users + block_ / 2) / block_));
+    const std::size_t first_block = next_;
+    ThreadPool pool(static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), count)));
+    if (scratch_.size() < static_cast<std::size_t>(pool.size())) scratch_.resize(static_cast<std::size_t>(pool.size()));
+    pool.run(count, [&](std::size_t b, int thread) { rank_block(first_block + b, thread); });
+    next_ += count;
+  }
 
-  ThreadPool pool(static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(resolve_threads(threads)), blocks)));
-  std::vector<Scratch> scratch(static_cast<std::size_t>(pool.size()));
-  pool.run(blocks, [&](std::size_t b, int thread) {
-    Scratch& s = scratch[static_cast<std::size_t>(thread)];
+  RankingMetrics finish(std::vector<std::uint8_t>* recommended_out) const {
+    if (recommended_out) recommended_out->assign(train_.cols, 0);
+    if (evaluated_.empty()) return empty_metrics(k_);
+    return combine_outcomes(k_, train_.cols, outcomes_, top_, recommended_out);
+  }
+
+ private:
+  void rank_block(std::size_t b, int thread) {
+    const std::uint32_t items = train_.cols;
+    Scratch& s = scratch_[static_cast<std::size_t>(thread)];
     if (s.in_train.size() != items) {
       s.in_train.assign(items, 0);
       s.in_test.assign(items, 0);
     }
-    const std::size_t first = b * block;
-    const std::size_t count = std::min(block, evaluated.size() - first);
-    const std::uint32_t* users = evaluated.data() + first;
+    const std::size_t first = b * block_;
+    const std::size_t count = std::min(block_, evaluated_.size() - first);
+    const std::uint32_t* users = evaluated_.data() + first;
     if (s.users.size() < count) s.users.resize(count);
     for (std::size_t j = 0; j < count; ++j) {
-      begin_user(train, test, users[j], items, kk, s.users[j], s);
-      if (tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return pair(users[j], item); });
+      begin_user(train_, test_, users[j], items, kk_, s.users[j], s);
+      if (tiled_) set_positive_scores(s.users[j], [&](std::uint32_t item) { return pair_(users[j], item); });
     }
-    s.block_scores.resize(count * tile);
-    for (std::uint32_t begin = 0; begin < items; begin += tile) {
-      const std::uint32_t width = std::min(tile, items - begin);
-      scorer(thread, users, count, begin, begin + width, s.block_scores.data());
+    s.block_scores.resize(count * tile_);
+    for (std::uint32_t begin = 0; begin < items; begin += tile_) {
+      const std::uint32_t width = std::min(tile_, items - begin);
+      scorer_(thread, users, count, begin, begin + width, s.block_scores.data());
       for (std::size_t j = 0; j < count; ++j) {
         float* scores = s.block_scores.data() + j * width;
-        if (!tiled) set_positive_scores(s.users[j], [&](std::uint32_t item) { return scores[item]; });
-        rank_tile(scores, begin, width, train, users[j], s.users[j], s);
+        if (!tiled_) set_positive_scores(s.users[j], [&](std::uint32_t item) { return scores[item]; });
+        rank_tile(scores, begin, width, train_, users[j], s.users[j], s);
       }
     }
     for (std::size_t j = 0; j < count; ++j) {
       const std::size_t slot = first + j;
-      outcomes[slot] = finish_user(s.users[j], test, users[j], k, top.data() + slot * kk);
+      outcomes_[slot] = finish_user(s.users[j], test_, users[j], k_, top_.data() + slot * kk_);
     }
-  });
-  return combine_outcomes(k, items, outcomes, top, recommended_out);
+  }
+
+  const CsrMatrix& train_;
+  const CsrMatrix& test_;
+  int k_;
+  TileScorer scorer_;
+  PairScorer pair_;
+  int threads_;
+  std::vector<std::uint32_t> evaluated_;
+  bool tiled_ = false;
+  std::uint32_t tile_ = 1;
+  std::size_t block_ = 1, blocks_ = 0, next_ = 0, kk_ = 0;
+  std::vector<UserOutcome> outcomes_;
+  std::vector<std::uint32_t> top_;
+  std::vector<Scratch> scratch_;  // per pool thread, kept across run()s
+};
+
+RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, TileScorer scorer,
+                               PairScorer pair, int threads, std::vector<std::uint8_t>* recommended_out) {
+  BlockEvaluation e(train, test, k, std::move(scorer), std::move(pair), threads);
+  e.run(e.users());
+  return e.finish(recommended_out);
 }
 
 // Every user ranked by the same scores (no NaN): the top-K walks one global order, skipping the user's train items,
@@ -417,30 +466,55 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
       PairScorer(), threads, recommended);
 }
 
+struct ModelEvaluation::Impl {
+  const Factors& x;
+  const Factors& y;
+  std::vector<std::unique_ptr<TileProduct>> products;  // per thread, kept across steps
+  std::optional<BlockEvaluation> blocks;
+
+  Impl(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train, const CsrMatrix& test, int k,
+       int threads)
+      : x(user_factors), y(item_factors), products(static_cast<std::size_t>(resolve_threads(threads))) {
+    const std::uint32_t items = train.cols;
+    const std::uint32_t f = x.cols;
+    // Users or items without a factor row (or mismatched widths: a caller bug) score 0 rather than read out of bounds.
+    const bool consistent = f > 0 && y.cols == f && y.rows >= items;
+    blocks.emplace(
+        train, test, k,
+        [this, consistent, items, f](int thread, const std::uint32_t* users, std::size_t count, std::uint32_t begin,
+                                     std::uint32_t end, float* out) {
+          if (!consistent) {
+            std::fill(out, out + count * (end - begin), 0.0f);
+            return;
+          }
+          std::unique_ptr<TileProduct>& product = products[static_cast<std::size_t>(thread)];
+          if (!product) product = std::make_unique<TileProduct>(std::min(items, kTileItems), kBlockUsers, f);
+          product->run(x, y, users, count, begin, end, out);
+        },
+        [this, consistent, f](std::uint32_t user, std::uint32_t item) {
+          return consistent && user < x.rows ? detail::kernels::dot(x.row(user), y.row(item), f) : 0.0f;
+        },
+        threads);
+  }
+};
+
+ModelEvaluation::ModelEvaluation(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
+                                 const CsrMatrix& test, int k, int threads)
+    : impl_(std::make_unique<Impl>(user_factors, item_factors, train, test, k, threads)) {}
+ModelEvaluation::~ModelEvaluation() = default;
+std::size_t ModelEvaluation::users() const { return impl_->blocks->users(); }
+std::size_t ModelEvaluation::users_done() const { return impl_->blocks->users_done(); }
+bool ModelEvaluation::done() const { return impl_->blocks->done(); }
+void ModelEvaluation::step(std::size_t max_users) { impl_->blocks->run(max_users); }
+RankingMetrics ModelEvaluation::result(std::vector<std::uint8_t>* recommended) {
+  impl_->blocks->run(impl_->blocks->users());  // what is left
+  return impl_->blocks->finish(recommended);
+}
+
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                               const CsrMatrix& test, int k, int threads, std::vector<std::uint8_t>* recommended) {
-  const std::uint32_t items = train.cols;
-  const std::uint32_t f = user_factors.cols;
-  // Users or items without a factor row (or mismatched widths: a caller bug) score 0 rather than read out of bounds.
-  const bool consistent = f > 0 && item_factors.cols == f && item_factors.rows >= items;
-  const auto known_user = [&](std::uint32_t user) { return consistent && user < user_factors.rows; };
-  std::vector<std::unique_ptr<TileProduct>> products(static_cast<std::size_t>(resolve_threads(threads)));
-  return evaluate_blocks(
-      train, test, k,
-      [&](int thread, const std::uint32_t* users, std::size_t count, std::uint32_t begin, std::uint32_t end,
-          float* out) {
-        if (!consistent) {
-          std::fill(out, out + count * (end - begin), 0.0f);
-          return;
-        }
-        std::unique_ptr<TileProduct>& product = products[static_cast<std::size_t>(thread)];
-        if (!product) product = std::make_unique<TileProduct>(std::min(items, kTileItems), kBlockUsers, f);
-        product->run(user_factors, item_factors, users, count, begin, end, out);
-      },
-      [&](std::uint32_t user, std::uint32_t item) {
-        return known_user(user) ? detail::kernels::dot(user_factors.row(user), item_factors.row(item), f) : 0.0f;
-      },
-      threads, recommended);
+  ModelEvaluation e(user_factors, item_factors, train, test, k, threads);
+  return e.result(recommended);
 }
 
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads) {

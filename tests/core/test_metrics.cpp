@@ -456,11 +456,11 @@ void check_same(const RankingMetrics& a, const RankingMetrics& b) {
 
 }  // namespace
 
-// Above 8192 items evaluate_model scores in item tiles and scores the positives on their own for the AUC; on scores
+// Above 2048 items evaluate_model scores in item tiles and scores the positives on their own for the AUC; on scores
 // that are exact in float it must equal the one-tile ranking of the same dot products, bit for bit (ties included:
 // an equal score in a later tile never displaces an earlier one).
 TEST_CASE("evaluate_model in item tiles equals the whole-row ranking", "[metrics]") {
-  const WideFixture fx(300, 20011, 12, 3);  // 3 tiles of 6671 (the last 6669), 2 blocks of 256 + 44 users
+  const WideFixture fx(300, 20011, 12, 3);  // 10 tiles of 2002 (the last 1993), 5 blocks of 64 users (2 threads)
   const auto dot = [&](std::uint32_t u, float* s) {
     for (std::uint32_t i = 0; i < fx.ni; ++i) {
       float acc = 0;
@@ -497,6 +497,45 @@ TEST_CASE("popularity's static ranking equals the generic ranking of the same sc
       CHECK(generic.auc > 0.0);
       check_same(fast, generic);
       CHECK(rec_static == rec_generic);
+    }
+  }
+}
+
+// The page's worker evaluates a slice of users at a time: however the steps are cut, the result is evaluate_model's,
+// to the bit, and the progress counts whole blocks.
+TEST_CASE("ModelEvaluation in steps equals evaluate_model", "[metrics]") {
+  for (const std::uint32_t items : {500u, 20011u}) {
+    const WideFixture fx(300, items, 12, 3);
+    for (const int threads : {1, 2}) {
+      std::vector<std::uint8_t> rec_whole;
+      const RankingMetrics whole = evaluate_model(fx.x, fx.y, fx.train, fx.test, 10, threads, &rec_whole);
+      REQUIRE(whole.users == 300);
+      CHECK(whole.recall > 0.0);
+      for (const std::size_t slice : {std::size_t{1}, std::size_t{100}, std::size_t{1000}}) {
+        ModelEvaluation e(fx.x, fx.y, fx.train, fx.test, 10, threads);
+        CHECK(e.users() == 300);
+        CHECK(e.users_done() == 0);
+        int steps = 0;
+        std::size_t before = 0;
+        while (!e.done()) {
+          e.step(slice);
+          ++steps;
+          CHECK(e.users_done() > before);  // every step ranks at least one block
+          before = e.users_done();
+        }
+        CHECK(e.users_done() == 300);
+        // Blocks of 64 (2 threads) or 75 users (1 thread): a 1-user slice takes one block per step, 100 users
+        // about one or two, 1000 all of them at once.
+        if (slice == 1) CHECK(steps == (threads == 2 ? 5 : 4));
+        if (slice == 1000) CHECK(steps == 1);
+        std::vector<std::uint8_t> rec_steps;
+        check_same(e.result(&rec_steps), whole);
+        CHECK(rec_steps == rec_whole);
+      }
+      // result() without steps ranks everything itself.
+      ModelEvaluation lazy(fx.x, fx.y, fx.train, fx.test, 10, threads);
+      lazy.step(1);
+      check_same(lazy.result(), whole);
     }
   }
 }

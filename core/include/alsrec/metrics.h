@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "alsrec/als.h"
@@ -45,6 +46,27 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                               const CsrMatrix& test, int k, int threads = 0,
                               std::vector<std::uint8_t>* recommended = nullptr);
+// evaluate_model a slice of the users at a time, for a caller that reports progress and may stop between slices
+// (the page's worker, which cannot be interrupted inside a call). The factors and matrices must outlive it; the
+// result has evaluate_model's bits however the steps were cut.
+class ModelEvaluation {
+ public:
+  ModelEvaluation(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
+                  const CsrMatrix& test, int k, int threads = 0);
+  ~ModelEvaluation();
+  std::size_t users() const;        // to evaluate (with ≥ 1 train and ≥ 1 test item)
+  std::size_t users_done() const;
+  bool done() const;
+  // Ranks about max_users more users: whole blocks of up to 1024, at least one.
+  void step(std::size_t max_users);
+  // The metrics, after ranking whatever is left; `recommended` as for evaluate_model.
+  RankingMetrics result(std::vector<std::uint8_t>* recommended = nullptr);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Scores every item by its number of train interactions (ties: lower index first). One score vector serves every user,
 // so the ranking walks one global order on the calling thread: `threads` is accepted and not used.
 RankingMetrics evaluate_popularity(const CsrMatrix& train, const CsrMatrix& test, int k, int threads = 0);
