@@ -100,6 +100,23 @@ int evaluate_here(const State& st, const FormatOptions& format, const Experiment
   Experiment& e = **experiment;
   const Status ran = run_experiment(e, "evaluate");
   if (!ran.is_ok()) return fail("evaluate", ran);
+  {  // the test users in slices, with a bar on a terminal (a Book-Crossing-sized catalogue takes tens of seconds)
+    ProgressBar bar("evaluate");
+    if (bar.active()) {
+      std::size_t slice = 2048;
+      EvaluationProgress p;
+      do {
+        const Status st = e.evaluation_step(slice);
+        if (!st.is_ok()) return fail("evaluate", st);
+        p = e.evaluation_progress();
+        if (p.users > 0)
+          bar.update(static_cast<double>(p.users_done) / static_cast<double>(p.users),
+                     "ranked " + std::to_string(p.users_done) + " of " + std::to_string(p.users) + " test users");
+        slice = std::max<std::size_t>(2048, p.users / 40);
+      } while (p.users_done < p.users);
+      bar.finish();
+    }
+  }
   auto evaluation = e.evaluate();
   if (!evaluation) return fail("evaluate", evaluation.status());
   Report r;

@@ -59,6 +59,11 @@ struct Experiment::Impl {
   double fit_seconds = 0;
   Status failed;
   mutable std::optional<std::pair<std::size_t, CsrMatrix>> sampled_test;  // (max_users, matrix) cache
+  // evaluation_step()'s evaluation of the factors after `evaluation_iteration` iterations (scoring a biased fit's
+  // factors with their bias columns, copied here; else the trainer's own). Destroyed before what it refers to.
+  std::optional<std::pair<Factors, Factors>> evaluation_factors;
+  std::unique_ptr<ModelEvaluation> evaluation;
+  int evaluation_iteration = -1;
 
   bool keep_validation = false;  // the EASE baseline chooses its λ on it after the search
   bool model_taken = false;
@@ -314,6 +319,36 @@ Result<RankingMetrics> Experiment::test_metrics(std::size_t max_users) const {
   });
 }
 
+Status Experiment::evaluation_step(std::size_t max_users) {
+  Impl& im = *impl_;
+  if (!im.has_test) return Status::invalid_argument("there is no test split to evaluate (split none)");
+  if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
+  if (!im.evaluation || im.evaluation_iteration != iteration()) {  // first step, or the factors moved since
+    im.evaluation.reset();
+    im.evaluation_factors.reset();
+    if (im.fit->biases()) im.evaluation_factors = im.fit->factors();
+    const auto start = [&](const Factors& x, const Factors& y) {
+      im.evaluation = std::make_unique<ModelEvaluation>(x, y, im.fit->train(), im.test, im.spec.k,
+                                                        im.resolved.options.threads);
+    };
+    if (im.evaluation_factors) start(im.evaluation_factors->first, im.evaluation_factors->second);
+    else im.fit->with_factors(start);
+    im.evaluation_iteration = iteration();
+  }
+  im.evaluation->step(std::max<std::size_t>(max_users, 1));
+  return Status::ok();
+}
+
+EvaluationProgress Experiment::evaluation_progress() const {
+  const Impl& im = *impl_;
+  EvaluationProgress p;
+  if (im.evaluation && im.evaluation_iteration == iteration()) {
+    p.users_done = im.evaluation->users_done();
+    p.users = im.evaluation->users();
+  }
+  return p;
+}
+
 Result<EvaluationReport> Experiment::evaluate() const {
   const Impl& im = *impl_;
   if (!im.has_test) return Status::invalid_argument("there is no test split to evaluate (split none)");
@@ -323,8 +358,9 @@ Result<EvaluationReport> Experiment::evaluate() const {
   const CsrMatrix& train = im.fit->train();
   EvaluationReport r;
   const bool explicit_model = o.confidence == ConfidenceMode::kExplicit;
+  const bool stepped = im.evaluation && im.evaluation_iteration == iteration();  // evaluation_step() began it
   im.fit->with_factors([&](const Factors& x, const Factors& y) {
-    r.model = evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
+    r.model = stepped ? im.evaluation->result() : evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
     if (explicit_model) r.rating = rating_errors(x, y, im.test);
   });
   for (Baseline b : im.spec.baselines) {
@@ -381,6 +417,8 @@ Result<AlsModel> Experiment::take_model() {
   if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
   im.model_taken = true;
   im.sampled_test.reset();
+  im.evaluation.reset();
+  im.evaluation_factors.reset();
   return im.fit->take_model(std::move(im.user_ids), std::move(im.item_ids), im.fingerprint);
 }
 

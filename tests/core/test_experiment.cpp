@@ -208,6 +208,59 @@ TEST_CASE("Experiment without a split: fits on everything and packages the model
   CHECK(m->user_factors.cols == 8);
 }
 
+// The page's worker ranks the test users a slice at a time, then asks evaluate(): the same report as one call, for a
+// plain and a biased (explicit) fit; a step() in between starts the slices over with the new factors.
+TEST_CASE("Experiment::evaluation_step: slices give evaluate()'s metrics, and restart after a step", "[experiment]") {
+  for (const bool biased : {false, true}) {
+    const Dataset data = generated(GeneratedValues::kStars, 2500, 300, 40000);
+    ExperimentSpec spec;
+    spec.split = *parse_split("random:0.2");
+    spec.model.factors = 8;
+    spec.model.iterations = 3;
+    if (biased) spec.model.confidence = ConfidenceMode::kExplicit;
+    spec.search = ExperimentSpec::Search::kNone;
+    auto whole = Experiment::create(data, spec);
+    auto sliced = Experiment::create(data, spec);
+    REQUIRE(whole.is_ok());
+    REQUIRE(sliced.is_ok());
+    Experiment& a = **whole;
+    Experiment& b = **sliced;
+    CHECK(b.evaluation_step(10).code() == StatusCode::kInvalidArgument);  // nothing fitted yet
+    REQUIRE(a.step().is_ok());
+    REQUIRE(b.step().is_ok());
+    REQUIRE(b.evaluation_step(1).is_ok());  // of the first iteration's factors: dropped by the next step
+    const EvaluationProgress early = b.evaluation_progress();
+    CHECK(early.users > 1000);
+    CHECK(early.users_done > 0);
+    CHECK(early.users_done < early.users);
+    REQUIRE(a.fit().is_ok());
+    REQUIRE(b.fit().is_ok());
+    CHECK(b.evaluation_progress().users == 0);  // the factors moved: nothing ranked of these yet
+    std::size_t before = 0;
+    int steps = 0;
+    while (b.evaluation_progress().users_done < early.users) {
+      REQUIRE(b.evaluation_step(300).is_ok());
+      CHECK(b.evaluation_progress().users_done > before);
+      before = b.evaluation_progress().users_done;
+      ++steps;
+    }
+    CHECK(steps >= 3);
+    const auto ra = a.evaluate();
+    const auto rb = b.evaluate();
+    REQUIRE(ra.is_ok());
+    REQUIRE(rb.is_ok());
+    CHECK(ra->model.users == early.users);
+    CHECK(ra->model.recall > 0.0);
+    CHECK(rb->model.users == ra->model.users);
+    CHECK(rb->model.recall == ra->model.recall);
+    CHECK(rb->model.ndcg == ra->model.ndcg);
+    CHECK(rb->model.auc == ra->model.auc);
+    CHECK(rb->model.coverage == ra->model.coverage);
+    CHECK(rb->has_rating_errors == biased);
+    CHECK(rb->rating.rmse == ra->rating.rmse);
+  }
+}
+
 TEST_CASE("ModelFit with bias terms: factors carry [1, mu + b_u] and [b_i, 1]", "[experiment]") {
   const Dataset data = generated(GeneratedValues::kStars, 60, 40, 900);
   const CsrMatrix train = build_user_item_matrix(data);

@@ -72,6 +72,11 @@ struct EvaluationReport {
   double seconds = 0;              // scoring the model and the baselines
 };
 
+// How far evaluation_step() has ranked the test users (0 of 0 before the first step).
+struct EvaluationProgress {
+  std::size_t users_done = 0, users = 0;
+};
+
 // One data set, one split, one model. Cheap to query; fit()/step() and evaluate() do the work.
 class Experiment {
  public:
@@ -123,6 +128,11 @@ class Experiment {
   // The model's metrics on the test part, the baselines and (explicit mode) rating errors. kInvalidArgument
   // without a split.
   Result<EvaluationReport> evaluate() const;
+  // The model's part of evaluate() a slice at a time, for a caller that reports progress and may stop between
+  // slices (the page's worker): ranks about max_users more test users (whole blocks, at least one); evaluate() then
+  // ranks what is left, with the same bits as in one call. Another step() starts it over.
+  Status evaluation_step(std::size_t max_users);
+  EvaluationProgress evaluation_progress() const;
   // The current factors packaged with their ids, the train interactions as `seen` and the data's fingerprint.
   Result<AlsModel> model() const;
   // The same without copies: the factors, ids and train matrix move into the model, which ends the experiment
