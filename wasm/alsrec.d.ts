@@ -150,6 +150,13 @@ export interface ExperimentOptions {
   easeMaxBytes?: number;            // EASE is refused beyond this working memory (default 4 GiB)
 }
 
+/** How far Experiment.evaluateStep has ranked the test users. (extension) */
+export interface EvaluationStep {
+  usersDone: number;
+  users: number;
+  done: boolean;
+}
+
 /** The core's Experiment: one data set, split, searched, fitted and evaluated a step at a time. (extension) */
 export class Experiment {
   /** Search trials remain; they run (searchStep) before the first step(). */
@@ -174,6 +181,8 @@ export class Experiment {
   profile(): DataProfile;
   /** Metrics of the current factors on the test part; maxUsers > 0: an evenly spaced sample of test users. */
   testMetrics(maxUsers?: number): RankingMetrics;
+  /** Ranks about maxUsers more test users (whole blocks, at least one); evaluate() then ranks the rest, same result. */
+  evaluateStep(maxUsers: number): EvaluationStep;
   /** The model beside the baselines on the test part. */
   evaluate(): Evaluation;
   /** A Model of the current factors (a copy). */

@@ -375,6 +375,14 @@ export class Experiment extends Owned {
     asCount(maxUsers, 'maxUsers');
     return run(() => this[RAW]().testMetrics(maxUsers));
   }
+  /**
+   * The model's test metrics a slice at a time: ranks about maxUsers more test users ({usersDone, users, done});
+   * evaluate() then ranks the rest, with the same result as in one call. A step() in between starts over.
+   */
+  evaluateStep(maxUsers) {
+    asCount(maxUsers, 'maxUsers');
+    return run(() => this[RAW]().evaluateStep(maxUsers));
+  }
   /** The model and the baselines on the test part: {model, baselines: {popularity, ease?}, ratingErrors?, seconds}. */
   evaluate() { return run(() => this[RAW]().evaluate()); }
   /** A Model of the current factors (a copy; the experiment may keep stepping). */

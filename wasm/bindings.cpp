@@ -313,6 +313,18 @@ class ExperimentHandle {
     return ok_object(metrics_object(*m));
   }
 
+  // About maxUsers more test users ranked: {ok, value: {usersDone, users, done}}; evaluate() then does the rest.
+  val evaluate_step(int max_users) {
+    Status st = e_->evaluation_step(static_cast<std::size_t>(std::max(max_users, 1)));
+    if (!st) return status_object(st);
+    const EvaluationProgress p = e_->evaluation_progress();
+    val out = val::object();
+    out.set("usersDone", number(p.users_done));
+    out.set("users", number(p.users));
+    out.set("done", p.users_done >= p.users);
+    return ok_object(out);
+  }
+
   val evaluate() const {
     auto r = e_->evaluate();
     if (!r) return status_object(r.status());
@@ -543,6 +555,7 @@ EMSCRIPTEN_BINDINGS(alsrec) {
       .function("notes", &ExperimentHandle::notes)
       .function("profile", &ExperimentHandle::profile)
       .function("testMetrics", &ExperimentHandle::test_metrics)
+      .function("evaluateStep", &ExperimentHandle::evaluate_step)
       .function("evaluate", &ExperimentHandle::evaluate);
 
   class_<ModelHandle>("ModelHandle")

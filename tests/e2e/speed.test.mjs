@@ -1,6 +1,7 @@
 // Time well spent and time well told: evaluation during training never costs more than the training, the page
 // says what it does before the first iteration, the load time shown is the wall time, loading shows at the top
-// of the page wherever one has scrolled to, and the auto search shows its trials and stops between them on Cancel.
+// of the page wherever one has scrolled to, the auto search shows its trials and stops between them on Cancel, and
+// so does the final evaluation between its slices of users.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { nextVersion, setParams, startApp, stopApp, train } from './harness.mjs';
@@ -104,5 +105,37 @@ test('Auto shows its trials as they come and Cancel stops it after the running t
   assert.equal(await page.isEnabled('[data-testid=train]'), true);
   await setParams(page, { factors: 8, iterations: 2, evaluate: false });
   assert.equal(await train(page), 'model', 'the engine still works after a cancelled search');
+  assert.deepEqual(app.browser.messages, []);
+});
+
+test('the final evaluation counts the users it has ranked and Cancel stops it between slices', async () => {
+  // 20,000 users against 30,000 items: a few seconds of ranking in the tab, in slices of ~0.3 s.
+  const rows = interactions({ users: 20000, items: 30000, perUser: 10, seed: 8 });
+  const csv = ['user,item', ...rows.map((r) => `${r.user},${r.item}`)].join('\n') + '\n';
+  await nextVersion(page, 'data', () => page.setInputFiles('[data-testid=ratings-file]', file('many.csv', csv)));
+  await setParams(page, { factors: 16, iterations: 2, evaluate: true });
+  await page.evaluate(() => {
+    window.__ranked = [];
+    new MutationObserver(() => {
+      const m = /: ([\d]+) of ([\d]+) held-out users ranked/.exec(document.getElementById('progress-text').textContent);
+      if (m) window.__ranked.push([Number(m[1]), Number(m[2])]);
+    }).observe(document.getElementById('progress-text'), { childList: true, characterData: true, subtree: true });
+  });
+  const modelBefore = await page.getAttribute('body', 'data-model-version');
+  await page.click('[data-testid=train]');
+  await page.waitForFunction(() => window.__ranked.length >= 2, null, { timeout: 120_000 });
+  const t0 = Date.now();
+  await nextVersion(page, 'cancel', () => page.click('[data-testid=cancel]'), 30_000);
+  const took = (Date.now() - t0) / 1000;
+  const ranked = await page.evaluate(() => window.__ranked);
+  console.log(`cancel took ${took.toFixed(2)} s after ${ranked.length} slices: ${JSON.stringify(ranked.slice(0, 4))}…`);
+  const [done, total] = ranked[ranked.length - 1];
+  assert.ok(total > 15000, `held-out users ${total}`);
+  assert.ok(done < total, 'cancelled before the last slice');
+  assert.ok(ranked.every(([d], i) => i === 0 || d > ranked[i - 1][0]), 'the count only grows');
+  assert.ok(took < 5, `cancel took ${took} s (a slice is ~0.3 s)`);
+  assert.match(await page.textContent('#progress-text'), /^Evaluation cancelled\. The previous model is kept\./);
+  assert.equal(await page.getAttribute('body', 'data-model-version'), modelBefore, 'no model was installed');
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
   assert.deepEqual(app.browser.messages, []);
 });

@@ -383,6 +383,37 @@ test('testMetrics(maxUsers) scores a fixed sample of held-out users; with all of
   });
 });
 
+test('evaluateStep ranks the test users a slice at a time; evaluate() then gives the one-call metrics', () => {
+  const text = `user,item\n${Array.from({ length: 30000 }, (_, i) => `u${i % 977},i${(i * 7) % 499}`).join('\n')}\n`;
+  withDataset((dataset) => {
+    const params = { factors: 8, iterations: 2 };
+    const options = { split: 'random:0.2', search: 'none' };
+    const whole = alsrec.createExperiment(dataset, params, options);
+    const sliced = alsrec.createExperiment(dataset, params, options);
+    try {
+      while (!whole.done) whole.step();
+      while (!sliced.done) sliced.step();
+      const steps = [];
+      let p;
+      do {
+        p = sliced.evaluateStep(1);  // one block of users per call
+        steps.push(p.usersDone);
+      } while (!p.done);
+      assert.ok(steps.length >= 3, `steps ${steps}`);
+      assert.ok(steps.every((d, i) => i === 0 || d > steps[i - 1]), `steps ${steps}`);
+      assert.equal(p.usersDone, p.users);
+      const a = whole.evaluate();
+      const b = sliced.evaluate();
+      assert.equal(a.model.users, p.users);
+      assert.ok(a.model.recall > 0);
+      assert.deepEqual(b.model, a.model);
+    } finally {
+      whole.delete();
+      sliced.delete();
+    }
+  }, text);
+});
+
 test('preview splits the first records as loadRatings does; loadRatings reports progress per chunk', () => {
   const text = 'user\titem\tplays\n1\t"Weird Al" Yankovic\t13883\n2\t"Quoted\tWhole"\t7\n';
   const p = alsrec.preview(utf8(text), {}, 2);

@@ -96,6 +96,8 @@ test('invalid training parameters are invalid_argument', () => {
       experiment.step();
       assertAlsrecError(() => experiment.evaluate(), 'invalid_argument', /no test split/);
       assertAlsrecError(() => experiment.testMetrics(-1), 'invalid_argument', /maxUsers/);
+      assertAlsrecError(() => experiment.evaluateStep(100), 'invalid_argument', /no test split/);
+      assertAlsrecError(() => experiment.evaluateStep(-1), 'invalid_argument', /maxUsers/);
     } finally {
       experiment.delete();
     }
