@@ -181,7 +181,7 @@ export class Experiment {
   profile(): DataProfile;
   /** Metrics of the current factors on the test part; maxUsers > 0: an evenly spaced sample of test users. */
   testMetrics(maxUsers?: number): RankingMetrics;
-  /** Ranks about maxUsers more test users (whole blocks, at least one); evaluate() then ranks the rest, same result. */
+  /** Ranks at least maxUsers more test users (whole blocks, or all left); evaluate() then ranks the rest, same result. */
   evaluateStep(maxUsers: number): EvaluationStep;
   /** The model beside the baselines on the test part. */
   evaluate(): Evaluation;

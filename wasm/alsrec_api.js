@@ -376,8 +376,9 @@ export class Experiment extends Owned {
     return run(() => this[RAW]().testMetrics(maxUsers));
   }
   /**
-   * The model's test metrics a slice at a time: ranks about maxUsers more test users ({usersDone, users, done});
-   * evaluate() then ranks the rest, with the same result as in one call. A step() in between starts over.
+   * The model's test metrics a slice at a time: ranks at least maxUsers more test users, in whole blocks
+   * ({usersDone, users, done}); evaluate() then ranks the rest, with the same result as in one call. A step() in
+   * between starts over.
    */
   evaluateStep(maxUsers) {
     asCount(maxUsers, 'maxUsers');

@@ -313,7 +313,8 @@ class ExperimentHandle {
     return ok_object(metrics_object(*m));
   }
 
-  // About maxUsers more test users ranked: {ok, value: {usersDone, users, done}}; evaluate() then does the rest.
+  // At least maxUsers more test users ranked (whole blocks): {ok, value: {usersDone, users, done}}; evaluate() then
+  // does the rest.
   val evaluate_step(int max_users) {
     Status st = e_->evaluation_step(static_cast<std::size_t>(std::max(max_users, 1)));
     if (!st) return status_object(st);

@@ -276,11 +276,10 @@ class BlockEvaluation {
     // Up to one tile's width the positives' scores are read from the tile, not scored again.
     tiled_ = pair_ && items > kTileItems;
     tile_ = tiled_ ? detail::tile_width(items) : std::max<std::uint32_t>(items, 1);
-    // A small evaluation (a search trial's validation sample: 3000 users) is cut into at least four blocks per
-    // thread, so the last block does not leave a thread idle (3 blocks of 1024 on 2 threads ran at 3/4 speed).
-    const std::size_t workers = static_cast<std::size_t>(threads_);
-    const std::size_t balanced = (evaluated_.size() + 4 * workers - 1) / (4 * workers);
-    block_ = std::max<std::size_t>(1, std::min({kBlockUsers, kBlockScores / tile_, std::max<std::size_t>(balanced, 64)}));
+    // The blocks depend on the shape only, never on the thread count or the steps: the GEMM's rounding of a user's
+    // scores depends on its column within the block (Eigen's kernel takes a block's last columns another way: 2–6
+    // of a 2002-item tile's scores differ by the block's width), and a near-tie can go either way.
+    block_ = std::max<std::size_t>(1, std::min(kBlockUsers, kBlockScores / tile_));
     blocks_ = (evaluated_.size() + block_ - 1) / block_;
     kk_ = static_cast<std::size_t>(std::max(k, 0));
     outcomes_.resize(evaluated_.size());
@@ -291,10 +290,10 @@ class BlockEvaluation {
   std::size_t users_done() const { return std::min(next_ * block_, evaluated_.size()); }
   bool done() const { return next_ >= blocks_; }
 
-  // Ranks the blocks covering about max_users more users (at least one block).
+  // Ranks the next blocks covering at least max_users more users (at least one block), or all that are left.
   void run(std::size_t max_users) {
     if (done()) return;
-    const std::size_t count = std::min(blocks_ - next_, std::max<std::size_t>(1, (max_users + block_ / 2) / block_));
+    const std::size_t count = std::min(blocks_ - next_, std::max<std::size_t>(1, (max_users + block_ - 1) / block_));
     const std::size_t first_block = next_;
     ThreadPool pool(static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), count)));
     if (scratch_.size() < static_cast<std::size_t>(pool.size())) scratch_.resize(static_cast<std::size_t>(pool.size()));
@@ -358,7 +357,7 @@ class BlockEvaluation {
 RankingMetrics evaluate_blocks(const CsrMatrix& train, const CsrMatrix& test, int k, TileScorer scorer,
                                PairScorer pair, int threads, std::vector<std::uint8_t>* recommended_out) {
   BlockEvaluation e(train, test, k, std::move(scorer), std::move(pair), threads);
-  e.run(e.users());
+  e.run(e.users());  // every block
   return e.finish(recommended_out);
 }
 
@@ -507,7 +506,7 @@ std::size_t ModelEvaluation::users_done() const { return impl_->blocks->users_do
 bool ModelEvaluation::done() const { return impl_->blocks->done(); }
 void ModelEvaluation::step(std::size_t max_users) { impl_->blocks->run(max_users); }
 RankingMetrics ModelEvaluation::result(std::vector<std::uint8_t>* recommended) {
-  impl_->blocks->run(impl_->blocks->users());  // what is left
+  impl_->blocks->run(impl_->blocks->users());  // every block that is left
   return impl_->blocks->finish(recommended);
 }
 

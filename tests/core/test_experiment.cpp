@@ -212,7 +212,7 @@ TEST_CASE("Experiment without a split: fits on everything and packages the model
 // plain and a biased (explicit) fit; a step() in between starts the slices over with the new factors.
 TEST_CASE("Experiment::evaluation_step: slices give evaluate()'s metrics, and restart after a step", "[experiment]") {
   for (const bool biased : {false, true}) {
-    const Dataset data = generated(GeneratedValues::kStars, 2500, 300, 40000);
+    const Dataset data = generated(GeneratedValues::kStars, 4000, 300, 60000);  // 3-4 blocks of ≤ 1024 test users
     ExperimentSpec spec;
     spec.split = *parse_split("random:0.2");
     spec.model.factors = 8;

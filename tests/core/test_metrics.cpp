@@ -460,7 +460,7 @@ void check_same(const RankingMetrics& a, const RankingMetrics& b) {
 // that are exact in float it must equal the one-tile ranking of the same dot products, bit for bit (ties included:
 // an equal score in a later tile never displaces an earlier one).
 TEST_CASE("evaluate_model in item tiles equals the whole-row ranking", "[metrics]") {
-  const WideFixture fx(300, 20011, 12, 3);  // 10 tiles of 2002 (the last 1993), 5 blocks of 64 users (2 threads)
+  const WideFixture fx(300, 20011, 12, 3);  // 10 tiles of 2002 (the last 1993), one block of 300 users
   const auto dot = [&](std::uint32_t u, float* s) {
     for (std::uint32_t i = 0; i < fx.ni; ++i) {
       float acc = 0;
@@ -505,15 +505,15 @@ TEST_CASE("popularity's static ranking equals the generic ranking of the same sc
 // to the bit, and the progress counts whole blocks.
 TEST_CASE("ModelEvaluation in steps equals evaluate_model", "[metrics]") {
   for (const std::uint32_t items : {500u, 20011u}) {
-    const WideFixture fx(300, items, 12, 3);
+    const WideFixture fx(2500, items, 12, 3);  // 3 blocks: 1024, 1024 and 452 users
     for (const int threads : {1, 2}) {
       std::vector<std::uint8_t> rec_whole;
       const RankingMetrics whole = evaluate_model(fx.x, fx.y, fx.train, fx.test, 10, threads, &rec_whole);
-      REQUIRE(whole.users == 300);
+      REQUIRE(whole.users == 2500);
       CHECK(whole.recall > 0.0);
       for (const std::size_t slice : {std::size_t{1}, std::size_t{100}, std::size_t{1000}}) {
         ModelEvaluation e(fx.x, fx.y, fx.train, fx.test, 10, threads);
-        CHECK(e.users() == 300);
+        CHECK(e.users() == 2500);
         CHECK(e.users_done() == 0);
         int steps = 0;
         std::size_t before = 0;
@@ -523,11 +523,9 @@ TEST_CASE("ModelEvaluation in steps equals evaluate_model", "[metrics]") {
           CHECK(e.users_done() > before);  // every step ranks at least one block
           before = e.users_done();
         }
-        CHECK(e.users_done() == 300);
-        // Blocks of 64 (2 threads) or 75 users (1 thread): a 1-user slice takes one block per step, 100 users
-        // about one or two, 1000 all of them at once.
-        if (slice == 1) CHECK(steps == (threads == 2 ? 5 : 4));
-        if (slice == 1000) CHECK(steps == 1);
+        CHECK(e.users_done() == 2500);
+        // A slice of 1 or 100 users still ranks a whole block, 1000 users about one.
+        CHECK(steps == 3);
         std::vector<std::uint8_t> rec_steps;
         check_same(e.result(&rec_steps), whole);
         CHECK(rec_steps == rec_whole);
@@ -537,5 +535,34 @@ TEST_CASE("ModelEvaluation in steps equals evaluate_model", "[metrics]") {
       lazy.step(1);
       check_same(lazy.result(), whole);
     }
+  }
+}
+
+// Every user of every block is ranked: a model that scores each user's test item alone at 1 (one-hot factors) has
+// Recall@10 and NDCG@10 exactly 1 over 2,500 users, in 3 blocks of ≤ 1024, at once or in slices.
+TEST_CASE("evaluate_model ranks the users of every block, the last one included", "[metrics]") {
+  const std::uint32_t users = 2500, items = 64;
+  Factors x(users, items), y(items, items);
+  std::vector<std::vector<std::uint32_t>> tr(users), te(users);
+  for (std::uint32_t i = 0; i < items; ++i) y.row(i)[i] = 1.0f;
+  for (std::uint32_t u = 0; u < users; ++u) {
+    x.row(u)[u % items] = 1.0f;
+    te[u] = {u % items};
+    tr[u] = {(u + 1) % items};
+  }
+  const CsrMatrix train = csr(items, tr), test = csr(items, te);
+  for (const int threads : {1, 2}) {
+    const RankingMetrics m = evaluate_model(x, y, train, test, 10, threads);
+    CHECK(m.users == users);
+    CHECK(m.recall == 1.0);
+    CHECK(m.ndcg == 1.0);
+    CHECK(m.hit_rate == 1.0);
+    ModelEvaluation e(x, y, train, test, 10, threads);
+    for (const std::size_t slice : {std::size_t{1000}, std::size_t{1}}) e.step(slice);  // 2 of the 3 blocks
+    CHECK_FALSE(e.done());
+    const RankingMetrics stepped = e.result();
+    CHECK(e.done());
+    CHECK(stepped.recall == 1.0);
+    CHECK(stepped.ndcg == 1.0);
   }
 }

@@ -129,8 +129,8 @@ class Experiment {
   // without a split.
   Result<EvaluationReport> evaluate() const;
   // The model's part of evaluate() a slice at a time, for a caller that reports progress and may stop between
-  // slices (the page's worker): ranks about max_users more test users (whole blocks, at least one); evaluate() then
-  // ranks what is left, with the same bits as in one call. Another step() starts it over.
+  // slices (the page's worker): ranks at least max_users more test users (whole blocks, or all that are left);
+  // evaluate() then ranks the rest, with the same bits as in one call. Another step() starts it over.
   Status evaluation_step(std::size_t max_users);
   EvaluationProgress evaluation_progress() const;
   // The current factors packaged with their ids, the train interactions as `seen` and the data's fingerprint.

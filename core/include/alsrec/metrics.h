@@ -57,7 +57,7 @@ class ModelEvaluation {
   std::size_t users() const;        // to evaluate (with ≥ 1 train and ≥ 1 test item)
   std::size_t users_done() const;
   bool done() const;
-  // Ranks about max_users more users: whole blocks of up to 1024, at least one.
+  // Ranks at least max_users more users (or all that are left): whole blocks of up to 1024, at least one.
   void step(std::size_t max_users);
   // The metrics, after ranking whatever is left; `recommended` as for evaluate_model.
   RankingMetrics result(std::vector<std::uint8_t>* recommended = nullptr);
