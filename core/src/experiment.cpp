@@ -77,6 +77,19 @@ struct Experiment::Impl {
     return Status::ok();
   }
   const CsrMatrix& train_matrix() const { return fit ? fit->train() : train; }
+
+  // evaluation_step()'s evaluation, when it is of the current factors (null otherwise).
+  ModelEvaluation* current_evaluation() const {
+    return evaluation && fit && evaluation_iteration == fit->iteration() ? evaluation.get() : nullptr;
+  }
+  // fn(user factors, item factors) as they predict: evaluation_step()'s copy of a biased fit's when it is current,
+  // else ModelFit::with_factors (the trainer's own, or a fresh copy with the bias columns).
+  template <typename Fn>
+  auto with_factors(Fn&& fn) const {
+    if (evaluation_factors && evaluation_iteration == fit->iteration())
+      return fn(evaluation_factors->first, evaluation_factors->second);
+    return fit->with_factors(fn);
+  }
 };
 
 Experiment::Experiment() : impl_(std::make_unique<Impl>()) {}
@@ -314,7 +327,7 @@ Result<RankingMetrics> Experiment::test_metrics(std::size_t max_users) const {
   if (max_users > 0 && (!im.sampled_test || im.sampled_test->first != max_users))
     im.sampled_test.emplace(max_users, sample_users(train, im.test, max_users));
   const CsrMatrix& test = max_users == 0 ? im.test : im.sampled_test->second;
-  return im.fit->with_factors([&](const Factors& x, const Factors& y) {
+  return im.with_factors([&](const Factors& x, const Factors& y) {
     return evaluate_model(x, y, train, test, im.spec.k, im.resolved.options.threads);
   });
 }
@@ -323,17 +336,15 @@ Status Experiment::evaluation_step(std::size_t max_users) {
   Impl& im = *impl_;
   if (!im.has_test) return Status::invalid_argument("there is no test split to evaluate (split none)");
   if (!im.fit || im.model_taken) return Status::invalid_argument("nothing is fitted yet");
-  if (!im.evaluation || im.evaluation_iteration != iteration()) {  // first step, or the factors moved since
+  if (!im.current_evaluation()) {  // the first step, or the factors moved since
     im.evaluation.reset();
     im.evaluation_factors.reset();
-    if (im.fit->biases()) im.evaluation_factors = im.fit->factors();
-    const auto start = [&](const Factors& x, const Factors& y) {
+    im.evaluation_iteration = iteration();
+    if (im.fit->biases()) im.evaluation_factors = im.fit->factors();  // kept: the evaluation refers to them
+    im.with_factors([&](const Factors& x, const Factors& y) {
       im.evaluation = std::make_unique<ModelEvaluation>(x, y, im.fit->train(), im.test, im.spec.k,
                                                         im.resolved.options.threads);
-    };
-    if (im.evaluation_factors) start(im.evaluation_factors->first, im.evaluation_factors->second);
-    else im.fit->with_factors(start);
-    im.evaluation_iteration = iteration();
+    });
   }
   im.evaluation->step(std::max<std::size_t>(max_users, 1));
   return Status::ok();
@@ -342,9 +353,9 @@ Status Experiment::evaluation_step(std::size_t max_users) {
 EvaluationProgress Experiment::evaluation_progress() const {
   const Impl& im = *impl_;
   EvaluationProgress p;
-  if (im.evaluation && im.evaluation_iteration == iteration()) {
-    p.users_done = im.evaluation->users_done();
-    p.users = im.evaluation->users();
+  if (const ModelEvaluation* e = im.current_evaluation()) {
+    p.users_done = e->users_done();
+    p.users = e->users();
   }
   return p;
 }
@@ -358,9 +369,9 @@ Result<EvaluationReport> Experiment::evaluate() const {
   const CsrMatrix& train = im.fit->train();
   EvaluationReport r;
   const bool explicit_model = o.confidence == ConfidenceMode::kExplicit;
-  const bool stepped = im.evaluation && im.evaluation_iteration == iteration();  // evaluation_step() began it
-  im.fit->with_factors([&](const Factors& x, const Factors& y) {
-    r.model = stepped ? im.evaluation->result() : evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
+  ModelEvaluation* stepped = im.current_evaluation();  // evaluation_step() began it: it ranks the rest
+  im.with_factors([&](const Factors& x, const Factors& y) {
+    r.model = stepped ? stepped->result() : evaluate_model(x, y, train, im.test, im.spec.k, o.threads);
     if (explicit_model) r.rating = rating_errors(x, y, im.test);
   });
   for (Baseline b : im.spec.baselines) {

@@ -24,7 +24,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "thread_pool.h"
@@ -468,46 +467,44 @@ RankingMetrics evaluate_ranking(const CsrMatrix& train, const CsrMatrix& test, i
 struct ModelEvaluation::Impl {
   const Factors& x;
   const Factors& y;
+  const std::uint32_t f;
+  // Users or items without a factor row (or mismatched widths: a caller bug) score 0 rather than read out of bounds.
+  const bool consistent;
   std::vector<std::unique_ptr<TileProduct>> products;  // per thread, kept across steps
-  std::optional<BlockEvaluation> blocks;
+  BlockEvaluation blocks;
 
   Impl(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train, const CsrMatrix& test, int k,
        int threads)
-      : x(user_factors), y(item_factors), products(static_cast<std::size_t>(resolve_threads(threads))) {
-    const std::uint32_t items = train.cols;
-    const std::uint32_t f = x.cols;
-    // Users or items without a factor row (or mismatched widths: a caller bug) score 0 rather than read out of bounds.
-    const bool consistent = f > 0 && y.cols == f && y.rows >= items;
-    blocks.emplace(
-        train, test, k,
-        [this, consistent, items, f](int thread, const std::uint32_t* users, std::size_t count, std::uint32_t begin,
-                                     std::uint32_t end, float* out) {
-          if (!consistent) {
-            std::fill(out, out + count * (end - begin), 0.0f);
-            return;
-          }
-          std::unique_ptr<TileProduct>& product = products[static_cast<std::size_t>(thread)];
-          if (!product) product = std::make_unique<TileProduct>(std::min(items, kTileItems), kBlockUsers, f);
-          product->run(x, y, users, count, begin, end, out);
-        },
-        [this, consistent, f](std::uint32_t user, std::uint32_t item) {
-          return consistent && user < x.rows ? detail::kernels::dot(x.row(user), y.row(item), f) : 0.0f;
-        },
-        threads);
-  }
+      : x(user_factors), y(item_factors), f(x.cols), consistent(f > 0 && y.cols == f && y.rows >= train.cols),
+        products(static_cast<std::size_t>(resolve_threads(threads))),
+        blocks(train, test, k,
+               [this, items = train.cols](int thread, const std::uint32_t* users, std::size_t count,
+                                          std::uint32_t begin, std::uint32_t end, float* out) {
+                 if (!consistent) {
+                   std::fill(out, out + count * (end - begin), 0.0f);
+                   return;
+                 }
+                 std::unique_ptr<TileProduct>& product = products[static_cast<std::size_t>(thread)];
+                 if (!product) product = std::make_unique<TileProduct>(std::min(items, kTileItems), kBlockUsers, f);
+                 product->run(x, y, users, count, begin, end, out);
+               },
+               [this](std::uint32_t user, std::uint32_t item) {
+                 return consistent && user < x.rows ? detail::kernels::dot(x.row(user), y.row(item), f) : 0.0f;
+               },
+               threads) {}
 };
 
 ModelEvaluation::ModelEvaluation(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
                                  const CsrMatrix& test, int k, int threads)
     : impl_(std::make_unique<Impl>(user_factors, item_factors, train, test, k, threads)) {}
 ModelEvaluation::~ModelEvaluation() = default;
-std::size_t ModelEvaluation::users() const { return impl_->blocks->users(); }
-std::size_t ModelEvaluation::users_done() const { return impl_->blocks->users_done(); }
-bool ModelEvaluation::done() const { return impl_->blocks->done(); }
-void ModelEvaluation::step(std::size_t max_users) { impl_->blocks->run(max_users); }
+std::size_t ModelEvaluation::users() const { return impl_->blocks.users(); }
+std::size_t ModelEvaluation::users_done() const { return impl_->blocks.users_done(); }
+bool ModelEvaluation::done() const { return impl_->blocks.done(); }
+void ModelEvaluation::step(std::size_t max_users) { impl_->blocks.run(max_users); }
 RankingMetrics ModelEvaluation::result(std::vector<std::uint8_t>* recommended) {
-  impl_->blocks->run(impl_->blocks->users());  // every block that is left
-  return impl_->blocks->finish(recommended);
+  impl_->blocks.run(impl_->blocks.users());  // every block that is left
+  return impl_->blocks.finish(recommended);
 }
 
 RankingMetrics evaluate_model(const Factors& user_factors, const Factors& item_factors, const CsrMatrix& train,
