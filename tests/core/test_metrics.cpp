@@ -524,7 +524,7 @@ TEST_CASE("ModelEvaluation in steps equals evaluate_model", "[metrics]") {
           before = e.users_done();
         }
         CHECK(e.users_done() == 2500);
-        // A slice of 1 or 100 users still ranks a whole block, 1000 users about one.
+        // Each slice (1, 100 or 1000 users) ranks one whole block of 1024 users: 3 steps.
         CHECK(steps == 3);
         std::vector<std::uint8_t> rec_steps;
         check_same(e.result(&rec_steps), whole);
