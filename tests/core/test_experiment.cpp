@@ -483,15 +483,19 @@ int check_dimension_doubling(const SearchResult& r) {
   return ties;
 }
 
-SearchResult auto_search_from_4(const Dataset& data, ExperimentSpec& spec) {
+// --auto from a screening d of 4 on a random split, 4 iterations given unless `iterations_given` is false (then the
+// iteration stage runs); `start` receives the options the search starts from (the data's defaults).
+SearchResult auto_search_from_4(const Dataset& data, ExperimentSpec& spec, bool iterations_given = true,
+                                AlsOptions* start = nullptr) {
   spec.split = *parse_split("random:0.2");
-  spec.model.iterations = 4;
+  if (iterations_given) spec.model.iterations = 4;
   spec.search = ExperimentSpec::Search::kAuto;
   spec.search_options.budget_seconds = 0;
   spec.search_options.max_trials = 200;
   spec.search_options.screen_factors = 4;
   auto e = Experiment::create(data, spec);
   REQUIRE(e.is_ok());
+  if (start) *start = (*e)->options();
   REQUIRE((*e)->search().is_ok());
   return *(*e)->search_result();
 }
@@ -553,24 +557,12 @@ TEST_CASE("the auto search's comparisons at the chosen d keep the incumbent on t
         std::pair{GeneratedValues::kCounts, 24u}, std::pair{GeneratedValues::kStars, 4u}}) {
     const Dataset data = generated(values, 600, 400, 24000, groups);
     ExperimentSpec spec;
-    int start_factors = 0, start_iterations = 0;  // the data's defaults (the iterations halve from twice the d)
-    const SearchResult r = [&] {
-      spec.split = *parse_split("random:0.2");
-      spec.search = ExperimentSpec::Search::kAuto;
-      spec.search_options.budget_seconds = 0;
-      spec.search_options.max_trials = 200;
-      spec.search_options.screen_factors = 4;
-      auto e = Experiment::create(data, spec);
-      REQUIRE(e.is_ok());
-      start_factors = (*e)->options().factors;
-      start_iterations = (*e)->options().iterations;
-      REQUIRE((*e)->search().is_ok());
-      return *(*e)->search_result();
-    }();
+    AlsOptions start;  // the data's defaults (the iterations halve from twice the d)
+    const SearchResult r = auto_search_from_4(data, spec, false, &start);
     INFO(generated_values_name(values) << ", " << groups << " groups: chosen " << r.chosen.factors << " factors, "
                                        << r.chosen.iterations << " iterations, " << value_transform_name(r.chosen.values));
     // The iteration count: one fit scored at each checkpoint.
-    const int default_count = iterations_for_factors(start_iterations, start_factors, r.chosen.factors);
+    const int default_count = iterations_for_factors(start.iterations, start.factors, r.chosen.factors);
     const SearchTrial *incumbent = nullptr, *best = nullptr;
     for (const SearchTrial& t : r.trials) {
       if (t.stage != "iterations") continue;
