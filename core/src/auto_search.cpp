@@ -60,15 +60,14 @@ constexpr int kCheckpoints[] = {4, 8, 12, 16, 24};  // large d can peak early (g
 // default d. Measured gains (bench/study/README.md, dimension.sh) split into ≤ 2% (MovieLens-like and the generated
 // sets) and ≥ 15% (citeulike, goodbooks ratings and to-read lists, where 128 × 16 → 256 × 8 gains another 10–20%).
 constexpr double kProbeGain = 0.05;
-// --auto's dimension stage: relative differences of the best objective between d and 2d below this are ties.
-constexpr double kDimensionTie = 0.01;
-// --auto's comparisons at the chosen d (value transform, ν, model, iteration count): an alternative replaces the
-// incumbent (the data's own choice, and for the iteration count the chosen d's default) only when it beats it by at
-// least this much. Their trials often differ by tenths of a percent on validation, and a winner by noise should
-// not overturn a choice made from the data: on generated play counts, binary values beat log by 0.5% and 8
-// iterations beat 16 by 0.9% on validation, and on test the incumbents scored 2% and 1% higher (bench/study/README.md,
-// "Ties after the dimension").
-constexpr double kStageMargin = 0.01;
+// --auto: relative differences of the objective below this are ties. In the dimension stage, between the best at d
+// and at 2d. In the comparisons at the chosen d (value transform, ν, model, iteration count), an alternative
+// replaces the incumbent (the data's own choice; for the iteration count the chosen d's default) only when it
+// beats it by at least this much: their trials often differ by tenths of a percent on validation, and a winner by
+// noise should not overturn a choice made from the data. On generated play counts binary values beat log by 0.5%
+// and then 8 iterations beat 16 by 0.6% on validation, and on test that model scored 2% / 1% (Recall / NDCG) below
+// the defaults' log values at 16 (bench/study/README.md, "Ties after the dimension in `--auto`").
+constexpr double kTie = 0.01;
 bool needs_margin(Stage s) {
   return s == Stage::kValues || s == Stage::kExponent || s == Stage::kModel || s == Stage::kIterations;
 }
@@ -218,12 +217,16 @@ struct AutoSearch::Impl {
     return c;
   }
 
-  // The iteration count the final model gets when the iteration stage does not choose one (finish()).
+  // The iteration count the final model gets at `factors` when the iteration stage does not choose one: --auto's
+  // dimension stage went past the default d without scoring iteration counts, so the iterations follow the factors
+  // unless given, as for the probe and the defaults, and the final fit's pair work stays near the default model's (a
+  // 1024-factor fit at 16 took 114 s on citeulike).
   int default_iterations(int factors) const {
-    return dimension_ran ? iterations_for_factors(start.iterations, start.factors, factors) : start.iterations;
+    return dimension_ran && !given.iterations ? iterations_for_factors(start.iterations, start.factors, factors)
+                                              : start.iterations;
   }
 
-  // Ends a stage that needs a margin (kStageMargin): the best trial stays the best only when it beats the
+  // Ends a stage that needs a margin (kTie): the best trial stays the best only when it beats the
   // incumbent by the margin. The incumbent is the stage's base, or for the iteration count the checkpoint at the
   // default count of its d (the base, scored at the screen's count, is then one of the alternatives: the count it
   // was fitted with is the count the model would get).
@@ -239,7 +242,7 @@ struct AutoSearch::Impl {
       return;  // no trial of the stage beat its base
     }
     if (result.trials[incumbent].failed) return;
-    if (gain_over(best().objective, result.trials[incumbent].objective) < kStageMargin) result.best = incumbent;
+    if (gain_over(best().objective, result.trials[incumbent].objective) < kTie) result.best = incumbent;
   }
 
   // Fills `pending` with the next stage's trials; returns false when the plan is complete.
@@ -424,8 +427,8 @@ struct AutoSearch::Impl {
       // it: each doubling costs the final fit ~4× (ml-latest-small temporal went on to 1024 for −2% on test).
       if (!sb || sb->failed) return;
       const double gain = gain_over(sb->objective, below_objective());
-      const bool tie = gain < kDimensionTie;
-      if (gain < -kDimensionTie) return;
+      const bool tie = gain < kTie;
+      if (gain < -kTie) return;
       if (tie && tie_taken_) {
         result.best = *below_best_;  // a second tie that scored a hair higher than the d below still stops there
         return;
@@ -497,7 +500,7 @@ struct AutoSearch::Impl {
   // runs, moved to each d the doubling takes.
   std::optional<std::size_t> below_best_;
   double below_objective() const { return result.trials[*below_best_].objective; }
-  bool tie_taken_ = false;            // a doubling gained less than kDimensionTie and was taken
+  bool tie_taken_ = false;            // a doubling gained less than kTie and was taken
   double probe_gain_ = -1.0;          // the quick screen's dimension probe: 2·d_s against d_s
   bool refined_ = false;
   bool midpoint_ = false;
@@ -512,14 +515,8 @@ struct AutoSearch::Impl {
     // Screening happened at a small d: without a dimension stage the final model keeps the data's d and
     // iteration count, with the α₀, λ (and values, model) found.
     if (!dimension_ran) chosen.factors = start.factors;
-    if ((stage != Stage::kDone || o.quick) && best().stage != "iterations") {
-      chosen.iterations = start.iterations;
-      // --auto's dimension stage went past the default d without scoring iteration counts: the iterations follow
-      // the factors unless given, as for the probe and the defaults, so the final fit's pair work stays near the
-      // default model's (a 1024-factor fit at 16 took 114 s on citeulike).
-      if (dimension_ran && !given.iterations)
-        chosen.iterations = iterations_for_factors(start.iterations, start.factors, chosen.factors);
-    }
+    if ((stage != Stage::kDone || o.quick) && best().stage != "iterations")
+      chosen.iterations = default_iterations(chosen.factors);
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
       // to tell apart: bench/study/README.md), so the model gets twice the default d, at half the iterations

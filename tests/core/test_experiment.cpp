@@ -551,7 +551,7 @@ TEST_CASE("the auto search's first tie in the doubling goes to the larger d, and
 // there replaces the incumbent (the data's own transform; the chosen d's default iteration count) only when it beats
 // it by at least 1% on validation: smaller differences are noise more often than not.
 TEST_CASE("the auto search's comparisons at the chosen d keep the incumbent on ties within 1%", "[experiment]") {
-  int ties = 0, compared = 0;
+  int ties = 0;
   for (const auto& [values, groups] :
        {std::pair{GeneratedValues::kCounts, 12u}, std::pair{GeneratedValues::kStars, 12u},
         std::pair{GeneratedValues::kCounts, 24u}, std::pair{GeneratedValues::kStars, 4u}}) {
@@ -578,7 +578,6 @@ TEST_CASE("the auto search's comparisons at the chosen d keep the incumbent on t
       CHECK(r.chosen.iterations == default_count);
       ties += gain > 0;
     }
-    ++compared;
     // The value transform, when the model stays iALS: the incumbent is the best trial of the data's transform at
     // the chosen d and λ before the comparisons began.
     if (r.chosen.confidence != ConfidenceMode::kIals) continue;
@@ -602,7 +601,6 @@ TEST_CASE("the auto search's comparisons at the chosen d keep the incumbent on t
       }
     }
   }
-  CHECK(compared == 4);
   CHECK(ties > 0);  // the rule was exercised: an alternative scored higher, by less than 1%
 }
 
