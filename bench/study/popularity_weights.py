@@ -46,13 +46,12 @@ def split(m, frac=0.2, seed=1):
 
 def half(R, Other, X, w0G_rows, lam, steps=3):
     # solve (sum_obs y y^T + w0G_r + lam_r I) x_r = sum_obs y for every row r, by CG from X.
-    R = R.tocsr()
     rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
-    cols = R.indices
+    other_at_pairs = Other[R.indices]  # gathered once: every product below reads it
     b = R @ Other
     def mv(V):
-        d = np.einsum('ij,ij->i', V[rows], Other[cols])
-        S = sp.csr_matrix((d, cols, R.indptr), shape=R.shape) @ Other
+        d = np.einsum('ij,ij->i', V[rows], other_at_pairs)
+        S = sp.csr_matrix((d, R.indices, R.indptr), shape=R.shape) @ Other
         return S + w0G_rows(V) + lam[:, None] * V
     r = b - mv(X)
     p = r.copy()
@@ -68,26 +67,25 @@ def half(R, Other, X, w0G_rows, lam, steps=3):
     return X
 
 def fit(tr, d, its, a0, lam, omega, nu=1.0, seed=0, user_only=False):
-    nu_, ni_ = tr.shape
+    # user_only: the user half-step's Gramian weighted by c, the item half-step uniform.
+    n_users, n_items = tr.shape
     rng = np.random.default_rng(seed)
-    X = (rng.standard_normal((nu_, d)) * 0.1 / np.sqrt(d)).astype(np.float32)
-    Y = (rng.standard_normal((ni_, d)) * 0.1 / np.sqrt(d)).astype(np.float32)
-    nu_cnt = np.diff(tr.indptr).astype(np.float64)
+    X = (rng.standard_normal((n_users, d)) * 0.1 / np.sqrt(d)).astype(np.float32)
+    Y = (rng.standard_normal((n_items, d)) * 0.1 / np.sqrt(d)).astype(np.float32)
     trT = tr.T.tocsr()
-    ni_cnt = np.diff(trT.indptr).astype(np.float64)
-    c = (ni_cnt + 1) ** omega
+    user_counts = np.diff(tr.indptr).astype(np.float64)
+    item_counts = np.diff(trT.indptr).astype(np.float64)
+    c = (item_counts + 1) ** omega
     c = c / c.mean()
-    lam_u = (lam * (nu_cnt + a0 * c.sum()) ** nu).astype(np.float32)
-    lam_i = (lam * (ni_cnt + a0 * c * nu_) ** nu).astype(np.float32)
-    c32 = c.astype(np.float32)
-    for it in range(its):
+    c_items = np.ones_like(c) if user_only else c  # the unobserved weights the item half-step sees
+    lam_u = (lam * (user_counts + a0 * c.sum()) ** nu).astype(np.float32)
+    lam_i = (lam * (item_counts + a0 * c_items * n_users) ** nu).astype(np.float32)
+    c32, c_items32 = c.astype(np.float32), c_items.astype(np.float32)
+    for _ in range(its):
         Gc = (Y * c32[:, None]).T @ Y * a0
         X = half(tr, Y, X, lambda V: V @ Gc, lam_u)
         G = X.T @ X * a0
-        if user_only:
-            Y = half(trT, X, Y, lambda V: V @ G, (lam * (ni_cnt + a0 * nu_) ** nu).astype(np.float32))
-        else:
-            Y = half(trT, X, Y, lambda V: c32[:, None] * (V @ G), lam_i)
+        Y = half(trT, X, Y, lambda V: c_items32[:, None] * (V @ G), lam_i)
     return X, Y
 
 def ease(tr, lam):
