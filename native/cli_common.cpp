@@ -159,6 +159,7 @@ json params_json(const AlsOptions& o) {
   j["values"] = value_transform_name(o.values);
   if (o.confidence == ConfidenceMode::kLog) j["epsilon"] = shortest(o.epsilon);
   if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = shortest(o.unobserved_weight);
+  if (o.popularity_exponent != 0.0f) j["popularity_exponent"] = shortest(o.popularity_exponent);
   j["reg_exponent"] = shortest(o.reg_exponent);
   if (o.biases) j["biases"] = true;
   j["iterations"] = o.iterations;

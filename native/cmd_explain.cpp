@@ -50,11 +50,11 @@ Command add_explain_command(CLI::App& parent) {
             const std::vector<float> values(seen.data.begin() + static_cast<std::ptrdiff_t>(seen.indptr[uu]),
                                             seen.data.begin() + static_cast<std::ptrdiff_t>(seen.indptr[uu + 1]));
             auto contributions = explain(model->item_factors, model->options, items, values,
-                                         static_cast<std::uint32_t>(item), st->n);
+                                         static_cast<std::uint32_t>(item), st->n, model->item_weights);
             if (!contributions) return fail("explain", contributions.status());
             // The fold-in score x_uᵀy_i that the contributions add up to (over all the user's items, not just top n).
             auto all = explain(model->item_factors, model->options, items, values, static_cast<std::uint32_t>(item),
-                               items.size());
+                               items.size(), model->item_weights);
             double total = 0;
             if (all) for (const Contribution& c : *all) total += static_cast<double>(c.score);
 

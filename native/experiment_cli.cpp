@@ -57,9 +57,12 @@ Result<ExperimentSpec> experiment_spec(const ModelFlags& model, const SearchFlag
 
 std::string trial_line(const SearchTrial& t) {
   const AlsOptions& o = t.options;
-  char text[200];
-  char weight[40] = "";
-  if (o.confidence == ConfidenceMode::kIals)
+  char text[220];
+  char weight[48] = "";
+  if (o.confidence == ConfidenceMode::kIals && o.popularity_exponent != 0.0f)
+    std::snprintf(weight, sizeof weight, "alpha0=%-8.3g omega=%.2g", static_cast<double>(o.unobserved_weight),
+                  static_cast<double>(o.popularity_exponent));
+  else if (o.confidence == ConfidenceMode::kIals)
     std::snprintf(weight, sizeof weight, "alpha0=%-8.3g", static_cast<double>(o.unobserved_weight));
   else if (o.confidence != ConfidenceMode::kExplicit)
     std::snprintf(weight, sizeof weight, "alpha=%-9.3g", static_cast<double>(o.alpha));
@@ -126,6 +129,7 @@ json trial_json(const SearchTrial& t) {
   j["factors"] = o.factors;
   if (o.confidence == ConfidenceMode::kIals) j["unobserved_weight"] = shortest(o.unobserved_weight);
   else if (o.confidence != ConfidenceMode::kExplicit) j["alpha"] = shortest(o.alpha);
+  if (o.popularity_exponent != 0.0f) j["popularity_exponent"] = shortest(o.popularity_exponent);
   j["regularization"] = shortest(o.regularization);
   j["reg_exponent"] = shortest(o.reg_exponent);
   j["iterations"] = o.iterations;

@@ -77,7 +77,7 @@ export interface TrainParams {
   factors?: number; regularization?: number; alpha?: number;
   confidence?: 'implicit' | 'hu' | 'log' | 'ials' | 'explicit';
   values?: 'raw' | 'binary' | 'log';
-  epsilon?: number; unobservedWeight?: number; regExponent?: number;
+  epsilon?: number; unobservedWeight?: number; regExponent?: number; popularityExponent?: number;
   iterations?: number; solver?: string; cgSteps?: number; threads?: number; seed?: number; biases?: boolean;
   [parameter: string]: number | string | boolean | undefined;
 }

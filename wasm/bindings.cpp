@@ -421,7 +421,7 @@ class ModelHandle {
     std::vector<std::uint32_t> known;
     std::vector<float> kept;
     known_items(item_ids, values, known, kept);
-    Result<std::vector<float>> x = fold_in_user(model_.item_factors, model_.options, known, kept);
+    Result<std::vector<float>> x = fold_in_user(model_.item_factors, model_.options, known, kept, model_.item_weights);
     if (!x) return status_object(x.status());
     return ok_object(copy_out(x->data(), x->size()));
   }
@@ -449,7 +449,7 @@ class ModelHandle {
     known_items(item_ids, values, known, kept);
     Result<std::vector<Contribution>> parts = explain(model_.item_factors, model_.options, known, kept,
                                                       static_cast<std::uint32_t>(item),
-                                                      static_cast<std::size_t>(std::max(n, 0)));
+                                                      static_cast<std::size_t>(std::max(n, 0)), model_.item_weights);
     if (!parts) return status_object(parts.status());
     val out = val::array();
     for (std::size_t k = 0; k < parts->size(); ++k) out.set(k, scored_entry((*parts)[k].index, (*parts)[k].score));

@@ -22,7 +22,7 @@ const LABELS = {
   confidence: 'Model', values: 'Values', unobservedWeight: 'Unobserved weight α₀', factors: 'Factors',
   regularization: 'Regularization λ', alpha: 'Alpha', iterations: 'Iterations', solver: 'Solver',
   epsilon: 'Epsilon ε', regExponent: 'Regularization exponent ν', cgSteps: 'CG steps', seed: 'Seed',
-  biases: 'Bias terms',
+  biases: 'Bias terms', popularityExponent: 'Popularity exponent ω',
 };
 // The page gives the engine every core the browser offers: not a choice to make here.
 const NOT_IN_FORM = new Set(['threads']);
@@ -106,8 +106,10 @@ export function engineReady(info) {
 /** Fields that only one model kind reads. */
 function updateModeFields() {
   const mode = $('p-confidence').value || ui.resolved?.confidence || 'ials';
-  const box = $('f-unobservedWeight');
-  if (box) box.hidden = mode !== 'ials';
+  for (const id of ['f-unobservedWeight', 'f-popularityExponent']) {
+    const box = $(id);
+    if (box) box.hidden = mode !== 'ials';
+  }
 }
 
 /** The form's parameters (only those filled in), checked against the table; throws naming the field. */
@@ -146,6 +148,7 @@ function describeParams(p) {
   const parts = [modeLabel(p.confidence), `values ${p.values}`, `${p.factors} factors`];
   if (p.confidence === 'ials') parts.push(`α₀ ${fmt.param(p.unobservedWeight)}`);
   else if (p.confidence !== 'explicit') parts.push(`alpha ${fmt.param(p.alpha)}`);
+  if (p.confidence === 'ials' && p.popularityExponent) parts.push(`popularity exponent ω ${fmt.param(p.popularityExponent)}`);
   parts.push(`λ ${fmt.param(p.regularization)}`, `${p.iterations} iterations`, `${p.solver} solver`);
   return parts.join(', ');
 }
@@ -250,7 +253,8 @@ function renderNotes(notes) {
 }
 
 function trialCells(t, index) {
-  const weight = t.confidence === 'ials' ? `α₀ ${fmt.param(t.unobservedWeight)}`
+  const omega = t.popularityExponent ? `, ω ${fmt.param(t.popularityExponent)}` : '';
+  const weight = t.confidence === 'ials' ? `α₀ ${fmt.param(t.unobservedWeight)}${omega}`
     : t.confidence === 'explicit' ? '–' : `α ${fmt.param(t.alpha)}`;
   return [String(index + 1), t.stage, modeLabel(t.confidence).split(' (')[0], t.values, String(t.factors), weight,
           fmt.param(t.regularization), fmt.param(t.regExponent), String(t.iterations),

@@ -59,6 +59,7 @@ const withTitles = (list) => {
 /** A search trial as the page's tables show it. */
 const trialRow = (t) => ({ stage: t.stage, confidence: t.params.confidence, values: t.params.values,
                            factors: t.params.factors, unobservedWeight: t.params.unobservedWeight,
+                           popularityExponent: t.params.popularityExponent,
                            alpha: t.params.alpha, regularization: t.params.regularization,
                            regExponent: t.params.regExponent, iterations: t.params.iterations, ndcg: t.ndcg,
                            recall: t.recall, objective: t.objective, seconds: t.seconds, failed: t.failed });

@@ -136,6 +136,10 @@ Status AlsOptions::validate() const {
     return bad("unobserved weight must be a finite number >= 0, got " + num(unobserved_weight));
   if (!std::isfinite(reg_exponent) || reg_exponent < 0 || reg_exponent > 4)
     return bad("regularization exponent must be 0..4, got " + num(reg_exponent));
+  if (!std::isfinite(popularity_exponent) || popularity_exponent < 0 || popularity_exponent > 2)
+    return bad("popularity exponent must be 0..2, got " + num(popularity_exponent));
+  if (popularity_exponent != 0.0f && confidence != ConfidenceMode::kIals)
+    return bad("a popularity exponent weighs the unobserved pairs of the ials confidence mode; it needs confidence ials");
   if (iterations < 0 || iterations > 100000) return bad("iterations must be 0..100000, got " + std::to_string(iterations));
   if (cg_steps < 1 || cg_steps > 1000) return bad("cg steps must be 1..1000, got " + std::to_string(cg_steps));
   if (block_size < 1 || block_size > 1024)
@@ -146,6 +150,20 @@ Status AlsOptions::validate() const {
   if (biases && (confidence != ConfidenceMode::kExplicit || values != ValueTransform::kRaw))
     return bad("bias terms need the explicit confidence mode with raw values (they model ratings)");
   return Status::ok();
+}
+
+std::vector<float> popularity_weights(const std::vector<std::uint32_t>& counts, float exponent) {
+  if (exponent == 0.0f || counts.empty()) return {};
+  std::vector<double> w(counts.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    w[i] = std::pow(static_cast<double>(counts[i]) + 1.0, static_cast<double>(exponent));
+    sum += w[i];
+  }
+  const double mean = sum / static_cast<double>(counts.size());
+  std::vector<float> out(counts.size());
+  for (std::size_t i = 0; i < counts.size(); ++i) out[i] = static_cast<float>(w[i] / mean);
+  return out;
 }
 
 int hardware_threads() {

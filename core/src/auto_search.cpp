@@ -31,11 +31,14 @@ void set_weight(AlsOptions& o, float w) {
 // for the two are coupled through λ_u = λ(|I_u| + α₀|I|)^ν), then the dimension (what matters most once α₀ and λ
 // fit: Rendle et al. 2022; a budget that runs out later still has it), then the comparisons of value transform, ν
 // and model at the chosen d, then the iteration count.
-enum class Stage { kStart, kWeight, kLambda, kReweight, kRidge, kDimension, kValues, kExponent, kModel, kIterations, kDone };
-// The quick screen's stages (the default screen): α₀ and λ at d_s, then the dimension probe.
+enum class Stage {
+  kStart, kWeight, kLambda, kReweight, kRidge, kPopularity, kDimension, kValues, kExponent, kModel, kIterations, kDone
+};
+// The quick screen's stages (the default screen): α₀ and λ at d_s, popularity-weighted unobserved pairs, then the
+// dimension probe.
 bool in_quick_screen(Stage s) {
   return s == Stage::kWeight || s == Stage::kLambda || s == Stage::kReweight || s == Stage::kRidge ||
-         s == Stage::kDimension;
+         s == Stage::kPopularity || s == Stage::kDimension;
 }
 const char* stage_name(Stage s) {
   switch (s) {
@@ -45,6 +48,7 @@ const char* stage_name(Stage s) {
     case Stage::kLambda: return "lambda";
     case Stage::kReweight: return "reweight";
     case Stage::kRidge: return "ridge";
+    case Stage::kPopularity: return "popularity";
     case Stage::kExponent: return "exponent";
     case Stage::kModel: return "model";
     case Stage::kDimension: return "dimension";
@@ -68,9 +72,15 @@ constexpr double kProbeGain = 0.05;
 // and then 8 iterations beat 16 by 0.6% on validation, and on test that model scored 2% / 1% (Recall / NDCG) below
 // the defaults' log values at 16 (bench/study/README.md, "Ties after the dimension in `--auto`").
 constexpr double kTie = 0.01;
+// The popularity exponent needs it too, in the quick screen as well: a constant ω ½ gains on sparse libraries
+// (to-read lists +9.5% NDCG) and costs dense raters 8.5% (ml-latest-small), bench/study/README.md.
 bool needs_margin(Stage s) {
-  return s == Stage::kValues || s == Stage::kExponent || s == Stage::kModel || s == Stage::kIterations;
+  return s == Stage::kValues || s == Stage::kExponent || s == Stage::kModel || s == Stage::kIterations ||
+         s == Stage::kPopularity;
 }
+// The popularity exponent the screen tries against uniform unobserved weights (eALS's ½ did best of ¼, ½, 1 on the
+// study's sets), at the α₀ found and 3× it (weighting popular items up favoured a larger α₀ on to-read).
+constexpr float kScreenPopularity = 0.5f;
 
 }  // namespace
 
@@ -231,7 +241,7 @@ struct AutoSearch::Impl {
   // default count of its d (the base, scored at the screen's count, is then one of the alternatives: the count it
   // was fitted with is the count the model would get).
   void settle_stage() {
-    if (o.quick || !needs_margin(stage)) return;
+    if (!needs_margin(stage) || (o.quick && stage != Stage::kPopularity)) return;
     std::size_t incumbent = stage_base_;
     if (stage == Stage::kIterations) {
       for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
@@ -276,6 +286,15 @@ struct AutoSearch::Impl {
           // λ_u with it), and the best point can lie one or more ×3 steps along it.
           if (!is_ials(b) || given.unobserved_weight || given.regularization) break;
           for (float m : {1.0f / 3, 3.0f}) pending.push_back(along_ridge(b, m));
+          break;
+        case Stage::kPopularity:
+          if (!is_ials(b) || given.popularity_exponent || b.unobserved_weight <= 0) break;
+          for (float m : {1.0f, 3.0f}) {
+            AlsOptions c = b;
+            c.popularity_exponent = kScreenPopularity;
+            if (!given.unobserved_weight) c.unobserved_weight = b.unobserved_weight * m;
+            if (m == 1.0f || !given.unobserved_weight) pending.push_back(c);
+          }
           break;
         case Stage::kValues: {
           if (given.values || is_explicit(b)) break;
@@ -332,6 +351,7 @@ struct AutoSearch::Impl {
           for (float alpha : {1.0f, 10.0f, 40.0f}) {
             AlsOptions c = b;
             c.confidence = ConfidenceMode::kImplicit;
+            c.popularity_exponent = 0.0f;  // iALS's alone
             if (!given.values) c.values = ValueTransform::kBinary;
             c.alpha = alpha;
             c.reg_exponent = 0.0f;

@@ -161,7 +161,8 @@ Result<std::unique_ptr<Experiment>> Experiment::build(const Dataset& data, const
   im.resolved = std::move(*resolved);
   im.fingerprint = data.fingerprint();
   const bool ease = std::find(spec.baselines.begin(), spec.baselines.end(), Baseline::kEase) != spec.baselines.end();
-  // The screen (α₀ and λ, then its dimension probe) runs only for iALS with α₀ or λ left to the data.
+  // The screen (α₀ and λ, the popularity exponent, then its dimension probe) runs only for iALS with α₀ or λ left
+  // to the data.
   const bool screen = spec.search == ExperimentSpec::Search::kScreen &&
                       im.resolved.options.confidence == ConfidenceMode::kIals &&
                       (!spec.model.unobserved_weight || !spec.model.regularization);

@@ -88,6 +88,11 @@ AlsModel package_model(const AlsOptions& options, std::vector<std::string> user_
   m.user_factors = std::move(user_factors);
   m.item_factors = std::move(item_factors);
   m.seen = std::move(seen);
+  if (options.popularity_exponent != 0.0f && m.seen.rows > 0) {  // the trainer's c_i: from the same counts
+    std::vector<std::uint32_t> counts(m.seen.cols, 0);
+    for (std::uint32_t i : m.seen.indices) ++counts[i];
+    m.item_weights = popularity_weights(counts, options.popularity_exponent);
+  }
   m.dataset_fingerprint = fingerprint;
   m.iterations_done = iterations_done;
   m.final_loss = final_loss;

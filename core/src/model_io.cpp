@@ -6,12 +6,15 @@
 //   "ALSR" | u32 version | u32 header_bytes |
 //   header (88 bytes): u32 users, u32 items, u32 factors, u32 confidence, u32 values, u32 solver, u32 cg_steps,
 //          u32 iterations, u32 iterations_done, f32 regularization, f32 alpha, f32 epsilon, f32 unobserved_weight,
-//          f32 reg_exponent, u64 seed, u64 dataset_fingerprint, f64 final_loss, f32 init_scale, u32 flags |
+//          f32 reg_exponent, u64 seed, u64 dataset_fingerprint, f64 final_loss, f32 init_scale, u32 flags,
+//          f32 popularity_exponent (92-byte headers, written only when it is not 0; shorter ones: 0) |
 //          (flags bit 0: biases; the factor count then includes the 2 bias columns of baselines.h) |
 //   user ids | item ids (each: u32 byte length + UTF-8 bytes) |
 //   user factors | item factors (f32, row-major) |
 //   seen matrix: u32 rows (0 = absent, else = users), u32 cols, u64 nnz, u32 row_sizes[rows], u32 indices[nnz],
 //          f32 values[nnz] |
+//   version 2 only: f32 item_weights[items] (AlsModel::item_weights: a model with a popularity exponent; a model
+//          without them is written as version 1, which every earlier reader loads) |
 //   u32 crc32 of every byte before it.
 //
 // Reading streams (model_io.h): magic, version and header size first, refusing at once what cannot be a model of
@@ -41,6 +44,7 @@ constexpr char kMagic[4] = {'A', 'L', 'S', 'R'};
 constexpr std::uint32_t kHeaderBytesV1Min = 80;  // up to final_loss
 constexpr std::uint32_t kHeaderBytesV1Scale = 84; // + init_scale
 constexpr std::uint32_t kHeaderBytesV1 = 88;     // + flags (bit 0: bias columns, see baselines.h)
+constexpr std::uint32_t kHeaderBytesOmega = 92;  // + popularity_exponent
 constexpr std::uint32_t kFlagBiases = 1u;
 constexpr std::size_t kPrefixBytes = 12;         // magic, version, header_bytes
 constexpr std::size_t kCrcBytes = 4;
@@ -288,8 +292,9 @@ bool finite_bits(float v) {
 // after the checksum has been checked (see the top of this file).
 class ModelParser {
  public:
-  ModelParser(StreamReader& in, const std::string& name, const ModelSelection& keep, std::uint32_t header_bytes)
-      : in_(in), name_(name), keep_(keep), header_bytes_(header_bytes) {}
+  ModelParser(StreamReader& in, const std::string& name, const ModelSelection& keep, std::uint32_t version,
+              std::uint32_t header_bytes)
+      : in_(in), name_(name), keep_(keep), version_(version), header_bytes_(header_bytes) {}
 
   AlsModel model;
   ModelShape shape;
@@ -299,6 +304,7 @@ class ModelParser {
 
   void parse() {
     if (header() && ids() && factors()) seen();
+    if (problem.is_ok() && version_ >= 2) item_weights();
     if (problem.is_ok() && in_.remaining() != kCrcBytes) {
       impossible("inconsistent sizes: " + std::to_string(in_.remaining() - kCrcBytes) +
                  " unexpected bytes before the checksum");
@@ -307,6 +313,23 @@ class ModelParser {
 
  private:
   bool storing() const { return problem.is_ok(); }
+  std::uint64_t weight_bytes() const { return version_ >= 2 ? 4ull * shape.items : 0; }
+
+  // Version 2's item weights: exactly one positive finite float per item before the checksum.
+  void item_weights() {
+    if (in_.remaining() != weight_bytes() + kCrcBytes) {
+      impossible("inconsistent sizes: the item weights do not match the file length",
+                 in_.position() + weight_bytes() + kCrcBytes, true);
+      return;
+    }
+    model.item_weights.resize(shape.items);
+    in_.read(model.item_weights.data(), weight_bytes());
+    for (std::uint32_t i = 0; i < shape.items; ++i)
+      if (!finite_bits(model.item_weights[i]) || !(model.item_weights[i] > 0.0f)) {
+        defer("inconsistent item weights: item " + std::to_string(i) + " has a weight that is not a positive number");
+        break;
+      }
+  }
   void defer(const std::string& why) {
     if (problem.is_ok()) problem = Status::bad_input(name_ + ": " + why);
   }
@@ -344,6 +367,7 @@ class ModelParser {
     model.final_loss = in_.f64();
     if (header_bytes_ >= kHeaderBytesV1Scale) o.init_scale = in_.f32();
     if (header_bytes_ >= kHeaderBytesV1) o.biases = (in_.u32() & kFlagBiases) != 0;
+    if (header_bytes_ >= kHeaderBytesOmega) o.popularity_exponent = in_.f32();
     in_.skip(kPrefixBytes + header_bytes_ - in_.position());  // header fields from a newer writer
     if (shape.factors == 0 || shape.factors > kMaxFactors)
       return impossible("inconsistent header: " + std::to_string(shape.factors) + " factors");
@@ -435,7 +459,7 @@ class ModelParser {
       return;
     }
     const bool plausible = nnz <= static_cast<std::uint64_t>(rows) * cols && nnz < (1ull << 56);
-    const std::uint64_t smallest = plausible ? in_.position() + 4ull * rows + 8 * nnz + kCrcBytes : 0;
+    const std::uint64_t smallest = plausible ? in_.position() + 4ull * rows + 8 * nnz + weight_bytes() + kCrcBytes : 0;
     if (nnz > (in_.remaining() - kCrcBytes) / 8 || smallest != in_.size()) {
       impossible("inconsistent sizes: the seen matrix does not match the file length", plausible ? smallest : 0,
                  plausible);
@@ -493,6 +517,7 @@ class ModelParser {
   StreamReader& in_;
   const std::string& name_;
   const ModelSelection& keep_;
+  const std::uint32_t version_;
   const std::uint32_t header_bytes_;
   std::int64_t kept_user_ = -1;  // with Users::kOne: the kept user's row
 };
@@ -530,10 +555,16 @@ Status write_model(const AlsModel& model, const ByteSink& sink) {
                          model.seen.indptr.size() == static_cast<std::size_t>(users) + 1 &&
                          model.seen.data.size() == model.seen.indices.size();
 
+  const bool with_weights = !model.item_weights.empty();
+  if (with_weights && model.item_weights.size() != items)
+    return Status::invalid_argument("the model has " + std::to_string(model.item_weights.size()) +
+                                    " item weights for " + std::to_string(items) + " items");
   ChunkWriter w(sink);
   w.bytes(kMagic, 4);
-  w.u32(kModelFormatVersion);
-  w.u32(kHeaderBytesV1);
+  // A model without ω is written exactly as before it existed (version 1, 88-byte header).
+  const bool with_omega = o.popularity_exponent != 0.0f || with_weights;
+  w.u32(with_weights ? 2u : 1u);
+  w.u32(with_omega ? kHeaderBytesOmega : kHeaderBytesV1);
   w.u32(users);
   w.u32(items);
   w.u32(factors);
@@ -553,6 +584,7 @@ Status write_model(const AlsModel& model, const ByteSink& sink) {
   w.f64(model.final_loss);
   w.f32(o.init_scale);
   w.u32(o.biases ? kFlagBiases : 0u);
+  if (with_omega) w.f32(o.popularity_exponent);
 
   for (const auto* ids : {&model.user_ids, &model.item_ids})
     for (const auto& id : *ids) {
@@ -585,6 +617,7 @@ Status write_model(const AlsModel& model, const ByteSink& sink) {
     w.u32(0);
     w.u64(0);
   }
+  if (with_weights) w.bytes(model.item_weights.data(), 4 * model.item_weights.size());
   return w.finish();
 }
 
@@ -627,7 +660,7 @@ Result<AlsModel> read_model(ByteSource& source, const std::string& source_name, 
   if (size < kPrefixBytes + static_cast<std::uint64_t>(header_bytes) + 16 + kCrcBytes)
     return truncated(kPrefixBytes + static_cast<std::uint64_t>(header_bytes) + 16 + kCrcBytes, false);
 
-  ModelParser parser(in, source_name, keep, header_bytes);
+  ModelParser parser(in, source_name, keep, version, header_bytes);
   parser.parse();
   in.drain();
   if (!in.error().is_ok()) return in.error();

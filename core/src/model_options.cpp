@@ -37,6 +37,9 @@ const std::vector<ParameterInfo>& model_parameters() {
       {"epsilon", "epsilon", kTiny, kFloatMax, false, "epsilon of the log confidence and the log value transform"},
       {"unobserved-weight", "unobservedWeight", 0, kFloatMax, false, "ials: weight alpha0 of unobserved pairs"},
       {"reg-exponent", "regExponent", 0, 4, false, "nu: lambda_u = lambda*(|I_u| + alpha0*|I|)^nu (0 = constant lambda)"},
+      {"popularity-exponent", "popularityExponent", 0, 2, false,
+       "ials: omega, unobserved pairs of item i weigh alpha0*c_i with c_i proportional to (n_i+1)^omega over the "
+       "items' training counts n_i (eALS; 0 = uniform)"},
       {"iterations", "iterations", 1, 100000, true, "ALS iterations"},
       {"solver", "solver", 0, 0, false,
        "auto (the faster for the model and factors: cg, woodbury from 256 to 511 factors, subspace from 1024, "
@@ -110,6 +113,7 @@ Status set_choice(ModelChoices& c, const std::string& name, const std::string& v
     else if (flag == "epsilon") c.epsilon = static_cast<float>(x);
     else if (flag == "unobserved-weight") c.unobserved_weight = static_cast<float>(x);
     else if (flag == "reg-exponent") c.reg_exponent = static_cast<float>(x);
+    else if (flag == "popularity-exponent") c.popularity_exponent = static_cast<float>(x);
     else if (flag == "iterations") c.iterations = static_cast<int>(x);
     else if (flag == "cg-steps") c.cg_steps = static_cast<int>(x);
     else if (flag == "block-size") c.block_size = static_cast<int>(x);
@@ -138,6 +142,7 @@ std::string option_text(const AlsOptions& o, const std::string& name) {
   if (flag == "epsilon") return f(o.epsilon);
   if (flag == "unobserved-weight") return f(o.unobserved_weight);
   if (flag == "reg-exponent") return f(o.reg_exponent);
+  if (flag == "popularity-exponent") return f(o.popularity_exponent);
   if (flag == "iterations") return std::to_string(o.iterations);
   if (flag == "cg-steps") return std::to_string(o.cg_steps);
   if (flag == "block-size") return std::to_string(o.block_size);
@@ -245,6 +250,7 @@ Result<ResolvedOptions> resolve_options(const ModelChoices& given, const DataPro
   if (given.epsilon) o.epsilon = *given.epsilon;
   if (given.unobserved_weight) o.unobserved_weight = *given.unobserved_weight;
   if (given.reg_exponent) o.reg_exponent = *given.reg_exponent;
+  if (given.popularity_exponent) o.popularity_exponent = *given.popularity_exponent;
   if (given.iterations) o.iterations = *given.iterations;
   else if (mode == ConfidenceMode::kIals) o.iterations = ials_default_iterations(o.factors);
   if (given.cg_steps) o.cg_steps = *given.cg_steps;

@@ -171,6 +171,26 @@ PairWeight PairWeights::at(std::uint64_t e) const {
   return {a_[e], b_[e], explicit_k_ ? b_[e] * b_[e] : b_[e]};
 }
 
+PairWeights PairWeights::divided_by_rows(const std::vector<std::uint64_t>& indptr,
+                                         const std::vector<float>& scale) const {
+  PairWeights out;
+  out.storage_ = Storage::kPerPair;
+  out.size_ = size_;
+  out.weighted_ = weighted_;
+  out.explicit_k_ = explicit_k_;
+  out.a_.resize(size_);
+  out.b_.resize(size_);
+  for (std::size_t r = 0; r + 1 < indptr.size(); ++r) {
+    const std::uint64_t begin = indptr[r], count = indptr[r + 1] - begin;
+    row(begin, count, out.a_.data() + begin, out.b_.data() + begin);
+    for (std::uint64_t e = begin; e < begin + count; ++e) {
+      out.a_[e] /= scale[r];
+      out.b_[e] /= scale[r];
+    }
+  }
+  return out;
+}
+
 std::size_t PairWeights::bytes() const {
   return table_.size() * sizeof(PairWeight) + code_.size() + (a_.size() + b_.size()) * sizeof(float);
 }

@@ -47,6 +47,10 @@ class PairWeights {
   PairWeight at(std::uint64_t e) const;
   std::uint64_t weighted_pairs() const { return weighted_; }  // pairs with a ≠ 0 (the rest add to b only)
   std::size_t bytes() const;  // what the storage holds
+  // Row r's pairs (indptr[r], indptr[r + 1]) with a and b divided by scale[r], stored per pair: an item row of iALS
+  // with popularity-weighted unobserved pairs is solved divided by its c_i (als.h). k is not kept exact (only the
+  // user side's k enter the loss).
+  PairWeights divided_by_rows(const std::vector<std::uint64_t>& indptr, const std::vector<float>& scale) const;
   // The same weights in another order (a transposed matrix's nonzeros): pair e of this one becomes pair dest(e) of
   // the result, which has n = size() pairs. dest(e) is called once per pair, in order.
   template <typename Dest>

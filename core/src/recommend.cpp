@@ -145,7 +145,8 @@ struct UserSystem {
 };
 
 Status build_user_system(const Factors& item_factors, const AlsOptions& options,
-                         const std::vector<std::uint32_t>& items, const std::vector<float>& values, UserSystem& us) {
+                         const std::vector<std::uint32_t>& items, const std::vector<float>& values,
+                         const std::vector<float>& item_weights, UserSystem& us) {
   ALSREC_RETURN_IF_ERROR(options.validate());
   if (items.size() != values.size())
     return Status::invalid_argument("fold-in: " + std::to_string(items.size()) + " items but " +
@@ -177,7 +178,18 @@ Status build_user_system(const Factors& item_factors, const AlsOptions& options,
   }
   const ConstFactorMap y = detail::map_factors(item_factors);
   const float w0 = confidence.w0();
-  if (w0 != 0.0f) detail::gramian(y, w0, us.wg);
+  const bool weighted = w0 != 0.0f && options.popularity_exponent != 0.0f;
+  if (weighted && item_weights.size() != item_factors.rows)
+    return Status::invalid_argument("fold-in: the model has a popularity exponent but " +
+                                    std::to_string(item_weights.size()) + " item weights for " +
+                                    std::to_string(item_factors.rows) + " items");
+  if (weighted) {  // w₀ Σ_i c_i y_i y_iᵀ, as the trainer's user half-step
+    Factors scaled;
+    detail::sqrt_weighted_rows(item_factors, item_weights, scaled);
+    detail::gramian(detail::map_factors(scaled), w0, us.wg);
+  } else if (w0 != 0.0f) {
+    detail::gramian(y, w0, us.wg);
+  }
   us.scratch.reserve(static_cast<int>(item_factors.cols), us.items.size(), us.items.size());
   us.sys = detail::gather_row(y, us.items.data(), us.a.data(), us.b.data(), us.items.size(),
                               w0 != 0.0f ? &us.wg : nullptr,
@@ -192,9 +204,10 @@ Status not_positive_definite(const char* what) {
 }  // namespace
 
 Result<std::vector<float>> fold_in_user(const Factors& item_factors, const AlsOptions& options,
-                                        const std::vector<std::uint32_t>& items, const std::vector<float>& values) {
+                                        const std::vector<std::uint32_t>& items, const std::vector<float>& values,
+                                        const std::vector<float>& item_weights) {
   UserSystem us;
-  ALSREC_RETURN_IF_ERROR(build_user_system(item_factors, options, items, values, us));
+  ALSREC_RETURN_IF_ERROR(build_user_system(item_factors, options, items, values, item_weights, us));
   std::vector<float> x(item_factors.cols, 0.0f);
   if (us.items.empty()) return x;  // b = 0: the solution is 0, as for an empty training row
   if (!detail::solve_exact(us.sys, us.scratch, x.data())) return not_positive_definite("fold-in");
@@ -209,9 +222,9 @@ Result<std::vector<float>> fold_in_user(const Factors& item_factors, const AlsOp
 // the fold-in score exactly.
 Result<std::vector<Contribution>> explain(const Factors& item_factors, const AlsOptions& options,
                                           const std::vector<std::uint32_t>& items, const std::vector<float>& values,
-                                          std::uint32_t item, std::size_t n) {
+                                          std::uint32_t item, std::size_t n, const std::vector<float>& item_weights) {
   UserSystem us;
-  ALSREC_RETURN_IF_ERROR(build_user_system(item_factors, options, items, values, us));
+  ALSREC_RETURN_IF_ERROR(build_user_system(item_factors, options, items, values, item_weights, us));
   if (item >= item_factors.rows)
     return Status::invalid_argument("explain: item index " + std::to_string(item) + " is out of range (" +
                                     std::to_string(item_factors.rows) + " items)");

@@ -233,5 +233,15 @@ void init_row(std::uint64_t seed, std::uint32_t side, std::uint32_t row, float s
     out[k] = scale * (static_cast<float>(splitmix64(h ^ k) >> 40) * (1.0f / 16777216.0f));  // top 24 bits: exact
 }
 
+void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& out) {
+  out = Factors(y.rows, y.cols);
+  for (std::uint32_t i = 0; i < y.rows; ++i) {
+    const float s = std::sqrt(c[i]);
+    const float* from = y.row(i);
+    float* to = out.row(i);
+    for (std::uint32_t k = 0; k < y.cols; ++k) to[k] = s * from[k];
+  }
+}
+
 }  // namespace detail
 }  // namespace alsrec

@@ -33,6 +33,10 @@ constexpr Eigen::Index kGramianRows = 2048;
 void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out, ThreadPool& pool,
                       std::vector<Eigen::MatrixXf>& partials);
 
+// The rows of y scaled by √c_i into `out` (resized): its Gramian is Σ_i c_i y_i y_iᵀ, the weighted Gramian of iALS
+// with popularity-weighted unobserved pairs (als.h). Trainer and fold-in share it, so they scale alike.
+void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& out);
+
 // Cholesky factorisation A = L Lᵀ of a small dense SPD matrix (the k × k row systems), left-looking: column j is
 //   L[j:, j] = (A[j:, j] − L[j:, :j] · L[j, :j]ᵀ) / L[j, j],   L[j, j] = √(A[j, j] − ‖L[j, :j]‖²)
 // one matrix-vector product per column. At k = 64 this takes ~7 µs against ~12 µs for Eigen's blocked LLT (whose

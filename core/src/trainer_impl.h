@@ -90,6 +90,8 @@ struct AlsTrainer::Impl {
   SideData users{"user", 0, {}, {}, {}, {}, {}};
   SideData items{"item", 1, {}, {}, {}, {}, {}};
   Factors x, y;                 // user and item factors
+  std::vector<float> item_c;    // c_i of popularity-weighted unobserved pairs (als.h); empty: every c_i is 1
+  Factors y_weighted;           // √c_i y_i, for the weighted Gramian (when item_c is set)
   double constant_sum = 0;      // Σ_obs k_ui (see compute_loss)
   mutable ThreadPool pool;
   std::vector<detail::RowScratch> scratch;  // one per pool thread
@@ -116,7 +118,11 @@ struct AlsTrainer::Impl {
     if (&s == &items) s.m.data = std::vector<float>();
     s.sizes = std::move(sizes);
     s.lambda.resize(s.m.rows);
-    for (std::uint32_t r = 0; r < s.m.rows; ++r) s.lambda[r] = detail::row_lambda(opt, w0, s.sizes[r], other_count);
+    const bool divided = &s == &items && !item_c.empty();  // item rows solved divided by c_i (als.h)
+    for (std::uint32_t r = 0; r < s.m.rows; ++r)
+      s.lambda[r] = divided ? detail::row_lambda(opt, w0 * item_c[r], s.sizes[r], other_count) / item_c[r]
+                            : detail::row_lambda(opt, w0, s.sizes[r], other_count);
+    if (divided) s.weights = s.weights.divided_by_rows(s.m.indptr, item_c);
     s.chunks = work_chunks(s.sizes, opt.factors);
     s.low_rank = opt.solver == SolverKind::kWoodbury &&
                  detail::woodbury_pays(s.sizes, other_count, opt.factors, opt.cg_steps);
@@ -157,6 +163,11 @@ struct AlsTrainer::Impl {
       user_sizes = row_sizes(users.m);
       item_sizes = row_sizes(items.m);
     }
+    if (opt.popularity_exponent != 0.0f) {
+      if (shard)
+        return Status::invalid_argument("a popularity exponent is not supported in distributed training yet");
+      if (w0 != 0.0f) item_c = popularity_weights(item_sizes, opt.popularity_exponent);
+    }
     ALSREC_RETURN_IF_ERROR(prepare_side(users, std::move(user_sizes), users.m.cols));
     ALSREC_RETURN_IF_ERROR(prepare_side(items, std::move(item_sizes), users.m.rows));
     for (std::uint64_t e = 0; e < users.m.nnz(); ++e) constant_sum += static_cast<double>(users.weights.at(e).k);
@@ -188,6 +199,7 @@ struct AlsTrainer::Impl {
     const auto t0 = Clock::now();
     if (w0 != 0.0f) {
       if (&other == &y && next_wg_valid) std::swap(wg, next_wg);  // the loss computed it: the same bits
+      else if (&other == &y) item_gramian(wg);
       else detail::gramian_parallel(detail::map_factors(other), w0, wg, pool, gramian_partials);
     }
     next_wg_valid = false;
@@ -226,6 +238,13 @@ struct AlsTrainer::Impl {
 
   Status solve_users() { return solve_side(users, x, y, timings.user_solve); }
 
+  // w₀ Σ_i c_i y_i y_iᵀ: the user rows' shared term (w₀G_Y when every c_i is 1).
+  void item_gramian(Eigen::MatrixXf& out) {
+    if (item_c.empty()) return detail::gramian_parallel(detail::map_factors(y), w0, out, pool, gramian_partials);
+    detail::sqrt_weighted_rows(y, item_c, y_weighted);
+    detail::gramian_parallel(detail::map_factors(y_weighted), w0, out, pool, gramian_partials);
+  }
+
   SideData& side_of(shard::Side s) { return s == shard::Side::kUsers ? users : items; }
   const SideData& side_of(shard::Side s) const { return s == shard::Side::kUsers ? users : items; }
   Factors& factors_of(shard::Side s) { return s == shard::Side::kUsers ? x : y; }
@@ -239,7 +258,8 @@ struct AlsTrainer::Impl {
   }
   Status solve_items() { return solve_side(items, y, x, timings.item_solve); }
 
-  // The full objective divided by nnz, in double, from the identity (per observed pair, s = x_uᵀy_i)
+  // The full objective divided by nnz, in double, from the identity (per observed pair, s = x_uᵀy_i; with
+  // popularity-weighted unobserved pairs G_Y is Σ_i c_i y_i y_iᵀ and the item rows' λ_i are undivided, als.h)
   //   c (p − s)² = w₀ s² + a s² − 2 b s + k,   k = c·p²  (= b: p is 0 or 1)      [implicit, hu, log]
   //   w (p − s)² + α₀ s² = w₀ s² + a s² − 2 b s + k, k = w·p² (= b)             [ials]
   //   (v − s)² = s² − 2 v s + v²,  k = v²                                        [explicit, w₀ = 0]
@@ -253,7 +273,9 @@ struct AlsTrainer::Impl {
     if (w0 != 0.0f) {  // w₀ Σ_u x_uᵀ G_Y x_u = w₀ tr(G_X G_Y) = w₀ Σ_jk G_X[j,k] G_Y[j,k]
       Eigen::MatrixXf gx, gy;
       detail::gramian(detail::map_factors(x), 1.0f, gx);
-      detail::gramian(detail::map_factors(y), 1.0f, gy);
+      Factors scaled;
+      if (!item_c.empty()) detail::sqrt_weighted_rows(y, item_c, scaled);
+      detail::gramian(detail::map_factors(item_c.empty() ? y : scaled), 1.0f, gy);
       gramian_term = static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
     }
     return loss_with(gramian_term);
@@ -264,7 +286,7 @@ struct AlsTrainer::Impl {
   // no Gramian to the iteration (loss() computes two). Equal to loss() up to the float roundings of the scaling.
   double step_loss() {
     if (w0 == 0.0f) return loss();
-    detail::gramian_parallel(detail::map_factors(y), w0, next_wg, pool, gramian_partials);
+    item_gramian(next_wg);
     next_wg_valid = true;
     return loss_with((wg.cast<double>().array() * next_wg.cast<double>().array()).sum() / static_cast<double>(w0));
   }
@@ -309,12 +331,13 @@ struct AlsTrainer::Impl {
     return total;
   }
 
-  // Σ λ_i‖y_i‖² over item rows [first, last).
+  // Σ λ_i‖y_i‖² over item rows [first, last) (λ_i undivided: items.lambda holds λ_i / c_i).
   double item_terms(std::uint32_t first, std::uint32_t last) const {
     const ConstFactorMap ym = detail::map_factors(y);
     double total = 0;
     for (std::uint32_t i = first; i < last; ++i)
-      total += static_cast<double>(items.lambda[i]) * static_cast<double>(ym.row(i).squaredNorm());
+      total += static_cast<double>(items.lambda[i]) * (item_c.empty() ? 1.0 : static_cast<double>(item_c[i])) *
+               static_cast<double>(ym.row(i).squaredNorm());
     return total;
   }
 

@@ -47,7 +47,7 @@ foreach(i RANGE ${last_full})
   endif()
 endforeach()
 list(REMOVE_ITEM order reweight)  # α₀ again, only when the λ stage moved λ
-expect_equal("${order}" "start;weight;lambda;ridge;values;exponent;model" "stages in order (factors given: no dimension)")
+expect_equal("${order}" "start;weight;lambda;ridge;popularity;values;exponent;model" "stages in order (factors given: no dimension)")
 json(f0 "${out}" auto trials 0 factors)
 expect_equal("${f0}" "8" "a given factor count is never searched")
 # The chosen trial is what params reports (values, alpha0), and its validation NDCG is the best of the table.

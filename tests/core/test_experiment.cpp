@@ -777,3 +777,49 @@ TEST_CASE("the screen walks the ridge of constant lambda times alpha0", "[experi
   INFO("ridge winners: " << ridge_wins);
   CHECK(ridge_wins > 0);  // the ridge was exercised
 }
+
+// The screen's popularity stage: ω = ½ at the α₀ found and at 3×, kept only when it beats uniform weights by the
+// 1% margin on validation (a constant ω helps sparse libraries and costs dense raters: bench/study/README.md).
+TEST_CASE("the screen tries popularity-weighted unobserved pairs and keeps them only past the 1% margin",
+          "[experiment]") {
+  int kept = 0;
+  for (const ScreenCase& c : screen_cases()) {
+    const SearchResult r = run_screen(c, {});
+    const SearchTrial* base = nullptr;
+    std::vector<const SearchTrial*> tried;
+    for (const SearchTrial& t : r.trials) {
+      if (t.stage == "popularity") tried.push_back(&t);
+      else if (tried.empty() && t.stage != "dimension" && (!base || t.objective > base->objective)) base = &t;
+      if (t.stage != "popularity") CHECK(t.options.popularity_exponent == (t.stage == "dimension" ? r.chosen.popularity_exponent : 0.0f));
+    }
+    REQUIRE(base);
+    REQUIRE(tried.size() == 2);
+    CHECK(tried[0]->options.popularity_exponent == 0.5f);
+    CHECK(tried[0]->options.unobserved_weight == base->options.unobserved_weight);
+    CHECK(tried[1]->options.unobserved_weight == 3 * base->options.unobserved_weight);
+    const SearchTrial* best = tried[0]->objective >= tried[1]->objective ? tried[0] : tried[1];
+    const double gain = best->objective / base->objective - 1;
+    INFO("omega 1/2 gains " << gain << " over uniform");
+    if (gain >= 0.01) {
+      ++kept;
+      CHECK(r.chosen.popularity_exponent == 0.5f);
+      CHECK(r.chosen.unobserved_weight == best->options.unobserved_weight);
+    } else {
+      CHECK(r.chosen.popularity_exponent == 0.0f);
+      CHECK(r.chosen.unobserved_weight == base->options.unobserved_weight);
+    }
+  }
+  INFO("kept on " << kept << " of 4");
+  // A given exponent is never searched, and is kept.
+  ModelChoices given;
+  given.popularity_exponent = 0.25f;
+  std::vector<ScreenCase> cases = screen_cases();
+  ScreenCase& c = cases.front();
+  c.start.popularity_exponent = 0.25f;
+  const SearchResult r = run_screen(c, given);
+  for (const SearchTrial& t : r.trials) {
+    CHECK(t.stage != "popularity");
+    CHECK(t.options.popularity_exponent == 0.25f);
+  }
+  CHECK(r.chosen.popularity_exponent == 0.25f);
+}

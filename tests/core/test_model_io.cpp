@@ -187,7 +187,7 @@ TEST_CASE("corrupted model files are refused", "[model_io]") {
     auto bad = bytes;
     put_u32(bad, 4, 7);
     reseal(bad);
-    CHECK(load_error(bad) == "model.alsr: model format version 7 is newer than this alsrec supports (1)");
+    CHECK(load_error(bad) == "model.alsr: model format version 7 is newer than this alsrec supports (2)");
   }
   SECTION("intact checksum but inconsistent counts") {
     auto bad = bytes;

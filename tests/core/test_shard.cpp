@@ -171,6 +171,14 @@ TEST_CASE("partition_rows from row sizes equals the trainer's own partition", "[
     CHECK(shard::partition_rows(**held, Side::kUsers, parts) == shard::partition_rows(sizes_of(m), 8, parts));
     CHECK(shard::partition_rows(**held, Side::kItems, parts) == shard::partition_rows(sizes_of(t), 8, parts));
   }
+  // Popularity-weighted unobserved pairs are single-process for now: a shard refuses them by name.
+  AlsOptions weighted = o;
+  weighted.confidence = ConfidenceMode::kIals;
+  weighted.unobserved_weight = 0.1f;
+  weighted.popularity_exponent = 0.5f;
+  auto refused = shard::create(test::keep_rows(m, 0, 100), test::keep_rows(t, 0, 0), sizes_of(m), sizes_of(t), weighted);
+  CHECK(refused.status().message().find("popularity exponent is not supported in distributed training") !=
+        std::string::npos);
   // Degenerate inputs: no rows gives {0, 0}; parts < 1 counts as 1.
   CHECK(shard::partition_rows({}, 8, 1) == std::vector<std::uint32_t>{0, 0});
   CHECK(shard::partition_rows({3, 4}, 8, 0) == std::vector<std::uint32_t>{0, 2});

@@ -10,7 +10,11 @@
 //   kHu        c = 1 + alpha·v, p = 1, w₀ = 1      -> Hu, Koren & Volinsky 2008
 //   kLog       c = 1 + alpha·log(1 + v/epsilon)    -> Hu et al.'s log form, w₀ = 1
 //   kIals      a = alpha·v, b = alpha·v, w₀ = unobserved_weight (α₀)   -> Rendle et al. 2022 iALS:
-//              L = Σ_obs alpha·v·(1 − s)² + α₀ Σ_all s² + Σ λ_u‖x_u‖²; use reg_exponent ν (e.g. 1) with it
+//              L = Σ_obs alpha·v·(1 − s)² + α₀ Σ_all c_i s² + Σ λ_u‖x_u‖²; use reg_exponent ν (e.g. 1) with it.
+//              c_i = 1 unless popularity_exponent ω > 0 (eALS, He et al. 2016): c_i = (n_i + 1)^ω / mean_j (n_j + 1)^ω
+//              over the training counts n_i, so an unobserved popular item is stronger evidence than a rare one.
+//              The mean of c is 1, so λ_u is unchanged; an item row's system w₀c_i G_X + Σ a x xᵀ + λ_i I, with
+//              λ_i = λ(|U_i| + w₀c_i|U|)^ν, is solved divided by c_i: the shared w₀G_X, pairs a/c_i, b/c_i, λ_i/c_i.
 //   kExplicit  a = 1, b = v (the rating), w₀ = 0   -> ALS-WR rating prediction (with reg_exponent 1: λ·|I_u|)
 #pragma once
 
@@ -71,6 +75,7 @@ struct AlsOptions {
   float epsilon = 1.0f;            // the confidence mode kLog and the value transform kLog
   float unobserved_weight = 1.0f;  // w₀ (α₀); only kIals reads it, the other modes fix it as documented above
   float reg_exponent = 0.0f;       // ν; 0 = constant λ
+  float popularity_exponent = 0.0f;  // ω (kIals only): unobserved pairs of item i weigh w₀·c_i (above); 0 = uniform
   int iterations = 15;
   SolverKind solver = SolverKind::kConjugateGradient;
   int cg_steps = 3;
@@ -179,6 +184,9 @@ struct AlsModel {
   // The training interactions (users × items), saved in the model file so `recommend` can leave out seen items
   // without the ratings file. Empty (rows == 0) when unknown: then nothing is excluded.
   CsrMatrix seen;
+  // popularity_weights of the training counts when options.popularity_exponent > 0 (fold-in needs them: the model
+  // file carries them, as `seen` may be absent), else empty.
+  std::vector<float> item_weights;
   std::uint64_t dataset_fingerprint = 0;
   int iterations_done = 0;
   double final_loss = 0.0;
@@ -186,6 +194,11 @@ struct AlsModel {
   int find_user(const std::string& id) const;  // -1 if absent (a scan: one lookup; many: id_index.h)
   int find_item(const std::string& id) const;
 };
+
+// The unobserved-pair weights c_i of kIals with popularity exponent ω from the items' training counts n_i:
+// (n_i + 1)^ω / mean_j (n_j + 1)^ω, in double then rounded to float (so every surface computes the same bits);
+// empty when ω = 0 or there are no items (every c_i is 1).
+std::vector<float> popularity_weights(const std::vector<std::uint32_t>& item_counts, float exponent);
 
 // train_model: model_fit.h (it runs the one fit every pipeline uses, bias terms included).
 

@@ -2,7 +2,8 @@
 //
 //   "ALSR" | u32 version | u32 header_bytes | header (counts, hyperparameters, dataset fingerprint, flags) |
 //   user id table | item id table | user factors | item factors (float32, row-major) |
-//   seen matrix (the training interactions; may be empty) | u32 crc32 (IEEE, as zlib) over every byte before it
+//   seen matrix (the training interactions; may be empty) | version 2: item weights (AlsModel::item_weights) |
+//   u32 crc32 (IEEE, as zlib) over every byte before it
 //
 // The byte-exact layout is documented at the top of core/src/model_io.cpp. Readers skip header bytes they do not
 // know, so a newer writer can extend the header without a version bump.
@@ -24,7 +25,7 @@
 
 namespace alsrec {
 
-constexpr std::uint32_t kModelFormatVersion = 1;
+constexpr std::uint32_t kModelFormatVersion = 2;  // 2: with item weights (written only for them)
 constexpr std::size_t kModelChunkBytes = 1 << 20;
 
 // Bytes to read, of a size known before the first read.

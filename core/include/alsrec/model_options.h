@@ -25,6 +25,7 @@ struct ModelChoices {
   std::optional<float> epsilon;
   std::optional<float> unobserved_weight;
   std::optional<float> reg_exponent;
+  std::optional<float> popularity_exponent;
   std::optional<int> iterations;
   std::optional<SolverKind> solver;     // unset ("auto"): default_solver of the other options
   std::optional<int> cg_steps;

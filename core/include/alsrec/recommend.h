@@ -36,9 +36,11 @@ std::vector<ScoredItem> similar_items(const Factors& item_factors, std::uint32_t
 
 // Solve one user's row against fixed item factors with the training solve (same confidence, λ_u, solver: the
 // exact Cholesky solve regardless of options.solver, since there is no warm start). Items are item indices;
-// values raw (the options' value transform applies). Duplicated items: the last value wins.
+// values raw (the options' value transform applies). Duplicated items: the last value wins. With a popularity
+// exponent (iALS, als.h) the model's item_weights are needed (AlsModel::item_weights, one per item).
 Result<std::vector<float>> fold_in_user(const Factors& item_factors, const AlsOptions& options,
-                                        const std::vector<std::uint32_t>& items, const std::vector<float>& values);
+                                        const std::vector<std::uint32_t>& items, const std::vector<float>& values,
+                                        const std::vector<float>& item_weights = {});
 
 // Why item `item` was recommended to a user with these interactions: the contribution of each rated item to the
 // score (as `implicit`'s explain). Highest first, at most n.
@@ -48,6 +50,7 @@ struct Contribution {
 };
 Result<std::vector<Contribution>> explain(const Factors& item_factors, const AlsOptions& options,
                                           const std::vector<std::uint32_t>& items, const std::vector<float>& values,
-                                          std::uint32_t item, std::size_t n);
+                                          std::uint32_t item, std::size_t n,
+                                          const std::vector<float>& item_weights = {});
 
 }  // namespace alsrec
