@@ -156,10 +156,10 @@ int main(int argc, char** argv) {
       const AlsOptions& o = (*ex)->options();
       char buf[256];
       std::snprintf(buf, sizeof buf,
-                    ",\"chosen\":\"%s %s d=%d a0=%g lambda=%g nu=%g it=%d alpha=%g\",\"trials\":%zu,"
+                    ",\"chosen\":\"%s %s d=%d a0=%g omega=%g lambda=%g nu=%g it=%d alpha=%g\",\"trials\":%zu,"
                     "\"alpha0\":%g,\"lambda\":%g",
                     confidence_mode_name(o.confidence), value_transform_name(o.values), o.factors,
-                    o.unobserved_weight, o.regularization, o.reg_exponent, o.iterations, o.alpha,
+                    o.unobserved_weight, o.popularity_exponent, o.regularization, o.reg_exponent, o.iterations, o.alpha,
                     (*ex)->search_result() ? (*ex)->search_result()->trials.size() : std::size_t{0},
                     o.unobserved_weight, o.regularization);
       extra = buf;

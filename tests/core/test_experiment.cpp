@@ -778,8 +778,8 @@ TEST_CASE("the screen walks the ridge of constant lambda times alpha0", "[experi
   CHECK(ridge_wins > 0);  // the ridge was exercised
 }
 
-// The screen's popularity stage: ω = ½ at the α₀ found and at 3×, kept only when it beats uniform weights by the
-// 1% margin on validation (a constant ω helps sparse libraries and costs dense raters: bench/study/README.md).
+// The screen's popularity stage: ω = ½ at the α₀ found, and at 3× when that beat the uniform weights; kept only
+// when it beats them by the 1% margin on validation (a constant ω helps sparse libraries and costs dense raters: bench/study/README.md).
 TEST_CASE("the screen tries popularity-weighted unobserved pairs and keeps them only past the 1% margin",
           "[experiment]") {
   int kept = 0;
@@ -793,11 +793,12 @@ TEST_CASE("the screen tries popularity-weighted unobserved pairs and keeps them 
       if (t.stage != "popularity") CHECK(t.options.popularity_exponent == (t.stage == "dimension" ? r.chosen.popularity_exponent : 0.0f));
     }
     REQUIRE(base);
-    REQUIRE(tried.size() == 2);
+    // At α₀, then at 3α₀ only when the first beat the uniform weights.
+    REQUIRE(tried.size() == (tried.front()->objective > base->objective ? 2u : 1u));
     CHECK(tried[0]->options.popularity_exponent == 0.5f);
     CHECK(tried[0]->options.unobserved_weight == base->options.unobserved_weight);
-    CHECK(tried[1]->options.unobserved_weight == 3 * base->options.unobserved_weight);
-    const SearchTrial* best = tried[0]->objective >= tried[1]->objective ? tried[0] : tried[1];
+    if (tried.size() == 2) CHECK(tried[1]->options.unobserved_weight == 3 * base->options.unobserved_weight);
+    const SearchTrial* best = tried.size() == 1 || tried[0]->objective >= tried[1]->objective ? tried[0] : tried[1];
     const double gain = best->objective / base->objective - 1;
     INFO("omega 1/2 gains " << gain << " over uniform");
     if (gain >= 0.01) {

@@ -273,6 +273,40 @@ test('save -> loadModel round trip: same bytes, same factors, same recommendatio
   });
 });
 
+test('popularity-weighted unobserved pairs: the model file carries the item weights that fold-in needs', () => {
+  // Item 1 is everyone's, item 8 one user's in eight: their weights c_i differ, so fold-in depends on them.
+  const lines = ['user,item,rating'];
+  for (let u = 1; u <= 40; ++u) {
+    for (let i = 1; i <= 1 + (u % 8); ++i) lines.push(`${u},${i},1`);
+    lines.push(`${u},${10 + (u % 5)},1`);
+  }
+  withDataset((dataset) => {
+    const params = { confidence: 'ials', values: 'binary', factors: 3, unobservedWeight: 0.2, regularization: 0.01,
+                     regExponent: 1, popularityExponent: 0.5, iterations: 5, solver: 'cholesky', seed: 3 };
+    const model = alsrec.train(dataset, params);
+    const plain = alsrec.train(dataset, { ...params, popularityExponent: 0 });
+    try {
+      assert.equal(model.params.popularityExponent, 0.5);
+      const bytes = model.save();
+      assert.equal(bytes[4], 2, 'format version 2: with item weights');
+      assert.equal(plain.save()[4], 1, 'without them: version 1');
+      const loaded = alsrec.loadModel(bytes, 'omega.alsr');
+      try {
+        assert.equal(loaded.params.popularityExponent, 0.5);
+        const ratings = [{ itemId: '1', value: 1 }, { itemId: '7', value: 1 }, { itemId: '12', value: 1 }];
+        const x = model.foldIn(ratings);
+        assert.deepEqual(loaded.foldIn(ratings), x);
+        assert.notDeepEqual(plain.foldIn(ratings), x);
+      } finally {
+        loaded.delete();
+      }
+    } finally {
+      model.delete();
+      plain.delete();
+    }
+  }, lines.join('\n') + '\n', { sourceName: 'skewed.csv' });
+});
+
 test('attachSeen gives a model the interactions of a dataset', () => {
   withBoardModel((model, dataset) => {
     const bytes = model.save();
