@@ -213,10 +213,12 @@ TEST_CASE("unknown trailing header bytes from a newer writer are skipped", "[mod
   const AlsModel m = sample_model();
   const auto bytes = serialize_model(m);
   const std::uint32_t header_bytes = bytes[8] | bytes[9] << 8 | bytes[10] << 16 | static_cast<std::uint32_t>(bytes[11]) << 24;
+  REQUIRE(header_bytes == 88);  // no popularity exponent: the header as before it existed
   std::vector<std::uint8_t> longer(bytes.begin(), bytes.begin() + 12 + header_bytes);
+  for (int k = 0; k < 4; ++k) longer.push_back(0);  // f32 popularity_exponent 0, the field after the flags
   for (int k = 0; k < 8; ++k) longer.push_back(static_cast<std::uint8_t>(0xA0 + k));  // a future field
   longer.insert(longer.end(), bytes.begin() + 12 + header_bytes, bytes.end());
-  put_u32(longer, 8, header_bytes + 8);
+  put_u32(longer, 8, header_bytes + 12);
   reseal(longer);
   auto r = deserialize_model(longer.data(), longer.size(), kName);
   REQUIRE(r.is_ok());

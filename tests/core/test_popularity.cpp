@@ -21,17 +21,7 @@ namespace {
 // A deterministic sparse matrix with raw values 1..5 and a popularity skew (item i kept with probability falling
 // in i), so the items' counts and weights differ.
 CsrMatrix skewed_matrix(std::uint32_t users, std::uint32_t items, std::uint32_t seed) {
-  std::uint64_t s = seed * 2654435761u + 1;
-  auto next = [&] {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<double>(s >> 11) / 9007199254740992.0;
-  };
-  std::vector<std::uint32_t> r, c;
-  std::vector<float> v;
-  for (std::uint32_t u = 0; u < users; ++u)
-    for (std::uint32_t i = 0; i < items; ++i)
-      if (next() < 0.95 / (1.0 + 0.8 * i)) r.push_back(u), c.push_back(i), v.push_back(static_cast<float>(1 + (s >> 60) % 5));
-  return csr_from_triplets(users, items, r, c, v);
+  return test::lcg_matrix(seed, users, items, [](std::uint32_t, std::uint32_t i) { return static_cast<int>(95 / (1 + 0.8 * i)); });
 }
 
 std::vector<std::uint32_t> column_counts(const CsrMatrix& m) {
