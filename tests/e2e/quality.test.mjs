@@ -74,7 +74,8 @@ test('the defaults are the CLI\'s: the same screen of α₀ and λ, the same cho
   const param = (x) => String(Number(x.toPrecision(4)));
   native.screen.trials.forEach((n, i) => {
     assert.equal(trials[i].stage, n.stage);
-    assert.equal(trials[i].weight, `α₀ ${param(n.unobserved_weight)}`);
+    const omega = n.popularity_exponent ? `, ω ${param(n.popularity_exponent)}` : '';
+    assert.equal(trials[i].weight, `α₀ ${param(n.unobserved_weight)}${omega}`);
     assert.equal(trials[i].lambda, param(n.regularization));
   });
   assert.equal(trials.findIndex((x) => x.best), native.screen.best);

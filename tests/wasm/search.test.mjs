@@ -26,16 +26,25 @@ test('the default screen searches alpha0 and lambda only, then fits with the win
     assert.ok(r.trials.length >= 3, `${r.trials.length} trials`);
     const stages = [...new Set(r.trials.map((t) => t.stage))];
     assert.deepEqual(stages.slice(0, 3), ['start', 'weight', 'lambda']);
-    // α₀ again at the new λ, only when the λ stage moved it; then along λ·α₀ = constant
+    // α₀ again at the new λ, only when the λ stage moved it; then along λ·α₀ = constant, then ω ½ against 0
     const rest = stages.slice(3).filter((s) => s !== 'reweight');
-    assert.deepEqual(rest, ['ridge'], stages.join());
-    assert.ok(stages.length === 4 || stages[3] === 'reweight', stages.join());
+    assert.deepEqual(rest, ['ridge', 'popularity'], stages.join());
+    assert.ok(stages.length === 5 || stages[3] === 'reweight', stages.join());
     for (const t of r.trials) {
       assert.equal(t.params.confidence, 'ials');
       assert.equal(t.params.values, before.values, 'the screen leaves the value transform alone');
     }
+    // The best scored highest, except that ω ½ must beat the uniform weights by 1% to be kept.
     const best = r.trials[r.best];
-    for (const t of r.trials) assert.ok(t.objective <= best.objective);
+    const uniform = r.trials.filter((t) => t.stage !== 'popularity');
+    const topUniform = Math.max(...uniform.map((t) => t.objective));
+    for (const t of uniform) assert.ok(t.objective <= best.objective);
+    for (const t of r.trials.filter((x) => x.stage === 'popularity')) {
+      assert.equal(t.params.popularityExponent, 0.5);
+      if (t === best) assert.ok(t.objective >= 1.01 * topUniform);
+      else assert.ok(t.objective <= best.objective || t.objective < 1.01 * topUniform);
+    }
+    assert.equal(experiment.params.popularityExponent, best.params.popularityExponent);
     // The winner's alpha0 and lambda are the experiment's options; the given factors are kept.
     const p = experiment.params;
     assert.equal(p.unobservedWeight, r.chosen.unobservedWeight);
