@@ -234,7 +234,7 @@ void init_row(std::uint64_t seed, std::uint32_t side, std::uint32_t row, float s
 }
 
 void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& out) {
-  out = Factors(y.rows, y.cols);
+  if (out.rows != y.rows || out.cols != y.cols) out = Factors(y.rows, y.cols);  // else reused: every entry is set
   for (std::uint32_t i = 0; i < y.rows; ++i) {
     const float s = std::sqrt(c[i]);
     const float* from = y.row(i);

@@ -33,7 +33,7 @@ constexpr Eigen::Index kGramianRows = 2048;
 void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out, ThreadPool& pool,
                       std::vector<Eigen::MatrixXf>& partials);
 
-// The rows of y scaled by √c_i into `out` (resized): its Gramian is Σ_i c_i y_i y_iᵀ, the weighted Gramian of iALS
+// The rows of y scaled by √c_i into `out` (its storage reused when the shape matches): its Gramian is Σ_i c_i y_i y_iᵀ, the weighted Gramian of iALS
 // with popularity-weighted unobserved pairs (als.h). Trainer and fold-in share it, so they scale alike.
 void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& out);
 
