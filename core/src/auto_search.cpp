@@ -548,10 +548,9 @@ struct AutoSearch::Impl {
     if (o.quick && probe_gain_ >= kProbeGain) {
       // Twice d_s beat d_s clearly: the data wants more dimensions than its default (many items per user-row
       // to tell apart: bench/study/README.md), so the model gets twice the default d, at half the iterations
-      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), and half the λ
-      // unless given: at 256 every such data set preferred λ/2 (--auto's trials; on test +1–4%), and below the
-      // optimum λ's loss is gentle where above it there is a cliff. (Probing λ/2 at 2·d_s instead chose λ on
-      // citeulike and goodbooks, where λ/2 at 256 is 1–4% better: bench/study/README.md, "Refinement".)
+      // unless they were given (the fit's pair work, ~d per pair and iteration, stays the same), with the λ found.
+      // (It used to halve λ as well, for +1–4% on random splits; on goodbooks ratings' temporal split λ/2 lost 45%,
+      // on to-read's 19%, and on a generated shape 12%: bench/study/README.md, "The probe's λ".)
       chosen = probe_doubled(chosen, given);
       char note[240];
       std::snprintf(note, sizeof note,
@@ -571,7 +570,6 @@ struct AutoSearch::Impl {
 AlsOptions probe_doubled(AlsOptions o, const ModelChoices& given) {
   if (!given.iterations) o.iterations = iterations_for_factors(o.iterations, o.factors, 2 * o.factors);
   o.factors *= 2;
-  if (!given.regularization) o.regularization *= 0.5f;
   return o;
 }
 

@@ -27,7 +27,7 @@
 //
 // The quick screen (SearchOptions::quick) runs only `weight`, `lambda`, `reweight` and `ridge` at d_s, then one `dimension`
 // probe at 2·d_s (unless factors were given): when the probe beats d_s by ≥ 5% the model gets probe_doubled's
-// options (twice the default d; half the iterations and half the λ, those not given), otherwise the default d. A
+// options (twice the default d and half the iterations unless given, λ as found), otherwise the default d. A
 // fixed plan, no budget: its result depends only on the data and the seed. Trials and the chosen model keep the
 // start's solver family (default_solver at the data's d, unless given; searched_solver at each d).
 #pragma once
@@ -118,7 +118,7 @@ class AutoSearch {
 };
 
 // What the default screen's dimension probe makes of a model at the default d when twice the screening d pays:
-// twice the factors and, those not given, half the iterations and half the λ (finish() in auto_search.cpp says why).
+// twice the factors and, unless given, half the iterations; λ as found (finish() in auto_search.cpp says why).
 AlsOptions probe_doubled(AlsOptions options, const ModelChoices& given);
 
 // Runs a search to its end, calling `progress` after every trial.
