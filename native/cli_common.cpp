@@ -115,8 +115,11 @@ std::string default_text(const std::string& flag) {
     return option_text(fixed, flag) + ", or " + std::to_string(ials_default_iterations(256)) +
            " from 256 factors (given or from the screen's probe); other models " +
            std::to_string(mode_defaults(ConfidenceMode::kImplicit).iterations);
-  if (flag == "popularity-exponent")  // the screen keeps ½ where it beats uniform weights on validation
-    return "0, or 0.5 when the screen says so";
+  if (flag == "popularity-exponent") {  // the screen keeps its exponent where it beats uniform weights
+    AlsOptions screened;
+    screened.popularity_exponent = kScreenPopularityExponent;
+    return "0, or " + option_text(screened, flag) + " when the screen says so";
+  }
   if (flag == "threads") return "0 (all cores)";
   if (flag == "solver") return "auto";
   return option_text(fixed, flag);

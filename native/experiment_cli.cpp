@@ -59,7 +59,7 @@ std::string trial_line(const SearchTrial& t) {
   const AlsOptions& o = t.options;
   char text[220];
   char weight[48] = "";
-  if (o.confidence == ConfidenceMode::kIals && o.popularity_exponent != 0.0f)
+  if (o.confidence == ConfidenceMode::kIals && o.popularity_exponent != 0.0f)  // ω only where it is set
     std::snprintf(weight, sizeof weight, "alpha0=%-8.3g omega=%.2g", static_cast<double>(o.unobserved_weight),
                   static_cast<double>(o.popularity_exponent));
   else if (o.confidence == ConfidenceMode::kIals)

@@ -78,9 +78,6 @@ bool needs_margin(Stage s) {
   return s == Stage::kValues || s == Stage::kExponent || s == Stage::kModel || s == Stage::kIterations ||
          s == Stage::kPopularity;
 }
-// The popularity exponent the screen tries against uniform unobserved weights (eALS's ½ did best of ¼, ½, 1 on the
-// study's sets), at the α₀ found and, when that beat the uniform weights, at 3× it (citeulike's best).
-constexpr float kScreenPopularity = 0.5f;
 
 }  // namespace
 
@@ -241,7 +238,7 @@ struct AutoSearch::Impl {
   // default count of its d (the base, scored at the screen's count, is then one of the alternatives: the count it
   // was fitted with is the count the model would get).
   void settle_stage() {
-    if (!needs_margin(stage) || (o.quick && stage != Stage::kPopularity)) return;
+    if (!needs_margin(stage)) return;  // of the quick screen's stages only the popularity stage needs one
     std::size_t incumbent = stage_base_;
     if (stage == Stage::kIterations) {
       for (std::size_t i = stage_first; i < result.trials.size(); ++i) {
@@ -291,7 +288,7 @@ struct AutoSearch::Impl {
           if (!is_ials(b) || given.popularity_exponent || b.unobserved_weight <= 0) break;
           {  // at the α₀ found; 3α₀ follows only when this beats the uniform weights (extend_stage)
             AlsOptions c = b;
-            c.popularity_exponent = kScreenPopularity;
+            c.popularity_exponent = kScreenPopularityExponent;
             pending.push_back(c);
           }
           break;

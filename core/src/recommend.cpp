@@ -183,13 +183,8 @@ Status build_user_system(const Factors& item_factors, const AlsOptions& options,
     return Status::invalid_argument("fold-in: the model has a popularity exponent but " +
                                     std::to_string(item_weights.size()) + " item weights for " +
                                     std::to_string(item_factors.rows) + " items");
-  if (weighted) {  // w₀ Σ_i c_i y_i y_iᵀ, as the trainer's user half-step
-    Factors scaled;
-    detail::sqrt_weighted_rows(item_factors, item_weights, scaled);
-    detail::gramian(detail::map_factors(scaled), w0, us.wg);
-  } else if (w0 != 0.0f) {
-    detail::gramian(y, w0, us.wg);
-  }
+  // w₀ Σ_i c_i y_i y_iᵀ, as the trainer's user half-step (w₀G when every c_i is 1)
+  if (w0 != 0.0f) detail::weighted_gramian(item_factors, weighted ? item_weights : std::vector<float>{}, w0, us.wg);
   us.scratch.reserve(static_cast<int>(item_factors.cols), us.items.size(), us.items.size());
   us.sys = detail::gather_row(y, us.items.data(), us.a.data(), us.b.data(), us.items.size(),
                               w0 != 0.0f ? &us.wg : nullptr,

@@ -243,5 +243,12 @@ void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& 
   }
 }
 
+void weighted_gramian(const Factors& y, const std::vector<float>& c, float scale, Eigen::MatrixXf& out) {
+  if (c.empty()) return gramian(map_factors(y), scale, out);
+  Factors scaled;
+  sqrt_weighted_rows(y, c, scaled);
+  gramian(map_factors(scaled), scale, out);
+}
+
 }  // namespace detail
 }  // namespace alsrec

@@ -33,9 +33,12 @@ constexpr Eigen::Index kGramianRows = 2048;
 void gramian_parallel(const ConstFactorMap& y, float scale, Eigen::MatrixXf& out, ThreadPool& pool,
                       std::vector<Eigen::MatrixXf>& partials);
 
-// The rows of y scaled by √c_i into `out` (its storage reused when the shape matches): its Gramian is Σ_i c_i y_i y_iᵀ, the weighted Gramian of iALS
-// with popularity-weighted unobserved pairs (als.h). Trainer and fold-in share it, so they scale alike.
+// The rows of y scaled by √c_i into `out` (its storage reused when the shape matches): its Gramian is
+// Σ_i c_i y_i y_iᵀ, the weighted Gramian of iALS with popularity-weighted unobserved pairs (als.h).
 void sqrt_weighted_rows(const Factors& y, const std::vector<float>& c, Factors& out);
+// out = scale · Σ_i c_i y_i y_iᵀ by gramian() of the √c-scaled rows (c empty: every c_i is 1, gramian() of y). The
+// trainer's loss and fold-in use it; the trainer's half-steps scale into a kept buffer instead (item_gramian).
+void weighted_gramian(const Factors& y, const std::vector<float>& c, float scale, Eigen::MatrixXf& out);
 
 // Cholesky factorisation A = L Lᵀ of a small dense SPD matrix (the k × k row systems), left-looking: column j is
 //   L[j:, j] = (A[j:, j] − L[j:, :j] · L[j, :j]ᵀ) / L[j, j],   L[j, j] = √(A[j, j] − ‖L[j, :j]‖²)

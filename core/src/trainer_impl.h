@@ -273,9 +273,7 @@ struct AlsTrainer::Impl {
     if (w0 != 0.0f) {  // w₀ Σ_u x_uᵀ G_Y x_u = w₀ tr(G_X G_Y) = w₀ Σ_jk G_X[j,k] G_Y[j,k]
       Eigen::MatrixXf gx, gy;
       detail::gramian(detail::map_factors(x), 1.0f, gx);
-      Factors scaled;
-      if (!item_c.empty()) detail::sqrt_weighted_rows(y, item_c, scaled);
-      detail::gramian(detail::map_factors(item_c.empty() ? y : scaled), 1.0f, gy);
+      detail::weighted_gramian(y, item_c, 1.0f, gy);
       gramian_term = static_cast<double>(w0) * (gx.cast<double>().array() * gy.cast<double>().array()).sum();
     }
     return loss_with(gramian_term);
